@@ -1,0 +1,1 @@
+namespace promotebot::bot { const char* version() { return PROMOTEBOT_VERSION; } }

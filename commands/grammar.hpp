@@ -1,0 +1,77 @@
+#pragma once
+// One parser for the slash commands' text. Everything that could later reach
+// a command line is validated here by an allow-list pattern.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <date/date.h>
+
+namespace promotebot::commands {
+
+enum class environment { int_, prod };
+std::string_view to_string(environment e);  // "int" / "prod"
+
+// /promote <version> [to int|prod] [change CHG…] [infra] [emergency]
+struct promote_request {
+    std::string version;                   // "v1.2.3" or "v1.2.3-rc.1"
+    environment target = environment::prod;
+    std::vector<std::string> change_records;  // "CHG0012345"
+    bool infra = false;                    // Terraform changes included (runbook Option A)
+    bool emergency = false;                // asks for the freeze-time emergency path
+};
+
+// /rollback [prod|int] [to <version>]  |  /rollback dbt <model>  |  /rollback infra
+struct rollback_request {
+    enum class kind { image, dbt, infra };
+    kind what = kind::image;
+    environment target = environment::prod;
+    std::optional<std::string> to_version;  // image: explicit version, else the previous good one
+    std::string dbt_model;                  // dbt: the model to rebuild with --full-refresh
+};
+
+// /freeze [status] | list [days] | add <from> <to> <reason…> | remove <id>
+struct freeze_request {
+    enum class kind { status, list, add, remove };
+    kind what = kind::status;
+    int days = 60;                    // list: how far ahead (1..366)
+    date::local_seconds from{};       // add: local time in the configured zone
+    date::local_seconds to{};         // add: exclusive; a bare date means the end of that day
+    std::string reason;               // add
+    std::int64_t id = 0;              // remove
+};
+
+// "/freeze help", "/promote help", ...
+struct help_request {
+    std::string command;  // "/freeze"
+    std::string text;     // the help text for that command
+};
+
+struct parse_error {
+    std::string message;  // what was wrong, e.g. "`1.2` is not a version: expected v<major>.<minor>.<patch>"
+    std::string usage;    // the usage line of the command
+};
+
+using parsed_command = std::variant<promote_request, rollback_request, freeze_request, help_request, parse_error>;
+
+// `command` is the slash command including the slash ("/freeze"); `text` is what follows.
+// An unknown command yields a parse_error naming the commands that exist.
+parsed_command parse_command(std::string_view command, std::string_view text);
+
+// The commands this grammar knows, with their usage lines, in display order.
+struct command_usage {
+    std::string command;
+    std::string usage;
+    std::string summary;
+};
+const std::vector<command_usage>& known_commands();
+
+// Allow-list validators, shared by the parser and by anything that builds argv.
+bool is_valid_version(std::string_view v);        // v<maj>.<min>.<patch>[-<prerelease>], <= 64 chars
+bool is_valid_change_record(std::string_view c);  // CHG followed by 7 to 10 digits
+bool is_valid_dbt_model(std::string_view m);      // [A-Za-z_][A-Za-z0-9_]{0,127}
+
+}  // namespace promotebot::commands

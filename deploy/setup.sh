@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Developer set-up on Debian 12: installs what is missing, builds, then runs.
+#   deploy/setup.sh run [promotebot args]   build and start the bot (console mode without SLACK_APP_TOKEN)
+#   deploy/setup.sh test                    build and run the whole test suite through ctest
+#   deploy/setup.sh test-asan               the same under AddressSanitizer + UBSan
+#   deploy/setup.sh build                   only install and build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git tzdata
+  libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
+  libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
+  libhowardhinnant-date-dev libsqlite3-dev sqlite3
+)
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "installing: ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+  local preset=$1
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+}
+
+cmd=${1:-run}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) install_packages; build default ;;
+  run)   install_packages; build default >&2; exec build/bot/promotebot "$@" ;;
+  test)  install_packages; build default; ctest --preset default ;;
+  test-asan) install_packages; build asan; ctest --preset asan ;;
+  *) echo "usage: deploy/setup.sh run|test|test-asan|build" >&2; exit 2 ;;
+esac

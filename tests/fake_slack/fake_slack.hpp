@@ -1,0 +1,99 @@
+#pragma once
+// An in-process fake of Slack for tests: the Web API (HTTP or HTTPS) and the
+// Socket Mode websocket on a loopback port the OS chooses, driven from tests.
+// It runs on its own thread; every public member is thread-safe.
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace promotebot::testing {
+
+struct fake_slack_options {
+    bool tls = true;                           // https:// + wss:// with a throwaway CA made at start
+    std::string app_token = "xapp-1-A000-test-app-token";
+    std::string bot_token = "xoxb-000-test-bot-token";
+    std::chrono::milliseconds server_ping_interval{0};  // 0: the server sends no pings of its own
+};
+
+struct recorded_ack {
+    int connection = 0;
+    std::string envelope_id;
+    nlohmann::json payload;  // null when the ack carried none
+};
+
+struct recorded_call {
+    std::string method;         // "chat.postMessage", or "response_url" for POSTs to a response URL
+    std::string path;           // request target
+    std::string authorization;  // the Authorization header as sent
+    std::string content_type;
+    nlohmann::json body;        // parsed JSON body (form bodies are converted to an object)
+};
+
+struct canned_response {
+    unsigned status = 200;
+    nlohmann::json body = nlohmann::json{{"ok", true}};
+    std::map<std::string, std::string> headers;  // e.g. {"Retry-After", "1"}
+};
+
+class fake_slack {
+public:
+    explicit fake_slack(fake_slack_options options = {});
+    ~fake_slack();
+    fake_slack(const fake_slack&) = delete;
+    fake_slack& operator=(const fake_slack&) = delete;
+
+    [[nodiscard]] std::string api_url() const;  // "https://127.0.0.1:<port>/api/" (http:// without TLS)
+    [[nodiscard]] std::string ca_file() const;  // PEM file of the CA that signed the server certificate
+    [[nodiscard]] const fake_slack_options& options() const;
+
+    // --- Socket Mode -------------------------------------------------------
+    // apps.connections.open answers a fresh single-use ticket URL
+    // (wss://127.0.0.1:<port>/link/?ticket=<n>); a reused ticket is refused
+    // with HTTP 401. Every accepted link first receives `hello`.
+    [[nodiscard]] std::vector<int> connections() const;  // IDs of live links, in opening order
+    [[nodiscard]] int connections_opened() const;        // total links ever accepted
+    bool wait_for_connections(std::size_t n, std::chrono::milliseconds timeout) const;
+
+    // Sends an envelope to `connection` (or to the live links in turn) and
+    // returns its envelope_id.
+    std::string send_envelope(const std::string& type, const nlohmann::json& payload,
+                              bool accepts_response_payload = false, std::optional<int> connection = {},
+                              int retry_attempt = 0, const std::string& retry_reason = {});
+    void send_text(int connection, const std::string& text);     // any raw frame
+    void send_disconnect(int connection, const std::string& reason);  // warning | refresh_requested | link_disabled
+    void send_ping(int connection);
+    // The link stops reading and writing (no pongs, no frames) but the TCP
+    // connection stays open: a switch that silently died.
+    void go_silent(int connection);
+    void drop(int connection);  // closes the TCP connection without a close frame
+    [[nodiscard]] bool closed_cleanly(int connection) const;  // the client sent a close frame
+
+    [[nodiscard]] std::vector<recorded_ack> acks() const;
+    bool wait_for_acks(std::size_t n, std::chrono::milliseconds timeout) const;
+
+    // --- Web API -----------------------------------------------------------
+    // Queued responses for `method` are used first, in order; then the
+    // default behaviour of the method (ok:true with realistic fields:
+    // chat.postMessage returns a new ts; usergroups.users.list returns the
+    // members set below; a wrong or missing token gives ok:false invalid_auth).
+    void queue_response(const std::string& method, canned_response r);
+    void set_usergroup(const std::string& group_id, std::vector<std::string> users);
+    // A response_url on this fake; POSTs to it are recorded as method "response_url".
+    [[nodiscard]] std::string make_response_url();
+
+    [[nodiscard]] std::vector<recorded_call> calls(const std::string& method = {}) const;
+    bool wait_for_calls(const std::string& method, std::size_t n, std::chrono::milliseconds timeout) const;
+    void clear_calls();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace promotebot::testing
