@@ -1,0 +1,362 @@
+#include "integrations/slack/socket_mode_client.hpp"
+
+#include <deque>
+#include <map>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "integrations/slack/tls_context.hpp"
+#include "integrations/slack/web_api.hpp"
+
+namespace promotebot::slack {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+
+namespace {
+
+steady_time now() { return std::chrono::steady_clock::now(); }
+
+void log_at(int level, const std::string& text) {
+    switch (level) {
+    case 1: spdlog::debug("socket mode: {}", text); break;
+    case 2: spdlog::info("socket mode: {}", text); break;
+    case 3: spdlog::warn("socket mode: {}", text); break;
+    default: spdlog::error("socket mode: {}", text); break;
+    }
+}
+
+struct link_endpoint {
+    bool tls = false;
+    std::string host;
+    std::string port;
+    std::string target;
+};
+
+link_endpoint parse_link_url(const std::string& url) {
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) throw std::runtime_error("apps.connections.open returned an unparsable URL");
+    link_endpoint ep;
+    const auto scheme = std::string(parsed->scheme());
+    if (scheme == "wss") ep.tls = true;
+    else if (scheme != "ws") throw std::runtime_error("apps.connections.open returned a URL with scheme " + scheme);
+    ep.host = std::string(parsed->host_address());
+    ep.port = parsed->has_port() ? std::string(parsed->port()) : (ep.tls ? "443" : "80");
+    ep.target = std::string(parsed->encoded_path());
+    if (ep.target.empty()) ep.target = "/";
+    if (parsed->has_query()) ep.target += "?" + std::string(parsed->encoded_query());
+    return ep;
+}
+
+// What the client needs of an open link, whatever its stream type.
+struct link_io {
+    virtual ~link_io() = default;
+    virtual void send(std::string text) = 0;
+    virtual void ping() = 0;
+    virtual void close(bool graceful) = 0;
+};
+
+}  // namespace
+
+struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor ex, web_api& api, socket_mode_client_options options, socket_mode_handlers handlers)
+        : ex(ex),
+          api(api),
+          options(options),
+          handlers(std::move(handlers)),
+          session(options.session, this->handlers.ack_payload),
+          wake(ex),
+          tls(make_client_tls_context(options.ca_file)) {}
+
+    asio::any_io_executor ex;
+    web_api& api;
+    socket_mode_client_options options;
+    socket_mode_handlers handlers;
+    socket_mode_session session;
+    asio::steady_timer wake;
+    std::shared_ptr<asio::ssl::context> tls;
+    std::map<link_id, std::shared_ptr<link_io>> links;
+    bool done = false;
+    socket_mode_result result;
+
+    template <class Stream>
+    struct ws_link;
+
+    void apply(actions out);
+    void poke() { wake.cancel(); }
+    asio::awaitable<void> open_link(link_id id);
+    template <class Stream>
+    asio::awaitable<void> run_link(link_id id, std::shared_ptr<ws_link<Stream>> link);
+    void link_closed(link_id id, const std::string& why) {
+        links.erase(id);
+        apply(session.on_link_closed(id, why, now()));
+    }
+};
+
+// One websocket link: one reader (run_link) and one writer draining a queue,
+// because Beast allows a single outstanding write per stream.
+template <class Stream>
+struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this<ws_link<Stream>> {
+    struct outgoing {
+        enum class kind { text, ping, close } what;
+        std::string text;
+    };
+
+    ws_link(Stream&& s, asio::any_io_executor ex, std::chrono::milliseconds close_timeout)
+        : ws(std::move(s)), wake(ex), close_timer(ex), close_timeout(close_timeout) {
+        wake.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    websocket::stream<Stream> ws;
+    std::deque<outgoing> queue;
+    asio::steady_timer wake;
+    asio::steady_timer close_timer;
+    std::chrono::milliseconds close_timeout;
+    bool closing = false;
+    bool torn_down = false;
+
+    void send(std::string text) override {
+        if (closing) return;
+        queue.push_back({outgoing::kind::text, std::move(text)});
+        wake.cancel();
+    }
+    void ping() override {
+        if (closing) return;
+        queue.push_back({outgoing::kind::ping, {}});
+        wake.cancel();
+    }
+    void close(bool graceful) override {
+        if (!graceful) {
+            tear_down();
+            return;
+        }
+        if (closing) return;
+        closing = true;
+        queue.push_back({outgoing::kind::close, {}});
+        wake.cancel();
+        // A peer that never answers the close frame must not hold us up.
+        close_timer.expires_after(close_timeout);
+        close_timer.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+            if (!ec) self->tear_down();
+        });
+    }
+    void tear_down() {
+        if (torn_down) return;
+        torn_down = true;
+        closing = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        beast::get_lowest_layer(ws).close();
+        wake.cancel();
+        close_timer.cancel();
+    }
+
+    asio::awaitable<void> writer() {
+        auto self = this->shared_from_this();
+        try {
+            while (!torn_down) {
+                if (queue.empty()) {
+                    boost::system::error_code ec;
+                    co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
+                    wake.expires_at(asio::steady_timer::time_point::max());
+                    continue;
+                }
+                auto next = std::move(queue.front());
+                queue.pop_front();
+                switch (next.what) {
+                case outgoing::kind::text:
+                    ws.text(true);
+                    co_await ws.async_write(asio::buffer(next.text), use_awaitable);
+                    break;
+                case outgoing::kind::ping:
+                    co_await ws.async_ping({}, use_awaitable);
+                    break;
+                case outgoing::kind::close:
+                    co_await ws.async_close(websocket::close_code::normal, use_awaitable);
+                    close_timer.cancel();
+                    co_return;
+                }
+            }
+        } catch (const boost::system::system_error& e) {
+            spdlog::debug("socket mode: write ended: {}", e.code().message());
+            tear_down();
+        }
+    }
+};
+
+template <class Stream>
+asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared_ptr<ws_link<Stream>> link) {
+    auto self = shared_from_this();
+    links[id] = link;
+    std::weak_ptr<impl> weak = self;
+    link->ws.control_callback([weak, id](websocket::frame_type kind, beast::string_view) {
+        if (kind != websocket::frame_type::pong) return;
+        if (auto s = weak.lock()) s->apply(s->session.on_pong(id, now()));
+    });
+    apply(session.on_link_opened(id, now()));
+    asio::co_spawn(ex, link->writer(), asio::detached);
+
+    std::string why = "closed";
+    beast::flat_buffer buffer;
+    for (;;) {
+        boost::system::error_code ec;
+        co_await link->ws.async_read(buffer, asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            why = ec == websocket::error::closed ? "closed by Slack" : ec.message();
+            break;
+        }
+        auto text = beast::buffers_to_string(buffer.data());
+        buffer.consume(buffer.size());
+        apply(session.on_frame(id, text, now()));
+    }
+    link->tear_down();
+    link_closed(id, why);
+}
+
+asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
+    auto self = shared_from_this();
+    // A fresh, single-use URL for every connection.
+    auto res = co_await api.call_once("apps.connections.open", nlohmann::json::object(), token_kind::app);
+    if (!res.ok()) {
+        std::string detail = res.error.empty() ? res.ec.message() : res.error;
+        const bool slack_said = res.body.is_object() && res.body.contains("error");
+        auto failure = classify_open_failure(slack_said ? detail : std::string{},
+                                             res.http_status == 0 ? 503 : res.http_status, res.retry_after);
+        if (!slack_said) failure.detail = detail;
+        apply(session.on_open_failed(id, failure, now()));
+        co_return;
+    }
+    std::string url = res.body.value("url", "");
+    link_endpoint ep;
+    try {
+        ep = parse_link_url(url);
+        tcp::resolver resolver(ex);
+        auto endpoints = co_await resolver.async_resolve(ep.host, ep.port, use_awaitable);
+        beast::tcp_stream stream(ex);
+        stream.expires_after(options.connect_timeout);
+        co_await stream.async_connect(endpoints, use_awaitable);
+        // Small frames (acks) must leave at once.
+        stream.socket().set_option(tcp::no_delay(true));
+        if (ep.tls) {
+            beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *tls);
+            if (!SSL_set_tlsext_host_name(tls_stream.native_handle(), ep.host.c_str()))
+                throw std::runtime_error("cannot set SNI host name");
+            tls_stream.set_verify_callback(asio::ssl::host_name_verification(ep.host));
+            co_await tls_stream.async_handshake(asio::ssl::stream_base::client, use_awaitable);
+            auto link = std::make_shared<ws_link<beast::ssl_stream<beast::tcp_stream>>>(std::move(tls_stream), ex,
+                                                                                        options.close_timeout);
+            co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
+            beast::get_lowest_layer(link->ws).expires_never();
+            link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
+                                                                websocket::stream_base::none(), false});
+            if (session.stopping()) co_return link->tear_down();
+            co_await run_link(id, link);
+        } else {
+            auto link = std::make_shared<ws_link<beast::tcp_stream>>(std::move(stream), ex, options.close_timeout);
+            co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
+            beast::get_lowest_layer(link->ws).expires_never();
+            link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
+                                                                websocket::stream_base::none(), false});
+            if (session.stopping()) co_return link->tear_down();
+            co_await run_link(id, link);
+        }
+    } catch (const std::exception& e) {
+        if (links.count(id)) {
+            link_closed(id, e.what());
+        } else {
+            open_failure failure;
+            failure.what = open_failure::kind::transient;
+            failure.detail = std::string{"connecting to "} + ep.host + ": " + e.what();
+            apply(session.on_open_failed(id, failure, now()));
+        }
+    }
+}
+
+void socket_mode_client::impl::apply(actions out) {
+    for (auto& a : out) {
+        std::visit(
+            [&](auto& act) {
+                using T = std::decay_t<decltype(act)>;
+                if constexpr (std::is_same_v<T, action::open_link>) {
+                    asio::co_spawn(ex, open_link(act.id), [](std::exception_ptr e) {
+                        if (!e) return;
+                        try {
+                            std::rethrow_exception(e);
+                        } catch (const std::exception& x) {
+                            spdlog::error("socket mode: link task failed: {}", x.what());
+                        }
+                    });
+                } else if constexpr (std::is_same_v<T, action::send_text>) {
+                    if (auto it = links.find(act.id); it != links.end()) it->second->send(std::move(act.text));
+                    else spdlog::warn("socket mode: link {} is gone; an ack was not sent", act.id);
+                } else if constexpr (std::is_same_v<T, action::send_ping>) {
+                    if (auto it = links.find(act.id); it != links.end()) it->second->ping();
+                } else if constexpr (std::is_same_v<T, action::close_link>) {
+                    if (auto it = links.find(act.id); it != links.end()) it->second->close(act.graceful);
+                } else if constexpr (std::is_same_v<T, action::deliver>) {
+                    if (handlers.on_envelope) {
+                        // After the ack: the writer is woken first, the handler runs next.
+                        asio::post(ex, [self = shared_from_this(), env = std::move(act.env)]() mutable {
+                            try {
+                                self->handlers.on_envelope(std::move(env));
+                            } catch (const std::exception& e) {
+                                spdlog::error("socket mode: envelope handler failed: {}", e.what());
+                            }
+                        });
+                    }
+                } else if constexpr (std::is_same_v<T, action::log>) {
+                    log_at(act.level, act.text);
+                } else if constexpr (std::is_same_v<T, action::fatal>) {
+                    result.fatal = true;
+                    result.reason = act.reason;
+                    result.message = act.text;
+                    spdlog::critical("socket mode: {}", act.text);
+                } else if constexpr (std::is_same_v<T, action::stopped>) {
+                    done = true;
+                }
+            },
+            a);
+    }
+    poke();
+}
+
+socket_mode_client::socket_mode_client(asio::any_io_executor ex, web_api& api, socket_mode_client_options options,
+                                       socket_mode_handlers handlers)
+    : impl_(std::make_shared<impl>(ex, api, std::move(options), std::move(handlers))) {}
+
+socket_mode_client::~socket_mode_client() = default;
+
+asio::awaitable<socket_mode_result> socket_mode_client::run() {
+    auto self = impl_;
+    self->apply(self->session.on_start(now()));
+    while (!self->done) {
+        self->wake.expires_at(self->session.next_deadline());
+        boost::system::error_code ec;
+        co_await self->wake.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (self->done) break;
+        if (!ec) self->apply(self->session.on_timer(now()));
+    }
+    co_return self->result;
+}
+
+void socket_mode_client::stop() {
+    auto& s = *impl_;
+    s.apply(s.session.on_stop(now()));
+}
+
+int socket_mode_client::links_up() const { return impl_->session.links_up(); }
+std::uint64_t socket_mode_client::delivered() const { return impl_->session.delivered(); }
+std::uint64_t socket_mode_client::duplicates() const { return impl_->session.duplicates(); }
+
+}  // namespace promotebot::slack
