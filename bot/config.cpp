@@ -67,6 +67,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+std::string unknown_role(std::string_view name) {
+    std::string message = "unknown role \"" + std::string{name} + "\"";
+    std::optional<std::string_view> guess;
+    std::size_t best = 3;  // more than two edits away is a different word
+    for (const auto& [text, r] : role_names) {
+        const auto d = edit_distance(name, text);
+        if (d < best && d * 2 < std::max(name.size(), text.size())) {
+            guess = text;
+            best = d;
+        }
+    }
+    if (guess) message += " (did you mean \"" + std::string{*guess} + "\"?)";
+    return message + "; roles are: " + role_list();
+}
+
 std::optional<std::string_view> closest(std::string_view key, std::initializer_list<std::string_view> known) {
     std::optional<std::string_view> best;
     std::size_t best_distance = 3;  // more than two edits away is a different word
@@ -336,6 +351,7 @@ private:
         bool saw_channel = false;
         int dead_line = 0;
         bool ping_ok = true;
+        bool dead_ok = true;
         each_entry(node, slack_path,
                    {"release_channel", "ca_file", "connections", "ping_interval_ms", "dead_link_ms",
                     "group_cache_ttl_s"},
@@ -359,12 +375,13 @@ private:
                        } else if (key == "dead_link_ms") {
                            dead_line = line;
                            if (auto v = whole_number(value, path, line, 1, 120000)) s.dead_after = std::chrono::milliseconds{*v};
+                           else dead_ok = false;
                        } else if (key == "group_cache_ttl_s") {
                            if (auto v = whole_number(value, path, line, 10, 86400)) s.group_cache_ttl = std::chrono::seconds{*v};
                        }
                    });
         if (!saw_channel) problem(join_path(slack_path, "release_channel"), slack_line, "is required (the release channel's ID, e.g. C0123456789)");
-        if (ping_ok && s.dead_after <= s.ping_interval)
+        if (ping_ok && dead_ok && s.dead_after <= s.ping_interval)
             problem(join_path(slack_path, "dead_link_ms"), dead_line != 0 ? dead_line : slack_line,
                     "must be more than slack.ping_interval_ms (" + std::to_string(s.ping_interval.count()) +
                         "), got " + std::to_string(s.dead_after.count()));
@@ -393,7 +410,7 @@ private:
                    [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                        const auto r = role_named(key);
                        if (!r) {
-                           problem(path, line, "unknown role " + quote(key) + "; roles are: " + role_list());
+                           problem(path, line, unknown_role(key));
                            return;
                        }
                        role_members members;
@@ -465,7 +482,7 @@ private:
                                    if (std::find(roles.begin(), roles.end(), *r) == roles.end()) roles.push_back(*r);
                                } else {
                                    problem(index_path(path, i), role_line,
-                                           "unknown role " + quote(role_name) + "; roles are: " + role_list());
+                                           unknown_role(role_name));
                                }
                            }
                            env.deployers = std::move(roles);

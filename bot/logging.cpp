@@ -64,14 +64,14 @@ protected:
             line = redact(std::string_view{buffer.data(), buffer.size()});
         } else {
             // Redact before escaping, so a secret with quotes or backslashes is still found.
-            const nlohmann::json entry = {
+            const nlohmann::ordered_json entry = {
                 {"ts", utc_timestamp(msg.time)},
                 {"level", std::string{spdlog::level::to_string_view(msg.level).data(),
                                       spdlog::level::to_string_view(msg.level).size()}},
                 {"logger", redact(std::string_view{msg.logger_name.data(), msg.logger_name.size()})},
                 {"msg", redact(std::string_view{msg.payload.data(), msg.payload.size()})},
             };
-            line = redact(entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
+            line = redact(entry.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)) + "\n";
         }
         write_(line);
     }

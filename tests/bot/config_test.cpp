@@ -197,6 +197,18 @@ TEST_CASE("a number out of its range is refused with the range") {
     CHECK_THAT(p->message, Catch::Contains("between 1 and 10") && Catch::Contains("11"));
 }
 
+TEST_CASE("an out-of-range dead-link timeout is reported once") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  ping_interval_ms: 20000\n"
+        "  dead_link_ms: 500000\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "slack.dead_link_ms");
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("between 1 and 120000"));
+}
+
 TEST_CASE("a dead-link timeout not longer than the ping interval is refused") {
     const auto e = refusal(
         "slack:\n"
@@ -232,7 +244,8 @@ TEST_CASE("an unknown role name is refused, listing the roles") {
     const auto* p = problem_at(e, "roles.release_manger");
     REQUIRE(p != nullptr);
     CHECK(p->line == 11);
-    CHECK_THAT(p->message, Catch::Contains("unknown role") && Catch::Contains("release_manager, vp"));
+    CHECK_THAT(p->message, Catch::Contains("unknown role") && Catch::Contains("did you mean \"release_manager\"") &&
+                               Catch::Contains("release_manager, vp"));
 }
 
 TEST_CASE("user and group IDs must look like Slack IDs") {
@@ -400,6 +413,20 @@ TEST_CASE("holidays from gov.uk JSON and iCalendar files are merged, sorted and 
     CHECK(c.freeze.holidays[1].division == "england-and-wales");
 }
 
+TEST_CASE("the shipped iCalendar example reads as whole-day holidays") {
+    const std::string ics = std::string{PROMOTEBOT_SOURCE_DIR} + "/deploy/holidays/example.ics";
+    const auto c = parse_config(minimal + "freeze:\n  holidays:\n    - file: " + ics + "\n", "t",
+                                [&](const std::string& path) -> std::optional<std::string> {
+                                    if (path != ics) return std::nullopt;
+                                    return read_text(path);
+                                });
+    const auto& days = c.freeze.rules.bank_holidays;
+    CHECK(days_of(days) == std::vector{ymd(2026, 6, 19), ymd(2026, 10, 8), ymd(2026, 10, 9)});
+    REQUIRE(days.size() == 3);
+    CHECK(days[0].name == "Company day, offices closed");
+    CHECK(days[1].name == "Office move (two days; no deployments without the on-call engineer)");
+}
+
 TEST_CASE("every problem in a configuration is reported together, one a line") {
     const auto e = refusal(
         "slack:\n"
@@ -440,7 +467,10 @@ TEST_CASE("holiday files are found relative to the configuration file's folder")
             << "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270104\nSUMMARY:Extra day\nEND:VEVENT\nEND:VCALENDAR\n";
         std::ofstream{dir / "bot.yaml"} << minimal << "freeze:\n  holidays:\n    - file: holidays/days.ics\n";
         std::ofstream{dir / "broken.yaml"} << minimal << "freeze:\n  holidays:\n    - file: days.ics\n";
+        std::ofstream{dir / "absolute.yaml"} << minimal << "freeze:\n  holidays:\n    - file: " << PROMOTEBOT_SOURCE_DIR
+                                             << "/deploy/holidays/example.ics\n";
     }
+    CHECK(load_config_file((dir / "absolute.yaml").string()).freeze.rules.bank_holidays.size() == 3);
     const auto c = load_config_file((dir / "bot.yaml").string());
     CHECK(days_of(c.freeze.rules.bank_holidays) == std::vector{ymd(2027, 1, 4)});
 

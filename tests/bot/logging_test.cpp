@@ -70,6 +70,7 @@ TEST_CASE("JSON logs are one object per line and never show the tokens") {
     CHECK(text.find("xapp-") == std::string::npos);
     const auto lines = lines_of(text);
     REQUIRE(lines.size() == 2);
+    CHECK(lines[0].rfind("{\"ts\":\"", 0) == 0);  // the time first, for people reading raw lines
     const auto first = nlohmann::json::parse(lines[0]);
     CHECK(first.at("level") == "debug");
     CHECK(first.at("logger") == "promotebot");
