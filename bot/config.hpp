@@ -62,11 +62,14 @@ struct config_problem {
 
 class config_error : public std::runtime_error {
 public:
-    explicit config_error(std::vector<config_problem> problems);
+    // what() lists every problem, one a line: "<source>:<line>: <path>: <message>".
+    explicit config_error(std::vector<config_problem> problems, std::string source_name = "config");
     [[nodiscard]] const std::vector<config_problem>& problems() const { return problems_; }
+    [[nodiscard]] const std::string& source_name() const { return source_name_; }
 
 private:
     std::vector<config_problem> problems_;
+    std::string source_name_;
 };
 
 // Reads a file's text by path; the embedded defaults serve their own files.

@@ -1,0 +1,490 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "bot/config.hpp"
+
+using namespace promotebot;
+using namespace promotebot::bot;
+
+namespace {
+
+const std::string example_path = std::string{PROMOTEBOT_SOURCE_DIR} + "/deploy/promotebot.example.yaml";
+
+date::year_month_day ymd(int y, unsigned m, unsigned d) {
+    return date::year_month_day{date::year{y}, date::month{m}, date::day{d}};
+}
+
+date::local_seconds local(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
+    return date::local_days{ymd(y, m, d)} + std::chrono::hours{hh} + std::chrono::minutes{mm};
+}
+
+file_reader files(std::map<std::string, std::string> by_path) {
+    return [by_path = std::move(by_path)](const std::string& path) -> std::optional<std::string> {
+        const auto it = by_path.find(path);
+        if (it == by_path.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+// The smallest valid configuration; lines 1-7.
+const std::string minimal =
+    "slack:\n"
+    "  release_channel: C0RELEASE01\n"
+    "environments:\n"
+    "  int:\n"
+    "    project_id: markets-int-12345\n"
+    "  prod:\n"
+    "    project_id: markets-prod-12345\n";
+
+// Parses text that must be refused and returns the error.
+config_error refusal(const std::string& yaml, const file_reader& reader = files({})) {
+    try {
+        parse_config(yaml, "test.yaml", reader);
+    } catch (const config_error& e) {
+        return e;
+    }
+    FAIL("the configuration was accepted");
+    throw std::logic_error("unreachable");
+}
+
+const config_problem* problem_at(const config_error& e, const std::string& path) {
+    for (const auto& p : e.problems())
+        if (p.path == path) return &p;
+    return nullptr;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+const std::vector<date::year_month_day> england_and_wales_2026_2027 = {
+    ymd(2026, 1, 1),  ymd(2026, 4, 3),   ymd(2026, 4, 6),   ymd(2026, 5, 4),  ymd(2026, 5, 25), ymd(2026, 8, 31),
+    ymd(2026, 12, 25), ymd(2026, 12, 28), ymd(2027, 1, 1),   ymd(2027, 3, 26), ymd(2027, 3, 29), ymd(2027, 5, 3),
+    ymd(2027, 5, 31), ymd(2027, 8, 30),  ymd(2027, 12, 27), ymd(2027, 12, 28)};
+
+std::vector<date::year_month_day> days_of(const std::vector<commands::holiday>& holidays) {
+    std::vector<date::year_month_day> out;
+    for (const auto& h : holidays) out.push_back(h.day);
+    return out;
+}
+
+void check_example(const config& c) {
+    CHECK(c.slack.release_channel == "C0RELEASE01");
+    CHECK(c.slack.connections == 2);
+    CHECK(c.slack.ping_interval == std::chrono::milliseconds{5000});
+    CHECK(c.slack.dead_after == std::chrono::milliseconds{15000});
+    CHECK(c.slack.group_cache_ttl == std::chrono::seconds{300});
+    CHECK(c.timezone == "Europe/London");
+    CHECK(c.store == "promotebot.db");
+
+    REQUIRE(c.environments.count("int") == 1);
+    REQUIRE(c.environments.count("prod") == 1);
+    CHECK(c.environments.at("int").project_id == "markets-int-12345");
+    CHECK(c.environments.at("int").deployers == std::vector{commands::role::engineer});
+    CHECK(c.environments.at("prod").project_id == "markets-prod-12345");
+    CHECK(c.environments.at("prod").deployers == std::vector{commands::role::release_manager});
+
+    for (const auto r : commands::all_roles) REQUIRE(c.roles.count(r) == 1);
+    CHECK(c.roles.at(commands::role::release_manager).users.front() == "U0RM00001");
+    // Sign-offs need someone other than the requester.
+    for (const auto r : {commands::role::release_manager, commands::role::on_call, commands::role::data_engineering,
+                         commands::role::business_stakeholder, commands::role::engineer})
+        CHECK(c.roles.at(r).users.size() >= 2);
+    CHECK(c.roles.at(commands::role::vp).users.size() == 1);
+
+    const auto& rules = c.freeze.rules;
+    CHECK(rules.month_end_enabled);
+    CHECK(rules.month_end_business_days == 3);
+    CHECK(rules.year_end_enabled);
+    CHECK(rules.year_end_start == date::December / date::day{20});
+    CHECK(rules.year_end_end == date::January / date::day{5});
+    CHECK(rules.bank_holidays_enabled);
+    REQUIRE(rules.regulatory.size() == 1);
+    CHECK(rules.regulatory[0].start == local(2027, 4, 12));
+    CHECK(rules.regulatory[0].end == local(2027, 4, 17));
+    CHECK(days_of(rules.bank_holidays) == england_and_wales_2026_2027);
+    CHECK(rules.bank_holidays.front().name == "New Year’s Day");
+}
+
+}  // namespace
+
+TEST_CASE("the compiled-in example configuration is valid and complete") {
+    const auto c = embedded_default_config();
+    check_example(c);
+    CHECK(c.source_name == "<embedded>");
+}
+
+TEST_CASE("the example configuration file loads from disk with its holiday file") {
+    const auto c = load_config_file(example_path);
+    check_example(c);
+    CHECK(c.source_name == example_path);
+    REQUIRE(c.freeze.holidays.size() == 1);
+    CHECK(c.freeze.holidays[0].file == "holidays/england-and-wales-2026-2027.json");
+    CHECK(c.freeze.holidays[0].division == "england-and-wales");
+}
+
+TEST_CASE("the compiled-in configuration is the example file as it is on disk") {
+    CHECK(embedded_default_config_text() == read_text(example_path));
+}
+
+TEST_CASE("omitted optional keys take the runbook's defaults") {
+    const auto c = parse_config(minimal, "minimal.yaml", files({}));
+    CHECK(c.slack.connections == 2);
+    CHECK(c.slack.ca_file.empty());
+    CHECK(c.timezone == "Europe/London");
+    CHECK(c.store == "promotebot.db");
+    CHECK(c.roles.empty());
+    CHECK(c.environments.at("int").deployers == std::vector{commands::role::engineer});
+    CHECK(c.environments.at("prod").deployers == std::vector{commands::role::release_manager});
+    CHECK(c.freeze.rules.month_end_business_days == 3);
+    CHECK(c.freeze.rules.bank_holidays.empty());
+    CHECK(c.source_name == "minimal.yaml");
+}
+
+TEST_CASE("a misspelt nested key is refused with its path, line and a suggestion") {
+    const auto e = refusal(minimal + "slack_extra: 1\n" + "freeze:\n  month_end:\n    buisness_days: 2\n");
+    const auto* top = problem_at(e, "slack_extra");
+    REQUIRE(top != nullptr);
+    CHECK(top->line == 8);
+    const auto* nested = problem_at(e, "freeze.month_end.buisness_days");
+    REQUIRE(nested != nullptr);
+    CHECK(nested->line == 11);
+    CHECK_THAT(nested->message, Catch::Contains("did you mean \"business_days\""));
+
+    const auto e2 = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  conections: 3\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    const auto* typo = problem_at(e2, "slack.conections");
+    REQUIRE(typo != nullptr);
+    CHECK(typo->line == 3);
+    CHECK_THAT(typo->message, Catch::Contains("unknown key") && Catch::Contains("did you mean \"connections\""));
+    CHECK_THAT(std::string{e2.what()}, Catch::Contains("test.yaml:3: slack.conections: unknown key"));
+}
+
+TEST_CASE("a number given as text is refused with its path and line") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  connections: \"two\"\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "slack.connections");
+    CHECK(e.problems()[0].line == 3);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("whole number") && Catch::Contains("\"two\""));
+}
+
+TEST_CASE("a number out of its range is refused with the range") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  connections: 11\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    const auto* p = problem_at(e, "slack.connections");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 3);
+    CHECK_THAT(p->message, Catch::Contains("between 1 and 10") && Catch::Contains("11"));
+}
+
+TEST_CASE("an out-of-range dead-link timeout is reported once") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  ping_interval_ms: 20000\n"
+        "  dead_link_ms: 500000\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "slack.dead_link_ms");
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("between 1 and 120000"));
+}
+
+TEST_CASE("a dead-link timeout not longer than the ping interval is refused") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  ping_interval_ms: 20000\n"
+        "  dead_link_ms: 20000\n"
+        "environments: {int: {project_id: markets-int-12345}, prod: {project_id: markets-prod-12345}}\n");
+    const auto* p = problem_at(e, "slack.dead_link_ms");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 4);
+    CHECK_THAT(p->message, Catch::Contains("ping_interval_ms"));
+}
+
+TEST_CASE("an unknown time zone is refused") {
+    const auto e = refusal(minimal + "timezone: Europe/Lundon\n");
+    const auto* p = problem_at(e, "timezone");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 8);
+    CHECK_THAT(p->message, Catch::Contains("Europe/Lundon"));
+
+    const auto traversal = refusal(minimal + "timezone: ../../etc/passwd\n");
+    CHECK(problem_at(traversal, "timezone") != nullptr);
+    CHECK(parse_config(minimal + "timezone: America/New_York\n", "t", files({})).timezone == "America/New_York");
+}
+
+TEST_CASE("an unknown role name is refused, listing the roles") {
+    const auto e = refusal(minimal +
+                           "roles:\n"
+                           "  release_manager:\n"
+                           "    users: [U0RM00001]\n"
+                           "  release_manger:\n"
+                           "    users: [U0RM00002]\n");
+    const auto* p = problem_at(e, "roles.release_manger");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 11);
+    CHECK_THAT(p->message, Catch::Contains("unknown role") && Catch::Contains("did you mean \"release_manager\"") &&
+                               Catch::Contains("release_manager, vp"));
+}
+
+TEST_CASE("user and group IDs must look like Slack IDs") {
+    const auto e = refusal(minimal +
+                           "roles:\n"
+                           "  vp:\n"
+                           "    users: [U0VP00001, \"@helen\"]\n"
+                           "    groups:\n"
+                           "      - U0NOTAGROUP\n");
+    const auto* user = problem_at(e, "roles.vp.users[1]");
+    REQUIRE(user != nullptr);
+    CHECK(user->line == 10);
+    const auto* group = problem_at(e, "roles.vp.groups[0]");
+    REQUIRE(group != nullptr);
+    CHECK(group->line == 12);
+    CHECK_THAT(group->message, Catch::Contains("user-group ID"));
+}
+
+TEST_CASE("a missing prod project is refused at the environment's line") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n"
+        "  prod:\n"
+        "    deployers: [release_manager]\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "environments.prod.project_id");
+    CHECK(e.problems()[0].line == 6);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("required"));
+}
+
+TEST_CASE("missing required sections are reported at line 0") {
+    const auto e = refusal("store: bot.db\n");
+    const auto* channel = problem_at(e, "slack.release_channel");
+    REQUIRE(channel != nullptr);
+    CHECK(channel->line == 0);
+    CHECK(problem_at(e, "environments.int") != nullptr);
+    CHECK(problem_at(e, "environments.prod") != nullptr);
+}
+
+TEST_CASE("channel and project IDs are checked against their patterns") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: \"#releases\"\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: Markets_Int\n"
+        "  prod:\n"
+        "    project_id: markets-prod-12345\n"
+        "    deployers: [release_manager, deity]\n");
+    CHECK(problem_at(e, "slack.release_channel") != nullptr);
+    CHECK(problem_at(e, "environments.int.project_id") != nullptr);
+    const auto* deployer = problem_at(e, "environments.prod.deployers[1]");
+    REQUIRE(deployer != nullptr);
+    CHECK(deployer->line == 8);
+}
+
+TEST_CASE("regulatory windows: whole days include the last day, local times are exact") {
+    const auto c = parse_config(minimal +
+                                    "freeze:\n"
+                                    "  regulatory:\n"
+                                    "    - name: Q3 filing\n"
+                                    "      from: 2026-10-12\n"
+                                    "      to: 2026-10-14\n"
+                                    "    - name: FCA return\n"
+                                    "      from: 2026-11-02T09:00\n"
+                                    "      to: 2026-11-02T17:30\n",
+                                "t", files({}));
+    const auto& windows = c.freeze.rules.regulatory;
+    REQUIRE(windows.size() == 2);
+    CHECK(windows[0].name == "Q3 filing");
+    CHECK(windows[0].start == local(2026, 10, 12));
+    CHECK(windows[0].end == local(2026, 10, 15));
+    CHECK(windows[1].start == local(2026, 11, 2, 9, 0));
+    CHECK(windows[1].end == local(2026, 11, 2, 17, 30));
+    CHECK_FALSE(windows[0].id.has_value());
+}
+
+TEST_CASE("a regulatory window with an impossible date is refused") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  regulatory:\n"
+                           "    - name: Q1 filing\n"
+                           "      from: 2027-02-30\n"
+                           "      to: 2027-03-02\n"
+                           "    - name: backwards\n"
+                           "      from: 2027-05-10\n"
+                           "      to: 2027-05-09\n"
+                           "    - from: 2027-06-01\n"
+                           "      to: 2027-06-01\n");
+    const auto* bad_date = problem_at(e, "freeze.regulatory[0].from");
+    REQUIRE(bad_date != nullptr);
+    CHECK(bad_date->line == 11);
+    CHECK_THAT(bad_date->message, Catch::Contains("2027-02-30"));
+    const auto* backwards = problem_at(e, "freeze.regulatory[1].to");
+    REQUIRE(backwards != nullptr);
+    CHECK(backwards->line == 15);
+    CHECK(problem_at(e, "freeze.regulatory[2].name") != nullptr);
+}
+
+TEST_CASE("year-end days and switches are checked") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  year_end:\n"
+                           "    enabled: perhaps\n"
+                           "    start: \"12-32\"\n");
+    CHECK(problem_at(e, "freeze.year_end.enabled") != nullptr);
+    CHECK(problem_at(e, "freeze.year_end.start") != nullptr);
+
+    const auto c = parse_config(minimal +
+                                    "freeze:\n"
+                                    "  year_end: {enabled: false, start: \"12-18\", end: \"01-02\"}\n"
+                                    "  month_end: {enabled: false, business_days: 0}\n"
+                                    "  bank_holidays: {enabled: false}\n",
+                                "t", files({}));
+    CHECK_FALSE(c.freeze.rules.year_end_enabled);
+    CHECK(c.freeze.rules.year_end_start == date::December / date::day{18});
+    CHECK(c.freeze.rules.year_end_end == date::January / date::day{2});
+    CHECK_FALSE(c.freeze.rules.month_end_enabled);
+    CHECK(c.freeze.rules.month_end_business_days == 0);
+    CHECK_FALSE(c.freeze.rules.bank_holidays_enabled);
+}
+
+TEST_CASE("a holiday file that cannot be read is refused with its path") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  holidays:\n"
+                           "    - file: holidays/missing.json\n");
+    const auto* p = problem_at(e, "freeze.holidays[0].file");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 10);
+    CHECK_THAT(p->message, Catch::Contains("holidays/missing.json"));
+}
+
+TEST_CASE("an invalid holiday file is refused with the parser's reason") {
+    const auto e = refusal(minimal +
+                               "freeze:\n"
+                               "  holidays:\n"
+                               "    - file: bank-holidays.json\n"
+                               "      division: scotland\n",
+                           files({{"bank-holidays.json", R"({"england-and-wales": {"events": []}})"}}));
+    const auto* p = problem_at(e, "freeze.holidays[0].file");
+    REQUIRE(p != nullptr);
+    CHECK_THAT(p->message, Catch::Contains("scotland") && Catch::Contains("england-and-wales"));
+}
+
+TEST_CASE("holidays from gov.uk JSON and iCalendar files are merged, sorted and de-duplicated") {
+    const auto c = parse_config(
+        minimal +
+            "freeze:\n"
+            "  holidays:\n"
+            "    - file: company.ics\n"
+            "    - file: bank-holidays.json\n",
+        "t",
+        files({{"company.ics",
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nSUMMARY:Christmas\r\nEND:VEVENT\r\n"
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260619\r\nSUMMARY:Company day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"},
+               {"bank-holidays.json",
+                R"({"england-and-wales": {"events": [{"title": "Christmas Day", "date": "2026-12-25"},
+                                                     {"title": "Boxing Day", "date": "2026-12-28"}]}})"}}));
+    CHECK(days_of(c.freeze.rules.bank_holidays) == std::vector{ymd(2026, 6, 19), ymd(2026, 12, 25), ymd(2026, 12, 28)});
+    REQUIRE(c.freeze.holidays.size() == 2);
+    CHECK(c.freeze.holidays[1].division == "england-and-wales");
+}
+
+TEST_CASE("the shipped iCalendar example reads as whole-day holidays") {
+    const std::string ics = std::string{PROMOTEBOT_SOURCE_DIR} + "/deploy/holidays/example.ics";
+    const auto c = parse_config(minimal + "freeze:\n  holidays:\n    - file: " + ics + "\n", "t",
+                                [&](const std::string& path) -> std::optional<std::string> {
+                                    if (path != ics) return std::nullopt;
+                                    return read_text(path);
+                                });
+    const auto& days = c.freeze.rules.bank_holidays;
+    CHECK(days_of(days) == std::vector{ymd(2026, 6, 19), ymd(2026, 10, 8), ymd(2026, 10, 9)});
+    REQUIRE(days.size() == 3);
+    CHECK(days[0].name == "Company day, offices closed");
+    CHECK(days[1].name == "Office move (two days; no deployments without the on-call engineer)");
+}
+
+TEST_CASE("every problem in a configuration is reported together, one a line") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "  connections: 0\n"
+        "timezone: Mars/Olympus\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n");
+    CHECK(e.problems().size() == 3);
+    CHECK(e.source_name() == "test.yaml");
+    const std::string text = e.what();
+    CHECK_THAT(text, Catch::Contains("test.yaml:3: slack.connections: must be between 1 and 10, got 0\n"));
+    CHECK_THAT(text, Catch::Contains("test.yaml:4: timezone: unknown time zone \"Mars/Olympus\""));
+    CHECK_THAT(text, Catch::Contains("test.yaml:5: environments.prod: is required"));
+}
+
+TEST_CASE("YAML that does not parse is refused with its line") {
+    const auto e = refusal("slack:\n  release_channel: [C0RELEASE01\nstore: x\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].line >= 2);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("not valid YAML"));
+}
+
+TEST_CASE("a repeated key is refused") {
+    const auto e = refusal(minimal + "store: a.db\nstore: b.db\n");
+    const auto* p = problem_at(e, "store");
+    REQUIRE(p != nullptr);
+    CHECK(p->line == 9);
+}
+
+TEST_CASE("holiday files are found relative to the configuration file's folder") {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("promotebot-config-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "holidays");
+    {
+        std::ofstream{dir / "holidays" / "days.ics"}
+            << "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270104\nSUMMARY:Extra day\nEND:VEVENT\nEND:VCALENDAR\n";
+        std::ofstream{dir / "bot.yaml"} << minimal << "freeze:\n  holidays:\n    - file: holidays/days.ics\n";
+        std::ofstream{dir / "broken.yaml"} << minimal << "freeze:\n  holidays:\n    - file: days.ics\n";
+        std::ofstream{dir / "absolute.yaml"} << minimal << "freeze:\n  holidays:\n    - file: " << PROMOTEBOT_SOURCE_DIR
+                                             << "/deploy/holidays/example.ics\n";
+    }
+    CHECK(load_config_file((dir / "absolute.yaml").string()).freeze.rules.bank_holidays.size() == 3);
+    const auto c = load_config_file((dir / "bot.yaml").string());
+    CHECK(days_of(c.freeze.rules.bank_holidays) == std::vector{ymd(2027, 1, 4)});
+
+    try {
+        load_config_file((dir / "broken.yaml").string());
+        FAIL("a holiday file outside the configuration's folder was found");
+    } catch (const config_error& e) {
+        CHECK_THAT(std::string{e.what()}, Catch::Contains("broken.yaml:10: freeze.holidays[0].file"));
+    }
+    try {
+        load_config_file((dir / "absent.yaml").string());
+        FAIL("a missing configuration file was accepted");
+    } catch (const config_error& e) {
+        CHECK_THAT(std::string{e.what()}, Catch::Contains("does not exist"));
+    }
+    std::filesystem::remove_all(dir);
+}
