@@ -1,2 +1,5 @@
 #include <iostream>
-int main() { std::cout << "promotebot " PROMOTEBOT_VERSION "\n"; }
+
+#include "bot/cli.hpp"
+
+int main(int argc, char** argv) { return promotebot::bot::run_cli(argc, argv, std::cin, std::cout, std::cerr); }

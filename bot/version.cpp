@@ -1,1 +1,0 @@
-namespace promotebot::bot { const char* version() { return PROMOTEBOT_VERSION; } }

@@ -1,0 +1,202 @@
+// The command line: check-config, the freeze calendar for scripts, the audit
+// log tools, and the console a newcomer starts with.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "bot/cli.hpp"
+#include "bot/config.hpp"
+#include "bot/store.hpp"
+
+using namespace promotebot;
+
+namespace {
+
+struct temp_dir {
+    temp_dir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() / ("promotebot-cli-" + std::to_string(rd()));
+        std::filesystem::create_directories(path);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    std::filesystem::path path;
+};
+
+struct cli_result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+cli_result run(std::vector<std::string> args, const std::string& input = {}) {
+    std::vector<const char*> argv{"promotebot"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    const int code = bot::run_cli(static_cast<int>(argv.size()), argv.data(), in, out, err);
+    return {code, out.str(), err.str()};
+}
+
+// The example config with its store moved into a temp dir.
+std::string write_config(const temp_dir& dir, const std::string& extra_replace_from = {},
+                         const std::string& extra_replace_to = {}) {
+    std::string text = bot::embedded_default_config_text();
+    const std::string store_line = "store: promotebot.db";
+    auto at = text.find(store_line);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, store_line.size(), "store: " + (dir.path / "test.db").string());
+    if (!extra_replace_from.empty()) {
+        auto pos = text.find(extra_replace_from);
+        REQUIRE(pos != std::string::npos);
+        text.replace(pos, extra_replace_from.size(), extra_replace_to);
+    }
+    auto path = dir.path / "promotebot.yaml";
+    std::ofstream(path) << text;
+    std::filesystem::create_directories(dir.path / "holidays");
+    std::filesystem::copy_file(std::filesystem::path(PROMOTEBOT_SOURCE_DIR) / "deploy/holidays/england-and-wales-2026-2027.json",
+                               dir.path / "holidays/england-and-wales-2026-2027.json",
+                               std::filesystem::copy_options::overwrite_existing);
+    return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("check-config accepts the example and names the wrong key with its line") {
+    temp_dir dir;
+    auto good = run({"check-config", "--config", write_config(dir)});
+    CHECK(good.code == 0);
+    CHECK_THAT(good.out, Catch::Contains("configuration OK"));
+
+    auto bad = run({"check-config", "--config", write_config(dir, "connections: 2", "connections: 12")});
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("slack.connections"));
+    CHECK_THAT(bad.err, Catch::Contains(":19:"));
+}
+
+TEST_CASE("the bot refuses to start on a broken config and says which key is wrong") {
+    temp_dir dir;
+    auto r = run({"--console", "--config", write_config(dir, "timezone: Europe/London", "timezone: Europe/Londres")});
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("timezone"));
+}
+
+TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented JSON") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    auto christmas = run({"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00", "--json"});
+    CHECK(christmas.code == 1);
+    auto j = nlohmann::json::parse(christmas.out);
+    CHECK(j["frozen"] == true);
+    CHECK(j["rules"] == nlohmann::json::array({"year-end close"}));
+    CHECK(j["until"] == "2027-01-06T00:00:00+00:00");
+    REQUIRE(j["next"].is_object());
+    CHECK(j["next"]["start"] == "2027-01-27T00:00:00+00:00");
+
+    auto ordinary = run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00:00Z", "--json"});
+    CHECK(ordinary.code == 0);
+    auto k = nlohmann::json::parse(ordinary.out);
+    CHECK(k["frozen"] == false);
+    CHECK(k["until"].is_null());
+    CHECK(k["next"]["start"] == "2026-11-26T00:00:00+00:00");
+    CHECK(k["next"]["rules"] == nlohmann::json::array({"month-end close"}));
+
+    auto summer = run({"freeze", "status", "--config", cfg, "--at", "2026-07-29T12:00+01:00"});
+    CHECK(summer.code == 1);
+    CHECK_THAT(summer.out, Catch::Contains("month-end close"));
+
+    auto bad = run({"freeze", "status", "--config", cfg, "--at", "tomorrow"});
+    CHECK(bad.code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("--at"));
+}
+
+TEST_CASE("freeze list prints merged windows with their rules as JSON") {
+    temp_dir dir;
+    auto r = run({"freeze", "list", "--config", write_config(dir), "--from", "2026-12-01", "--to", "2027-01-31",
+                  "--json"});
+    REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    REQUIRE(j["windows"].is_array());
+    REQUIRE(j["windows"].size() == 2);
+    CHECK(j["windows"][0]["start"] == "2026-12-20T00:00:00+00:00");
+    CHECK(j["windows"][0]["end"] == "2027-01-06T00:00:00+00:00");
+    const auto rules = j["windows"][0]["rules"].dump();
+    CHECK_THAT(rules, Catch::Contains("year-end close"));
+    CHECK_THAT(rules, Catch::Contains("month-end close"));
+    CHECK_THAT(rules, Catch::Contains("bank holiday: Christmas Day"));
+    CHECK(j["windows"][1]["start"] == "2027-01-27T00:00:00+00:00");
+
+    auto backwards = run({"freeze", "list", "--config", write_config(dir), "--from", "2027-01-31", "--to", "2026-12-01"});
+    CHECK(backwards.code == 2);
+}
+
+TEST_CASE("freeze status reads the ad-hoc windows from the store") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    {
+        auto st = bot::open_sqlite_store((dir.path / "test.db").string());
+        // 2026-11-10 00:00 to 2026-11-11 00:00 UTC.
+        st->add_freeze_window(std::chrono::sys_seconds{std::chrono::seconds{1794268800}},
+                              std::chrono::sys_seconds{std::chrono::seconds{1794355200}}, "warehouse migration",
+                              "U0RM00001", std::chrono::sys_seconds{std::chrono::seconds{1794000000}});
+    }
+    auto r = run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00:00Z", "--json"});
+    CHECK(r.code == 1);
+    CHECK(nlohmann::json::parse(r.out)["rules"] == nlohmann::json::array({"ad-hoc #1: warehouse migration"}));
+}
+
+TEST_CASE("audit verify and export work on the store the bot writes") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    auto console = run({"--config", cfg, "--console", "--user", "U0RM00001"},
+                       "/freeze add 2030-01-10 2030-01-11 audit me\nquit\n");
+    REQUIRE(console.code == 0);
+    auto verify = run({"audit", "verify", "--config", cfg});
+    CHECK(verify.code == 0);
+    CHECK_THAT(verify.out, Catch::Contains("intact"));
+    auto jsonl = run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--format", "jsonl"});
+    REQUIRE(jsonl.code == 0);
+    CHECK_THAT(jsonl.out, Catch::Contains("freeze.add"));
+    auto csv = run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--format", "csv"});
+    REQUIRE(csv.code == 0);
+    CHECK_THAT(csv.out, Catch::Contains("audit me"));
+    auto wrong = run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--format", "xml"});
+    CHECK(wrong.code == 2);
+}
+
+TEST_CASE("the console shows a newcomer today's freeze status and plays every role") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    auto r = run({"--config", cfg, "--console"},
+                 "as U0ENG00001\n"
+                 "/freeze add 2030-01-10 2030-01-11 migration\n"
+                 "as U0RM00001\n"
+                 "/freeze add 2030-01-10 2030-01-11 migration\n"
+                 "/freeze list 366\n"
+                 "/freeze list 3650\n"
+                 "click 1\n"
+                 "/freeze remove 1\n"
+                 "/nonsense\n"
+                 "quit\n");
+    REQUIRE(r.code == 0);
+    // The first thing shown: is production frozen right now?
+    CHECK_THAT(r.out, Catch::Contains("Production is"));
+    CHECK_THAT(r.out, Catch::Contains("Only a Release Manager"));
+    CHECK_THAT(r.out, Catch::Contains("Freeze window #1 added"));
+    CHECK_THAT(r.out, Catch::Contains("[1] Remove #1"));
+    CHECK_THAT(r.out, Catch::Contains("Freeze window #1 removed"));
+    CHECK_THAT(r.out, Catch::Contains("no active freeze window #1"));
+    CHECK_THAT(r.out, Catch::Contains("/promote"));
+}
+
+TEST_CASE("help and version") {
+    auto help = run({"--help"});
+    CHECK(help.code == 0);
+    CHECK_THAT(help.out, Catch::Contains("freeze status"));
+    auto version = run({"--version"});
+    CHECK(version.code == 0);
+    CHECK_THAT(version.out, Catch::StartsWith("promotebot "));
+    CHECK(run({"--bogus"}).code == 2);
+}

@@ -1,0 +1,241 @@
+// /freeze end to end: the real bot (Socket Mode client, Web API client,
+// router, SQLite store, audit log) against the in-process fake Slack over TLS.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "bot/config.hpp"
+#include "bot/freeze_source.hpp"
+#include "bot/slack_app.hpp"
+#include "bot/store.hpp"
+#include "tests/fake_slack/fake_slack.hpp"
+
+using namespace promotebot;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string engineer = "U0ENG00001";
+const std::string release_manager = "U0RM00001";
+
+std::filesystem::path temp_store_path() {
+    std::random_device rd;
+    auto dir = std::filesystem::temp_directory_path() / ("promotebot-e2e-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    return dir / "promotebot.db";
+}
+
+// The bot as deployed, on its own thread, talking to the fake.
+struct running_bot {
+    explicit running_bot(testing::fake_slack& fake, std::string app_token = {})
+        : fake(fake), path(temp_store_path()) {
+        cfg = bot::embedded_default_config();
+        cfg.store = path.string();
+        cfg.slack.connections = 1;
+        st = bot::open_sqlite_store(cfg.store);
+        bot::slack_environment env;
+        env.app_token = app_token.empty() ? fake.options().app_token : app_token;
+        env.bot_token = fake.options().bot_token;
+        env.api_url = fake.api_url();
+        env.ca_file = fake.ca_file();
+        app = std::make_unique<bot::slack_app>(cfg, *st, env);
+        thread = std::thread([this] { exit_code = app->run(false); });
+    }
+    ~running_bot() {
+        app->stop();
+        if (thread.joinable()) thread.join();
+        st.reset();
+        std::filesystem::remove_all(path.parent_path());
+    }
+
+    // Types a slash command in the release channel; returns the response_url used.
+    std::string command(const std::string& user, const std::string& command, const std::string& text,
+                        bool accepts_response_payload = false) {
+        auto url = fake.make_response_url();
+        fake.send_envelope("slash_commands",
+                           {{"command", command},
+                            {"text", text},
+                            {"user_id", user},
+                            {"channel_id", cfg.slack.release_channel},
+                            {"response_url", url},
+                            {"trigger_id", "trig-" + std::to_string(++triggers)}},
+                           accepts_response_payload);
+        return url;
+    }
+
+    void click(const std::string& user, const std::string& action_id, const std::string& value) {
+        fake.send_envelope("interactive",
+                           {{"type", "block_actions"},
+                            {"user", {{"id", user}}},
+                            {"channel", {{"id", cfg.slack.release_channel}}},
+                            {"message", {{"ts", "1700000000.000100"}}},
+                            {"response_url", fake.make_response_url()},
+                            {"trigger_id", "trig-" + std::to_string(++triggers)},
+                            {"actions", {{{"action_id", action_id}, {"value", value}, {"type", "button"}}}}});
+    }
+
+    // The next answer through a response_url.
+    nlohmann::json next_response() {
+        ++responses;
+        REQUIRE(fake.wait_for_calls("response_url", responses, 10s));
+        return fake.calls("response_url").at(responses - 1).body;
+    }
+
+    testing::fake_slack& fake;
+    std::filesystem::path path;
+    bot::config cfg;
+    std::unique_ptr<bot::store> st;
+    std::unique_ptr<bot::slack_app> app;
+    std::thread thread;
+    int exit_code = -1;
+    int triggers = 0;
+    std::size_t responses = 0;
+};
+
+std::string all_text(const nlohmann::json& body) { return body.dump(); }
+
+}  // namespace
+
+TEST_CASE("/freeze answers in the channel whether production is frozen, by which rules, until when") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+
+    bot.command(engineer, "/freeze", "");
+    auto body = bot.next_response();
+    CHECK(body["response_type"] == "in_channel");
+    REQUIRE(body["blocks"].is_array());
+    CHECK(body["blocks"][0]["type"] == "header");
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto expected = bot::build_calendar(bot.cfg, *bot.st).status_at(now);
+    CHECK_THAT(all_text(body), Catch::Contains(expected.frozen ? "Production is frozen" : "Production is not frozen"));
+    CHECK_THAT(all_text(body), Catch::Contains("Next freeze"));
+
+    bot.command(engineer, "/freeze", "status");
+    CHECK(bot.next_response()["response_type"] == "in_channel");
+}
+
+TEST_CASE("only a Release Manager can add a freeze window; it is stored, audited and announced") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+
+    SECTION("an engineer is refused privately and nothing is stored") {
+        bot.command(engineer, "/freeze", "add 2030-03-02 2030-03-03 data centre move");
+        auto body = bot.next_response();
+        CHECK(body["response_type"] == "ephemeral");
+        CHECK_THAT(all_text(body), Catch::Contains("Release Manager"));
+        CHECK(bot.st->freeze_windows().empty());
+        CHECK(fake.calls("chat.postMessage").empty());
+    }
+    SECTION("a Release Manager adds it, the channel hears of it, /freeze list shows it") {
+        bot.command(release_manager, "/freeze", "add 2030-03-02 2030-03-03 data centre move");
+        REQUIRE(fake.wait_for_calls("chat.postMessage", 1, 10s));
+        auto post = fake.calls("chat.postMessage").at(0);
+        CHECK(post.body["channel"] == bot.cfg.slack.release_channel);
+        CHECK_THAT(all_text(post.body), Catch::Contains("Freeze window #1 added"));
+        CHECK_THAT(all_text(post.body), Catch::Contains("data centre move"));
+        CHECK(post.authorization == "Bearer " + fake.options().bot_token);
+        auto windows = bot.st->freeze_windows();
+        REQUIRE(windows.size() == 1);
+        CHECK(windows[0].created_by == release_manager);
+        // The whole of Mar 2 and 3 in London (GMT in March 2030 before the DST change).
+        CHECK(windows[0].end - windows[0].start == std::chrono::hours(48));
+
+        bot.command(engineer, "/freeze", "list 3650");
+        auto list = bot.next_response();
+        CHECK_THAT(all_text(list), Catch::Contains("ad-hoc #1: data centre move"));
+        CHECK_THAT(all_text(list), Catch::Contains("Remove #1"));
+
+        const auto records = bot.st->audit_since(std::chrono::sys_seconds{});
+        bool audited = false;
+        for (const auto& r : records)
+            if (r.entry.action == "freeze.add" && r.entry.outcome == "ok" && r.entry.actor == release_manager)
+                audited = true;
+        CHECK(audited);
+        CHECK(bot.st->verify_audit().ok);
+    }
+}
+
+TEST_CASE("removing a freeze window: refused for others, done by a Release Manager's button") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    const auto id = bot.st->add_freeze_window(std::chrono::sys_seconds{std::chrono::hours(24 * 365 * 61)},
+                                              std::chrono::sys_seconds{std::chrono::hours(24 * 365 * 61 + 24)},
+                                              "migration", release_manager,
+                                              std::chrono::sys_seconds{std::chrono::hours(24 * 365 * 56)});
+
+    bot.click(engineer, "freeze.remove", std::to_string(id));
+    auto refused = bot.next_response();
+    CHECK(refused["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(refused), Catch::Contains("Release Manager"));
+    CHECK(bot.st->freeze_windows().size() == 1);
+
+    bot.click(release_manager, "freeze.remove", std::to_string(id));
+    REQUIRE(fake.wait_for_calls("chat.postMessage", 1, 10s));
+    CHECK_THAT(all_text(fake.calls("chat.postMessage").at(0).body), Catch::Contains("removed"));
+    CHECK(bot.st->freeze_windows().empty());
+
+    bot.command(release_manager, "/freeze", "remove " + std::to_string(id));
+    auto again = bot.next_response();
+    CHECK(again["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(again), Catch::Contains("no active freeze window #" + std::to_string(id)));
+}
+
+TEST_CASE("malformed /freeze commands get a precise private error and change nothing") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    for (const auto* text : {"add 2030-02-30 2030-03-01 bad date", "add 2030-03-05 2030-03-01 backwards",
+                             "add 2030-03-01 2030-03-02", "remove abc", "list 0", "sideways"}) {
+        bot.command(release_manager, "/freeze", text);
+        auto body = bot.next_response();
+        INFO(text);
+        CHECK(body["response_type"] == "ephemeral");
+        CHECK_THAT(all_text(body), Catch::Contains("Usage"));
+    }
+    CHECK(bot.st->freeze_windows().empty());
+    CHECK(fake.calls("chat.postMessage").empty());
+}
+
+TEST_CASE("help and malformed commands are answered inside the ack when Slack accepts a payload") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    bot.command(engineer, "/deploy", "now", true);
+    REQUIRE(fake.wait_for_acks(1, 10s));
+    auto ack = fake.acks().at(0);
+    REQUIRE(ack.payload.is_object());
+    CHECK(ack.payload["response_type"] == "ephemeral");
+    CHECK_THAT(ack.payload.dump(), Catch::Contains("/freeze"));
+    CHECK_THAT(ack.payload.dump(), Catch::Contains("/promote"));
+    // Answered once: no response_url call follows.
+    std::this_thread::sleep_for(300ms);
+    CHECK(fake.calls("response_url").empty());
+}
+
+TEST_CASE("/promote and /rollback are understood and answered as not available yet") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    bot.command(release_manager, "/promote", "v1.2.3 change CHG0012345");
+    auto body = bot.next_response();
+    CHECK(body["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(body), Catch::Contains("v1.2.3"));
+    CHECK_THAT(all_text(body), Catch::Contains("CHG0012345"));
+    CHECK_THAT(all_text(body), Catch::Contains("not available yet"));
+
+    bot.command(engineer, "/rollback", "dbt trades_daily");
+    CHECK_THAT(all_text(bot.next_response()), Catch::Contains("trades_daily"));
+}
+
+TEST_CASE("a wrong app token stops the bot with a non-zero exit") {
+    testing::fake_slack fake;
+    auto bot = std::make_unique<running_bot>(fake, "xapp-1-A000-not-the-right-token");
+    bot->thread.join();
+    CHECK(bot->exit_code != 0);
+    CHECK(fake.connections_opened() == 0);
+}

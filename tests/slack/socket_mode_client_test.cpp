@@ -1,0 +1,292 @@
+// The Socket Mode client against the in-process fake Slack, over real
+// TLS websockets on loopback.
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "integrations/slack/socket_mode_client.hpp"
+#include "integrations/slack/web_api.hpp"
+#include "tests/fake_slack/fake_slack.hpp"
+
+using namespace promotebot;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+// A running client on its own io_context thread, recording what it delivers.
+class client_under_test {
+public:
+    explicit client_under_test(testing::fake_slack& fake, int connections = 2,
+                               std::chrono::milliseconds ping = 1000ms, std::chrono::milliseconds dead = 5000ms)
+        : api_(io_.get_executor(), web_options(fake)) {
+        slack::socket_mode_client_options o;
+        o.session.connections = connections;
+        o.session.ping_interval = ping;
+        o.session.dead_after = dead;
+        o.session.backoff_base = 100ms;
+        o.session.backoff_max = 2s;
+        o.ca_file = fake.ca_file();
+        slack::socket_mode_handlers h;
+        h.ack_payload = [](const slack::envelope& e) -> std::optional<nlohmann::json> {
+            if (e.type != "slash_commands") return std::nullopt;
+            return nlohmann::json{{"response_type", "ephemeral"}, {"text", "got " + e.payload.value("text", "")}};
+        };
+        h.on_envelope = [this](slack::envelope e) {
+            std::lock_guard lock(mutex_);
+            delivered_.push_back(std::move(e));
+        };
+        client_ = std::make_unique<slack::socket_mode_client>(io_.get_executor(), api_, o, h);
+        asio::co_spawn(io_, client_->run(), [this](std::exception_ptr e, slack::socket_mode_result r) {
+            if (e) r = {true, "exception", "the client threw"};
+            result_.set_value(r);
+        });
+        thread_ = std::thread([this] { io_.run(); });
+    }
+
+    ~client_under_test() {
+        if (thread_.joinable()) {
+            stop();
+            thread_.join();
+        }
+    }
+
+    void stop() {
+        asio::post(io_, [this] { client_->stop(); });
+    }
+
+    // Waits for run() to return.
+    std::optional<slack::socket_mode_result> finished(std::chrono::milliseconds timeout) {
+        auto f = result_.get_future();
+        if (f.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+        auto r = f.get();
+        thread_.join();
+        return r;
+    }
+
+    int links_up() {
+        std::promise<int> p;
+        asio::post(io_, [&] { p.set_value(client_->links_up()); });
+        return p.get_future().get();
+    }
+
+    std::vector<slack::envelope> delivered() {
+        std::lock_guard lock(mutex_);
+        return delivered_;
+    }
+
+    bool wait_for_deliveries(std::size_t n, std::chrono::milliseconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (delivered().size() >= n) return true;
+            std::this_thread::sleep_for(5ms);
+        }
+        return delivered().size() >= n;
+    }
+
+private:
+    static slack::web_api_options web_options(testing::fake_slack& fake) {
+        slack::web_api_options o;
+        o.base_url = fake.api_url();
+        o.app_token = fake.options().app_token;
+        o.bot_token = fake.options().bot_token;
+        o.ca_file = fake.ca_file();
+        o.backoff_base = 50ms;
+        return o;
+    }
+
+    asio::io_context io_;
+    slack::web_api api_;
+    std::unique_ptr<slack::socket_mode_client> client_;
+    std::promise<slack::socket_mode_result> result_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<slack::envelope> delivered_;
+};
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+}
+
+}  // namespace
+
+TEST_CASE("the client holds two TLS Socket Mode links and closes them cleanly on stop") {
+    testing::fake_slack fake;
+    client_under_test client(fake);
+    REQUIRE(fake.wait_for_connections(2, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+    // Every link was opened with its own apps.connections.open call and the app token.
+    const auto opens = fake.calls("apps.connections.open");
+    REQUIRE(opens.size() == 2);
+    for (const auto& c : opens) CHECK(c.authorization == "Bearer " + fake.options().app_token);
+
+    const auto links = fake.connections();
+    client.stop();
+    auto result = client.finished(10s);
+    REQUIRE(result);
+    CHECK_FALSE(result->fatal);
+    for (int id : links) CHECK(fake.closed_cleanly(id));
+}
+
+TEST_CASE("every envelope type is acked exactly once and delivered after its ack") {
+    testing::fake_slack fake;
+    client_under_test client(fake);
+    REQUIRE(fake.wait_for_connections(2, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) {
+        const auto n = std::to_string(i);
+        ids.push_back(fake.send_envelope("slash_commands",
+                                         {{"command", "/freeze"}, {"text", n}, {"trigger_id", "trig-s" + n},
+                                          {"user_id", "U1"}, {"channel_id", "C1"}},
+                                         true));
+        ids.push_back(fake.send_envelope("interactive", {{"type", "block_actions"}, {"trigger_id", "trig-i" + n}}));
+        ids.push_back(fake.send_envelope("events_api", {{"event_id", "Ev" + n}, {"event", {{"type", "app_mention"}}}}));
+    }
+    REQUIRE(fake.wait_for_acks(ids.size(), 10s));
+    REQUIRE(client.wait_for_deliveries(ids.size(), 10s));
+    std::this_thread::sleep_for(100ms);  // any extra ack would have arrived by now
+
+    std::map<std::string, int> acked;
+    for (const auto& a : fake.acks()) {
+        ++acked[a.envelope_id];
+        if (a.payload.is_object()) CHECK_THAT(a.payload.value("text", ""), Catch::StartsWith("got "));
+    }
+    for (const auto& id : ids) CHECK(acked[id] == 1);
+    CHECK(acked.size() == ids.size());
+    std::map<std::string, int> by_type;
+    for (const auto& e : client.delivered()) ++by_type[e.type];
+    CHECK(by_type["slash_commands"] == 30);
+    CHECK(by_type["interactive"] == 30);
+    CHECK(by_type["events_api"] == 30);
+}
+
+TEST_CASE("refresh_requested and warning during a stream of envelopes lose and double nothing") {
+    testing::fake_slack fake;
+    client_under_test client(fake);
+    REQUIRE(fake.wait_for_connections(2, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+
+    // Slack's behaviour: an envelope not acked in time is redelivered with a
+    // new envelope_id and the same trigger_id.
+    std::map<std::string, std::string> trigger_of;  // envelope_id -> trigger
+    auto send = [&](int i, int retry = 0) {
+        const auto trigger = "trig-" + std::to_string(i);
+        auto id = fake.send_envelope("interactive", {{"type", "block_actions"}, {"trigger_id", trigger}}, false, {},
+                                     retry, retry ? "timeout" : "");
+        trigger_of[id] = trigger;
+    };
+    const int total = 300;
+    for (int i = 0; i < total; ++i) {
+        if (i == 100) fake.send_disconnect(fake.connections().front(), "refresh_requested");
+        if (i == 200) fake.send_disconnect(fake.connections().back(), "warning");
+        send(i);
+        if (i % 20 == 0) std::this_thread::sleep_for(20ms);
+    }
+    // Redeliver whatever was not acked, as Slack does after its timeout.
+    std::this_thread::sleep_for(1500ms);
+    std::set<std::string> acked_triggers;
+    for (const auto& a : fake.acks()) acked_triggers.insert(trigger_of[a.envelope_id]);
+    int redelivered = 0;
+    for (int i = 0; i < total; ++i) {
+        if (!acked_triggers.count("trig-" + std::to_string(i))) {
+            send(i, 1);
+            ++redelivered;
+        }
+    }
+    REQUIRE(client.wait_for_deliveries(total, 10s));
+    std::this_thread::sleep_for(200ms);
+
+    std::map<std::string, int> handled;
+    for (const auto& e : client.delivered()) ++handled[e.payload.value("trigger_id", "")];
+    CHECK(handled.size() == static_cast<std::size_t>(total));
+    for (const auto& [trigger, n] : handled) CHECK(n == 1);
+    CHECK(redelivered <= 2);  // make-before-break: at most an envelope in flight on a closing link
+    // Both asked-to-go links were replaced: four links opened in all, two live now.
+    CHECK(fake.connections_opened() == 4);
+    CHECK(eventually([&] { return fake.connections().size() == 2; }, 5s));
+}
+
+TEST_CASE("a link that goes silent without a close frame is replaced within the dead-link bound") {
+    testing::fake_slack fake;
+    client_under_test client(fake, 2, 100ms, 600ms);
+    REQUIRE(fake.wait_for_connections(2, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+    const auto silent = fake.connections().front();
+    const auto started = std::chrono::steady_clock::now();
+    fake.go_silent(silent);
+    REQUIRE(eventually([&] { return fake.connections_opened() == 3; }, 5s));
+    const auto replaced_after = std::chrono::steady_clock::now() - started;
+    // Silence bound (600 ms) plus one ping interval plus connection set-up.
+    CHECK(replaced_after < 3s);
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+    // The replacement works.
+    const auto live = fake.connections();
+    REQUIRE(std::find(live.begin(), live.end(), silent) == live.end());
+    auto id = fake.send_envelope("events_api", {{"event_id", "EvAfterSilence"}}, false, live.back());
+    REQUIRE(fake.wait_for_acks(1, 5s));
+    CHECK(fake.acks().front().envelope_id == id);
+}
+
+TEST_CASE("apps.connections.open rate-limited, then failing with 5xx, then succeeding") {
+    testing::fake_slack fake;
+    fake.queue_response("apps.connections.open",
+                        {429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "1"}}});
+    fake.queue_response("apps.connections.open", {503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
+    const auto started = std::chrono::steady_clock::now();
+    client_under_test client(fake, 1);
+    REQUIRE(fake.wait_for_connections(1, 15s));
+    REQUIRE(eventually([&] { return client.links_up() == 1; }, 5s));
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK(took >= 1s);  // Retry-After was honoured
+    CHECK(fake.calls("apps.connections.open").size() == 3);
+}
+
+TEST_CASE("a revoked app token stops the client with a fatal result") {
+    testing::fake_slack fake;
+    fake.queue_response("apps.connections.open", {200, {{"ok", false}, {"error", "token_revoked"}}, {}});
+    client_under_test client(fake, 2);
+    auto result = client.finished(10s);
+    REQUIRE(result);
+    CHECK(result->fatal);
+    CHECK(result->reason == "token_revoked");
+    CHECK_THAT(result->message, Catch::Contains("SLACK_APP_TOKEN"));
+    CHECK_THAT(result->message, !Catch::Contains(fake.options().app_token));
+}
+
+TEST_CASE("link_disabled stops the client instead of reconnecting") {
+    testing::fake_slack fake;
+    client_under_test client(fake, 1);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 1; }, 5s));
+    fake.send_disconnect(fake.connections().front(), "link_disabled");
+    auto result = client.finished(10s);
+    REQUIRE(result);
+    CHECK(result->fatal);
+    CHECK(result->reason == "link_disabled");
+    CHECK(fake.connections_opened() == 1);
+}
+
+TEST_CASE("plain ws:// links work for tests") {
+    testing::fake_slack_options options;
+    options.tls = false;
+    testing::fake_slack fake(options);
+    client_under_test client(fake, 1);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    auto id = fake.send_envelope("events_api", {{"event_id", "EvPlain"}});
+    REQUIRE(fake.wait_for_acks(1, 5s));
+    CHECK(fake.acks().front().envelope_id == id);
+}
