@@ -62,6 +62,12 @@ bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
+std::string upper_case(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), to_upper);
+    return out;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
@@ -149,7 +155,11 @@ parse_error error(std::string message, std::string_view usage) {
 std::string version_problem(std::string_view word) {
     if (word.size() > max_version_chars)
         return quote(word) + " is not a version: a version has at most 64 characters";
-    return quote(word) + " is not a version: expected v<major>.<minor>.<patch>[-<pre-release>], e.g. v1.4.2 or v1.4.2-rc.1";
+    std::string message =
+        quote(word) + " is not a version: expected v<major>.<minor>.<patch>[-<pre-release>], e.g. v1.4.2 or v1.4.2-rc.1";
+    std::string prefixed = "v" + std::string(word.substr(!word.empty() && word[0] == 'V' ? 1 : 0));
+    if (is_valid_version(prefixed)) message += " (did you mean " + quote(prefixed) + "?)";
+    return message;
 }
 
 std::optional<environment> parse_environment(std::string_view word) {
@@ -194,8 +204,7 @@ parsed_command parse_promote(const std::vector<std::string_view>& words) {
             std::size_t taken = 0;
             while (i + 1 < words.size() && !is_promote_keyword(words[i + 1])) {
                 const auto raw = words[++i];
-                std::string record(raw);
-                std::transform(record.begin(), record.end(), record.begin(), to_upper);
+                std::string record = upper_case(raw);
                 if (!is_valid_change_record(record))
                     return error(quote(raw) + " is not a change record: expected CHG followed by 7 to 10 digits, e.g. CHG0012345",
                                  promote_usage);
@@ -212,6 +221,9 @@ parsed_command parse_promote(const std::vector<std::string_view>& words) {
         } else if (iequals(w, "emergency")) {
             if (req.emergency) return error("`emergency` is given twice", promote_usage);
             req.emergency = true;
+        } else if (is_valid_change_record(upper_case(w))) {
+            return error("put `change` before the change record " + quote(w) + ", e.g. `change " + upper_case(w) + "`",
+                         promote_usage);
         } else if (is_valid_version(w)) {
             return error("only one version can be promoted at a time; " + quote(w) + " is a second one", promote_usage);
         } else {

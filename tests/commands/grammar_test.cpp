@@ -78,6 +78,17 @@ TEST_CASE("promote rejects what is not a version and quotes it") {
     }
 }
 
+TEST_CASE("a version without its v prefix gets a suggestion") {
+    CHECK(expect_error(parse_command("/promote", "1.4.2")).message.find("(did you mean `v1.4.2`?)") != std::string::npos);
+    CHECK(expect_error(parse_command("/promote", "V1.4.2")).message.find("(did you mean `v1.4.2`?)") != std::string::npos);
+    CHECK(expect_error(parse_command("/promote", "latest")).message.find("did you mean") == std::string::npos);
+}
+
+TEST_CASE("a change record without the change keyword is pointed out") {
+    CHECK(expect_error(parse_command("/promote", "v1.0.0 chg0012345")).message ==
+          "put `change` before the change record `chg0012345`, e.g. `change CHG0012345`");
+}
+
 TEST_CASE("promote rejects unknown words, repeated options and bad change records by name") {
     CHECK(expect_error(parse_command("/promote", "v1.0.0 now")).message.find("unexpected `now`") == 0);
     CHECK(expect_error(parse_command("/promote", "v1.0.0 infra infra")).message == "`infra` is given twice");
