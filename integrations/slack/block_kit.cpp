@@ -1,0 +1,361 @@
+#include "integrations/slack/block_kit.hpp"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace promotebot::slack {
+
+namespace {
+
+using commands::button_style;
+using commands::line_state;
+using json = nlohmann::json;
+using limits = block_kit_limits;
+
+constexpr std::string_view ellipsis = "…";
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is malformed.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    unsigned cp = 0;
+    unsigned min = 0;
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; min = 0x10000; }
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+// One displayed character of rendered text: a code point, or a whole
+// escape entity so that truncation never cuts one in half.
+struct glyph {
+    std::string text;
+    std::size_t chars = 1;
+};
+
+// Valid UTF-8 without control characters (newlines kept only when asked),
+// escaped for mrkdwn when asked, as glyphs.
+std::vector<glyph> glyphs_of(std::string_view raw, bool escape, bool keep_newlines) {
+    std::vector<glyph> out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size();) {
+        const std::size_t len = utf8_length(raw, i);
+        if (len == 0) {
+            out.push_back({"\xEF\xBF\xBD", 1});  // U+FFFD for a malformed byte
+            ++i;
+            continue;
+        }
+        const char c = raw[i];
+        if (len == 1 && (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)) {
+            if (c == '\n' && keep_newlines) out.push_back({"\n", 1});
+            else if (c == '\n' || c == '\t' || c == '\r') out.push_back({" ", 1});
+            i += len;
+            continue;
+        }
+        if (escape && c == '&') out.push_back({"&amp;", 5});
+        else if (escape && c == '<') out.push_back({"&lt;", 4});
+        else if (escape && c == '>') out.push_back({"&gt;", 4});
+        else out.push_back({std::string(raw.substr(i, len)), 1});
+        i += len;
+    }
+    return out;
+}
+
+std::size_t count_chars(const std::vector<glyph>& g) {
+    std::size_t n = 0;
+    for (const auto& x : g) n += x.chars;
+    return n;
+}
+
+// At most `limit` characters; an ellipsis marks a cut when `mark` is set.
+std::string fit(const std::vector<glyph>& g, std::size_t limit, bool mark = true) {
+    std::string out;
+    if (count_chars(g) <= limit) {
+        for (const auto& x : g) out += x.text;
+        return out;
+    }
+    const std::size_t budget = mark ? limit - 1 : limit;
+    std::size_t used = 0;
+    for (const auto& x : g) {
+        if (used + x.chars > budget) break;
+        out += x.text;
+        used += x.chars;
+    }
+    if (mark) out += ellipsis;
+    return out;
+}
+
+std::string plain(std::string_view raw, std::size_t limit, bool mark = true) {
+    return fit(glyphs_of(raw, false, false), limit, mark);
+}
+
+std::string mrkdwn(std::string_view raw, std::size_t limit) { return fit(glyphs_of(raw, true, true), limit); }
+
+// Splits text into pieces of at most `limit` characters, at line breaks
+// where possible.
+std::vector<std::string> split_mrkdwn(std::string_view raw, std::size_t limit) {
+    std::vector<std::string> pieces;
+    std::string current;
+    std::size_t current_chars = 0;
+    auto flush = [&] {
+        if (!current.empty()) pieces.push_back(std::move(current));
+        current.clear();
+        current_chars = 0;
+    };
+    std::size_t start = 0;
+    while (start <= raw.size()) {
+        const auto end = std::min(raw.find('\n', start), raw.size());
+        const auto line = glyphs_of(raw.substr(start, end - start), true, false);
+        const std::size_t line_chars = count_chars(line);
+        const std::size_t joined = current_chars + (current_chars > 0 ? 1 : 0) + line_chars;
+        if (joined <= limit) {
+            if (current_chars > 0 || !current.empty()) current += '\n';
+            for (const auto& x : line) current += x.text;
+            current_chars = joined;
+        } else {
+            flush();
+            // A single line longer than a section is cut into section-sized parts.
+            std::size_t used = 0;
+            for (const auto& x : line) {
+                if (used + x.chars > limit) {
+                    flush();
+                    used = 0;
+                }
+                current += x.text;
+                used += x.chars;
+            }
+            current_chars = used;
+        }
+        start = end + 1;
+    }
+    flush();
+    // Slack rejects sections whose text is only whitespace.
+    pieces.erase(std::remove_if(pieces.begin(), pieces.end(),
+                                [](const std::string& p) {
+                                    return p.find_first_not_of(" \n") == std::string::npos;
+                                }),
+                 pieces.end());
+    return pieces;
+}
+
+json plain_text(std::string text) { return {{"type", "plain_text"}, {"text", std::move(text)}, {"emoji", true}}; }
+json mrkdwn_text(std::string text) { return {{"type", "mrkdwn"}, {"text", std::move(text)}}; }
+json section(std::string text) { return {{"type", "section"}, {"text", mrkdwn_text(std::move(text))}}; }
+
+// How readily a block is given up when a message has too many: context
+// first, then the body from its end, then buttons; the header never.
+enum class keep_priority { context = 0, body = 1, actions = 2, header = 3 };
+
+struct built_block {
+    json block;
+    std::size_t lines = 0;  // content lines it shows, for the "left out" count
+    keep_priority priority = keep_priority::body;
+};
+
+std::string checklist_line(const commands::checklist_line& line) {
+    std::string out(state_emoji(line.state));
+    out += ' ';
+    out += mrkdwn(line.text, 2000);
+    if (!line.evidence.empty()) {
+        out += " — _";
+        out += mrkdwn(line.evidence, 900);
+        out += '_';
+    }
+    return out;
+}
+
+std::string char_count_prefix(std::string_view s, std::size_t limit) {
+    // IDs are opaque: cut at a character boundary without a marker.
+    return plain(s, limit, false);
+}
+
+json button_element(const commands::button& b) {
+    std::string label = plain(b.label, limits::max_button_text);
+    if (label.empty()) label = "(no label)";
+    json el = {{"type", "button"}, {"text", plain_text(std::move(label))}};
+    if (!b.action_id.empty()) el["action_id"] = char_count_prefix(b.action_id, limits::max_id);
+    if (!b.value.empty()) el["value"] = char_count_prefix(b.value, limits::max_button_value);
+    if (b.style == button_style::primary) el["style"] = "primary";
+    if (b.style == button_style::danger) el["style"] = "danger";
+    if (b.confirm) {
+        std::string title = plain(b.confirm->title, limits::max_confirm_title);
+        std::string text = plain(b.confirm->text, limits::max_confirm_text);
+        std::string yes = plain(b.confirm->confirm_label, limits::max_confirm_button);
+        std::string no = plain(b.confirm->deny_label, limits::max_confirm_button);
+        json confirm = {
+            {"title", plain_text(title.empty() ? "Are you sure?" : std::move(title))},
+            {"text", plain_text(text.empty() ? "Are you sure?" : std::move(text))},
+            {"confirm", plain_text(yes.empty() ? "Confirm" : std::move(yes))},
+            {"deny", plain_text(no.empty() ? "Cancel" : std::move(no))},
+        };
+        if (b.style == button_style::danger) confirm["style"] = "danger";
+        el["confirm"] = std::move(confirm);
+    }
+    return el;
+}
+
+std::vector<built_block> build(const commands::message& msg) {
+    std::vector<built_block> blocks;
+
+    const std::string header = plain(msg.header, limits::max_header_text);
+    if (header.find_first_not_of(' ') != std::string::npos)
+        blocks.push_back({{{"type", "header"}, {"text", plain_text(header)}}, 1, keep_priority::header});
+
+    for (auto& piece : split_mrkdwn(msg.text, limits::max_section_text)) {
+        const auto lines = static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n')) + 1;
+        blocks.push_back({section(std::move(piece)), lines, keep_priority::body});
+    }
+
+    json fields = json::array();
+    auto flush_fields = [&] {
+        if (fields.empty()) return;
+        const std::size_t n = fields.size();
+        blocks.push_back({{{"type", "section"}, {"fields", std::move(fields)}}, n, keep_priority::body});
+        fields = json::array();
+    };
+    for (const auto& f : msg.fields) {
+        std::string label = mrkdwn(f.label, 200);
+        std::string text = label.empty() ? std::string{} : "*" + label + "*\n";
+        const std::size_t label_chars = count_chars(glyphs_of(text, false, true));
+        text += mrkdwn(f.value, limits::max_field_text - label_chars);
+        if (text.find_first_not_of(" \n*") == std::string::npos) continue;
+        fields.push_back(mrkdwn_text(std::move(text)));
+        if (fields.size() == limits::max_fields) flush_fields();
+    }
+    flush_fields();
+
+    std::string lines;
+    std::size_t lines_chars = 0;
+    std::size_t line_count = 0;
+    auto flush_lines = [&] {
+        if (line_count == 0) return;
+        blocks.push_back({section(std::move(lines)), line_count, keep_priority::body});
+        lines.clear();
+        lines_chars = 0;
+        line_count = 0;
+    };
+    for (const auto& item : msg.checklist) {
+        const std::string line = checklist_line(item);
+        const std::size_t chars = count_chars(glyphs_of(line, false, true));
+        if (line_count > 0 && lines_chars + 1 + chars > limits::max_section_text) flush_lines();
+        if (line_count > 0) {
+            lines += '\n';
+            ++lines_chars;
+        }
+        lines += line;
+        lines_chars += chars;
+        ++line_count;
+    }
+    flush_lines();
+
+    json elements = json::array();
+    std::set<std::string> ids_in_block;
+    std::size_t actions_blocks = 0;
+    auto flush_actions = [&] {
+        if (elements.empty()) return;
+        const std::size_t n = elements.size();
+        json block = {{"type", "actions"}, {"elements", std::move(elements)}};
+        block["block_id"] = "actions_" + std::to_string(++actions_blocks);
+        blocks.push_back({std::move(block), n, keep_priority::actions});
+        elements = json::array();
+        ids_in_block.clear();
+    };
+    for (const auto& b : msg.buttons) {
+        json el = button_element(b);
+        // Slack requires action_ids to be unique within a block; a repeated one
+        // starts a new block rather than being renamed, so handlers still match.
+        const std::string id = el.value("action_id", "");
+        if (elements.size() == limits::max_actions_elements || (!id.empty() && ids_in_block.count(id) > 0))
+            flush_actions();
+        if (!id.empty()) ids_in_block.insert(id);
+        elements.push_back(std::move(el));
+    }
+    flush_actions();
+
+    json context = json::array();
+    auto flush_context = [&] {
+        if (context.empty()) return;
+        const std::size_t n = context.size();
+        blocks.push_back({{{"type", "context"}, {"elements", std::move(context)}}, n, keep_priority::context});
+        context = json::array();
+    };
+    for (const auto& c : msg.context) {
+        std::string text = mrkdwn(c, limits::max_section_text);
+        if (text.find_first_not_of(" \n") == std::string::npos) continue;
+        context.push_back(mrkdwn_text(std::move(text)));
+        if (context.size() == limits::max_context_elements) flush_context();
+    }
+    flush_context();
+    return blocks;
+}
+
+}  // namespace
+
+std::string escape_mrkdwn(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string_view state_emoji(line_state state) {
+    switch (state) {
+        case line_state::pending: return ":white_circle:";
+        case line_state::running: return ":hourglass_flowing_sand:";
+        case line_state::passed: return ":white_check_mark:";
+        case line_state::failed: return ":x:";
+        case line_state::unknown: return ":grey_question:";
+        case line_state::skipped: return ":heavy_minus_sign:";
+    }
+    return ":grey_question:";
+}
+
+nlohmann::json to_blocks(const commands::message& msg) {
+    auto blocks = build(msg);
+
+    if (blocks.size() > limits::max_blocks) {
+        // Keep room for the notice that says what was left out.
+        std::size_t left_out = 0;
+        for (int p = static_cast<int>(keep_priority::context); p < static_cast<int>(keep_priority::header); ++p) {
+            for (std::size_t i = blocks.size(); i-- > 0 && blocks.size() > limits::max_blocks - 1;) {
+                if (static_cast<int>(blocks[i].priority) != p) continue;
+                left_out += blocks[i].lines;
+                blocks.erase(blocks.begin() + static_cast<std::ptrdiff_t>(i));
+            }
+        }
+        const std::string notice = std::to_string(left_out) + (left_out == 1 ? " more line was" : " more lines were") +
+                                   " left out: Slack shows at most 50 blocks in a message.";
+        blocks.push_back({{{"type", "context"}, {"elements", json::array({mrkdwn_text(notice)})}}, 0,
+                          keep_priority::context});
+    }
+
+    json out = json::array();
+    for (auto& b : blocks) out.push_back(std::move(b.block));
+    return out;
+}
+
+nlohmann::json to_chat_payload(const commands::message& msg) {
+    std::string text = mrkdwn(msg.summary(), limits::max_fallback_text);
+    if (text.empty() && !msg.checklist.empty()) text = mrkdwn(msg.checklist.front().text, limits::max_fallback_text);
+    if (text.empty()) text = "promotebot";
+    return {{"text", std::move(text)}, {"blocks", to_blocks(msg)}};
+}
+
+}  // namespace promotebot::slack

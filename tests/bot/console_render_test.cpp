@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "bot/console_render.hpp"
+
+using namespace promotebot;
+using commands::button_style;
+using commands::line_state;
+using commands::message;
+
+TEST_CASE("a message renders as header, body, fields, checklist, numbered buttons and context") {
+    message msg;
+    msg.header = "Promote v1.4.2 to prod";
+    msg.text = "Requested by alice.\nWaiting for sign-offs.";
+    msg.fields = {{"Version", "v1.4.2"}, {"Target", "prod"}};
+    msg.checklist = {{line_state::passed, "CI green", "run 812"},
+                     {line_state::failed, "dbt tests", "3 failures"},
+                     {line_state::unknown, "Monitoring", ""},
+                     {line_state::running, "Deploy int", "started 10:02"},
+                     {line_state::skipped, "Terraform", "no infra changes"},
+                     {line_state::pending, "Technical sign-off", ""}};
+    msg.buttons = {{"Approve", "promote.approve", "7", button_style::primary, {}},
+                   {"Reject", "promote.reject", "7", button_style::danger, {}}};
+    msg.context = {"Freeze: none"};
+
+    CHECK(bot::render_text(msg, 1, false) ==
+          "Promote v1.4.2 to prod\n"
+          "Requested by alice.\n"
+          "Waiting for sign-offs.\n"
+          "Version: v1.4.2\n"
+          "Target: prod\n"
+          "[ok] CI green (run 812)\n"
+          "[FAIL] dbt tests (3 failures)\n"
+          "[ ?] Monitoring\n"
+          "[..] Deploy int (started 10:02)\n"
+          "[ -] Terraform (no infra changes)\n"
+          "[  ] Technical sign-off\n"
+          "[1] Approve  [2] Reject\n"
+          "Freeze: none\n");
+}
+
+TEST_CASE("buttons are numbered from the number given") {
+    message msg;
+    msg.buttons = {{"Remove", "freeze.remove", "1", {}, {}}, {"Remove", "freeze.remove", "2", {}, {}},
+                   {"Keep", "freeze.keep", "", {}, {}}};
+    CHECK(bot::render_text(msg, 4, false) == "[4] Remove  [5] Remove  [6] Keep\n");
+}
+
+TEST_CASE("an ephemeral reply says only the reader can see it") {
+    message msg;
+    msg.text = "Only a Release Manager can deploy to prod.";
+    CHECK(bot::render_text(msg, 1, true) == "(only you can see this)\nOnly a Release Manager can deploy to prod.\n");
+    CHECK(bot::render_text(msg, 1, false) == "Only a Release Manager can deploy to prod.\n");
+}
+
+TEST_CASE("empty parts of a message leave no blank lines") {
+    message msg;
+    msg.header = "Frozen";
+    msg.context = {"until 2026-12-21 00:00"};
+    CHECK(bot::render_text(msg, 1, false) == "Frozen\nuntil 2026-12-21 00:00\n");
+    CHECK(bot::render_text(message{}, 1, false).empty());
+}
+
+TEST_CASE("terminal control sequences in message text never reach the console") {
+    message msg;
+    msg.header = "evil\x1b[2Jheader";
+    msg.text = std::string("body\x07 with\tbell\nsecond \xff line");
+    msg.fields = {{"Reason", "a\nb"}};
+    msg.checklist = {{line_state::passed, "c\x1b]0;title\x07", "\xc2\x9b" "31m"}};
+    const std::string out = bot::render_text(msg, 1, false);
+    for (const char c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        CHECK((u >= 0x20 || c == '\n'));
+        CHECK(u != 0x7F);
+    }
+    CHECK(out.find("\xc2\x9b") == std::string::npos);
+    CHECK(out == "evil[2Jheader\nbody with bell\nsecond ? line\nReason: a b\n[ok] c]0;title (31m)\n");
+}
+
+TEST_CASE("every checklist state has its console marker") {
+    CHECK(bot::state_marker(line_state::passed) == "[ok]");
+    CHECK(bot::state_marker(line_state::failed) == "[FAIL]");
+    CHECK(bot::state_marker(line_state::unknown) == "[ ?]");
+    CHECK(bot::state_marker(line_state::running) == "[..]");
+    CHECK(bot::state_marker(line_state::skipped) == "[ -]");
+    CHECK(bot::state_marker(line_state::pending) == "[  ]");
+}
