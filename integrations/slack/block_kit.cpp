@@ -301,10 +301,35 @@ std::vector<built_block> build(const commands::message& msg) {
 
 }  // namespace
 
+namespace {
+
+// `<@U123>` (a user) and `<#C123>` (a channel) stay mentions; any other
+// angle bracket is text, so nobody can smuggle a link or @channel in.
+std::size_t mention_length(std::string_view text, std::size_t at) {
+    if (text.size() < at + 4 || text[at] != '<' || (text[at + 1] != '@' && text[at + 1] != '#')) return 0;
+    std::size_t i = at + 2;
+    const char first = text[i];
+    if (text[at + 1] == '@' ? (first != 'U' && first != 'W') : (first != 'C' && first != 'G')) return 0;
+    while (i < text.size() && i - at < 40 && ((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= '0' && text[i] <= '9')))
+        ++i;
+    if (i >= text.size() || text[i] != '>' || i - at < 4) return 0;
+    return i - at + 1;
+}
+
+}  // namespace
+
 std::string escape_mrkdwn(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '<') {
+            if (const auto n = mention_length(text, i); n > 0) {
+                out.append(text.substr(i, n));
+                i += n - 1;
+                continue;
+            }
+        }
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
