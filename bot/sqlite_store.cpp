@@ -124,6 +124,12 @@ public:
     int extended_code;
 };
 
+// The file was written by a newer promotebot; its message stands on its own.
+class schema_too_new : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, const std::string& doing) {
     std::string message = "store: " + doing + " failed: " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if ((rc & 0xff) == SQLITE_CONSTRAINT) throw constraint_violation(message, sqlite3_extended_errcode(db));
@@ -248,25 +254,16 @@ json parse_stored_json(const std::string& text, const std::string& where) {
 class sqlite_store final : public store {
 public:
     explicit sqlite_store(const std::string& path) {
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-        db_.reset(raw);  // the handle needs closing even when opening failed
-        if (rc != SQLITE_OK)
-            throw std::runtime_error("store: cannot open \"" + path + "\": " +
-                                     (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-        sqlite3_extended_result_codes(db(), 1);
-        sqlite3_busy_timeout(db(), 5000);
-        exec(db(), "PRAGMA foreign_keys = ON", "enabling foreign keys");
-        {
-            auto mode = prepare("PRAGMA journal_mode = WAL");
-            const std::string got = mode.step() ? mode.text(0) : std::string();
-            // In-memory databases cannot use WAL; any file must.
-            if (got != "wal" && !(got == "memory" && (path.empty() || path == ":memory:")))
-                throw std::runtime_error("store: \"" + path + "\" cannot use WAL journal mode (got \"" + got + "\")");
+        try {
+            open(path);
+            migrate();
+        } catch (const schema_too_new&) {
+            throw;
+        } catch (const std::runtime_error& e) {
+            std::string reason = e.what();
+            if (reason.rfind("store: ", 0) == 0) reason.erase(0, 7);
+            throw std::runtime_error("cannot open store \"" + path + "\": " + reason);
         }
-        exec(db(), "PRAGMA synchronous = NORMAL", "setting synchronous mode");
-        migrate();
     }
 
     std::int64_t add_freeze_window(sys_seconds start, sys_seconds end, const std::string& reason,
@@ -635,6 +632,25 @@ private:
         return static_cast<int>(q.integer(0));
     }
 
+    void open(const std::string& path) {
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+        db_.reset(raw);  // the handle needs closing even when opening failed
+        if (rc != SQLITE_OK) throw std::runtime_error(raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+        sqlite3_extended_result_codes(db(), 1);
+        sqlite3_busy_timeout(db(), 5000);
+        exec(db(), "PRAGMA foreign_keys = ON", "enabling foreign keys");
+        {
+            auto mode = prepare("PRAGMA journal_mode = WAL");
+            const std::string got = mode.step() ? mode.text(0) : std::string();
+            // In-memory databases cannot use WAL; any file must.
+            if (got != "wal" && !(got == "memory" && (path.empty() || path == ":memory:")))
+                throw std::runtime_error("it cannot use WAL journal mode (got \"" + got + "\")");
+        }
+        exec(db(), "PRAGMA synchronous = NORMAL", "setting synchronous mode");
+    }
+
     void migrate() {
         exec(db(),
              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -642,7 +658,7 @@ private:
         const int known = sqlite_schema_version_known();
         const int found = schema_version();
         if (found > known)
-            throw std::runtime_error("store schema version " + std::to_string(found) +
+            throw schema_too_new("store schema version " + std::to_string(found) +
                                      " is newer than this promotebot knows (" + std::to_string(known) +
                                      "); upgrade promotebot");
         for (const auto& m : migrations) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -224,6 +226,20 @@ TEST_CASE("a store path that cannot be opened is refused with a message naming i
     const std::string path = (dir.path / "no-such-folder" / "promotebot.db").string();
     CHECK_THROWS_WITH(open_sqlite_store(path), Catch::Contains(path));
     CHECK_FALSE(fs::exists(path));
+}
+
+TEST_CASE("a file that is not a SQLite database is refused with a message naming it, and left as it was") {
+    temp_dir dir;
+    const std::string path = dir.file("notes.txt");
+    const std::string content(4096, 'x');
+    {
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    CHECK_THROWS_WITH(open_sqlite_store(path),
+                      Catch::StartsWith("cannot open store \"" + path + "\": ") && Catch::Contains("not a database"));
+    std::ifstream in(path, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(after == content);
 }
 
 TEST_CASE("a request moves only from the version it was read at") {
