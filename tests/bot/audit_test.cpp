@@ -1,0 +1,349 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include "bot/sha256.hpp"
+#include "bot/sqlite_store.hpp"
+#include "bot/store.hpp"
+
+using namespace promotebot::bot;
+using nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct audit_temp_dir {
+    fs::path path;
+    audit_temp_dir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() /
+               ("promotebot-audit-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~audit_temp_dir() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+    std::string file() const { return (path / "promotebot.db").string(); }
+};
+
+// What a tamperer with file access would run.
+void raw_sql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK) throw std::runtime_error(message);
+}
+
+sys_seconds utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
+    return sys_seconds{std::chrono::sys_days{std::chrono::year{y} / m / d}} + std::chrono::hours{h} +
+           std::chrono::minutes{min};
+}
+
+// Five records, one a minute from 10:00 on 2026-11-26.
+void append_five(store& s) {
+    const auto t0 = utc(2026, 11, 26, 10);
+    s.append_audit({"U0REQ", "command", "/promote 1.4.2 prod", "ok", {{"request", 1}}}, t0);
+    s.append_audit({"U0LEAD", "button", "request 1", "ok", {{"kind", "signoff"}}}, t0 + 1min);
+    s.append_audit({"system", "gate", "request 1", "passed", {{"gate", "freeze"}, {"checked", true}}}, t0 + 2min);
+    s.append_audit({"system", "step", "request 1", "ok", {{"step", "deploy"}, {"seconds", 42}}}, t0 + 3min);
+    s.append_audit({"U0REQ", "command", "/freeze list", "ok", {}}, t0 + 4min);
+}
+
+// Minimal RFC 4180 reader: records of fields, CRLF line ends, quoted fields may hold anything.
+std::vector<std::vector<std::string>> read_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+            else if (c == '"') quoted = false;
+            else field += c;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            row.push_back(std::move(field));
+            field.clear();
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            row.push_back(std::move(field));
+            field.clear();
+            rows.push_back(std::move(row));
+            row.clear();
+            ++i;
+        } else {
+            field += c;
+        }
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("SHA-256 hex digests match the published test vectors") {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("each audit record's hash covers its fields and the previous record's hash") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const auto t0 = utc(2026, 11, 26, 10);
+    const auto first =
+        s->append_audit({"U0REQ", "command", "/promote 1.4.2 prod", "ok", {{"z", 1}, {"a", "x"}}}, t0);
+    const auto second = s->append_audit({"U0LEAD", "button", "request 1", "refused", {}}, t0 + 1min);
+
+    CHECK(first.seq == 1);
+    CHECK(first.prev_hash.empty());
+    const std::string first_input =
+        R"([1,1795687200,"U0REQ","command","/promote 1.4.2 prod","ok",{"a":"x","z":1},""])";
+    CHECK(audit_hash_input(first) == first_input);
+    CHECK(first.hash == sha256_hex(first_input));
+
+    CHECK(second.seq == 2);
+    CHECK(second.prev_hash == first.hash);
+    CHECK(second.hash ==
+          sha256_hex(R"([2,1795687260,"U0LEAD","button","request 1","refused",{},")" + first.hash + "\"]"));
+}
+
+TEST_CASE("the audit chain verifies, and still verifies after the store is reopened") {
+    audit_temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        CHECK(s->verify_audit().ok);
+        CHECK(s->verify_audit().records == 0);
+        append_five(*s);
+    }
+    auto s = open_sqlite_store(dir.file());
+    auto v = s->verify_audit();
+    CHECK(v.ok);
+    CHECK(v.records == 5);
+    CHECK_FALSE(v.first_broken_seq);
+    CHECK(v.problem.empty());
+
+    const auto sixth = s->append_audit({"cli", "audit.export", "jsonl", "ok", {}}, utc(2026, 11, 26, 11));
+    CHECK(sixth.seq == 6);
+    CHECK(sixth.prev_hash == s->audit_since(utc(2026, 11, 26, 10, 4))[0].hash);
+    v = s->verify_audit();
+    CHECK(v.ok);
+    CHECK(v.records == 6);
+}
+
+TEST_CASE("the audit log refuses UPDATE and DELETE") {
+    audit_temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+    }
+    CHECK_THROWS_WITH(raw_sql(dir.file(), "UPDATE audit_log SET subject = 'nothing happened' WHERE seq = 2"),
+                      "audit_log is append-only");
+    CHECK_THROWS_WITH(raw_sql(dir.file(), "DELETE FROM audit_log WHERE seq = 3"), "audit_log is append-only");
+    auto s = open_sqlite_store(dir.file());
+    CHECK(s->audit_since(utc(2026, 1, 1)).size() == 5);
+    CHECK(s->audit_since(utc(2026, 1, 1))[1].entry.subject == "request 1");
+    CHECK(s->verify_audit().ok);
+}
+
+TEST_CASE("a record whose subject was changed is reported by its seq as a hash mismatch") {
+    audit_temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+    }
+    raw_sql(dir.file(), "DROP TRIGGER audit_log_no_update; "
+                        "UPDATE audit_log SET subject = '/promote 1.4.3 prod' WHERE seq = 3");
+    auto s = open_sqlite_store(dir.file());
+    const auto v = s->verify_audit();
+    CHECK_FALSE(v.ok);
+    REQUIRE(v.first_broken_seq);
+    CHECK(*v.first_broken_seq == 3);
+    CHECK_THAT(v.problem, Catch::StartsWith("hash mismatch at record 3"));
+    CHECK(v.records == 5);
+}
+
+TEST_CASE("a record rewritten together with its hash breaks the next record's prev_hash link") {
+    audit_temp_dir dir;
+    std::string forged_hash;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+        auto forged = s->audit_since(utc(2026, 1, 1))[1];
+        forged.entry.outcome = "refused";
+        forged_hash = audit_record_hash(forged);
+    }
+    raw_sql(dir.file(), "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome = 'refused', hash = '" +
+                            forged_hash + "' WHERE seq = 2");
+    auto s = open_sqlite_store(dir.file());
+    const auto v = s->verify_audit();
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_broken_seq == std::optional<std::int64_t>{3});
+    CHECK_THAT(v.problem, Catch::StartsWith("prev_hash link broken at record 3"));
+}
+
+TEST_CASE("a deleted middle record is reported as a gap in the seq numbers") {
+    audit_temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+    }
+    raw_sql(dir.file(), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 3");
+    auto s = open_sqlite_store(dir.file());
+    const auto v = s->verify_audit();
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_broken_seq == std::optional<std::int64_t>{4});
+    CHECK(v.problem == "gap in seq numbers: expected record 3 but the next record is 4 (records 3..3 are missing)");
+    CHECK(v.records == 4);
+}
+
+TEST_CASE("a deleted first record is reported as a gap at the start of the log") {
+    audit_temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+    }
+    raw_sql(dir.file(), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 1");
+    auto s = open_sqlite_store(dir.file());
+    const auto v = s->verify_audit();
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_broken_seq == std::optional<std::int64_t>{2});
+    CHECK_THAT(v.problem, Catch::StartsWith("gap in seq numbers: expected record 1"));
+}
+
+TEST_CASE("an audit entry without an actor or with a non-object detail is refused and not logged") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const auto t0 = utc(2026, 11, 26, 10);
+    CHECK_THROWS_WITH(s->append_audit({"", "command", "/freeze list", "ok", {}}, t0), "audit actor must not be empty");
+    CHECK_THROWS_WITH(s->append_audit({"U0REQ", "command", "/freeze list", "ok", json::array({1, 2})}, t0),
+                      "audit detail must be a JSON object, not array");
+    CHECK(s->audit_since(utc(2026, 1, 1)).empty());
+    CHECK(s->append_audit({"U0REQ", "command", "/freeze list", "ok", {}}, t0).seq == 1);
+}
+
+TEST_CASE("invalid UTF-8 typed into a command is logged with replacement characters and the chain verifies") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const auto r = s->append_audit({"U0REQ", "command", "/promote \xff\xfe prod", "refused", {{"raw", "\xc3"}}},
+                                   utc(2026, 11, 26, 10));
+    CHECK(r.entry.subject == "/promote \xEF\xBF\xBD\xEF\xBF\xBD prod");
+    CHECK(s->audit_since(utc(2026, 1, 1))[0].entry.subject == r.entry.subject);
+    CHECK(s->verify_audit().ok);
+    std::ostringstream out;
+    export_audit(s->audit_since(utc(2026, 1, 1)), "jsonl", out);
+    CHECK(json::parse(out.str())["detail"]["raw"] == "\xEF\xBF\xBD");
+}
+
+TEST_CASE("appends from two connections at once keep one unbroken chain") {
+    audit_temp_dir dir;
+    { auto init = open_sqlite_store(dir.file()); }
+    constexpr int per_writer = 40;
+    auto writer = [&](const std::string& actor) {
+        auto s = open_sqlite_store(dir.file());  // a separate SQLite connection per writer
+        for (int i = 0; i < per_writer; ++i)
+            s->append_audit({actor, "step", "request 1", "ok", {{"i", i}}}, utc(2026, 11, 26, 10) + std::chrono::seconds{i});
+    };
+    std::thread a(writer, "U0A");
+    std::thread b(writer, "U0B");
+    a.join();
+    b.join();
+    auto s = open_sqlite_store(dir.file());
+    const auto v = s->verify_audit();
+    CHECK(v.ok);
+    CHECK(v.records == 2 * per_writer);
+}
+
+TEST_CASE("audit_since returns the records at or after a time, in seq order") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    append_five(*s);
+    const auto from_two = s->audit_since(utc(2026, 11, 26, 10, 2));
+    REQUIRE(from_two.size() == 3);
+    CHECK(from_two[0].seq == 3);
+    CHECK(from_two[1].seq == 4);
+    CHECK(from_two[2].seq == 5);
+    CHECK(from_two[0].entry.detail == json{{"gate", "freeze"}, {"checked", true}});
+    CHECK(from_two[1].prev_hash == from_two[0].hash);
+    CHECK(s->audit_since(utc(2026, 11, 27)).empty());
+}
+
+TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC times") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    append_five(*s);
+    const auto records = s->audit_since(utc(2026, 1, 1));
+    std::ostringstream out;
+    export_audit(records, "jsonl", out);
+
+    std::istringstream in(out.str());
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+        REQUIRE(n < records.size());
+        const auto j = json::parse(line);
+        const auto& r = records[n];
+        CHECK(j.size() == 9);
+        CHECK(j.at("seq") == r.seq);
+        CHECK(j.at("actor") == r.entry.actor);
+        CHECK(j.at("action") == r.entry.action);
+        CHECK(j.at("subject") == r.entry.subject);
+        CHECK(j.at("outcome") == r.entry.outcome);
+        CHECK(j.at("detail") == r.entry.detail);
+        CHECK(j.at("detail").is_object());
+        CHECK(j.at("prev_hash") == r.prev_hash);
+        CHECK(j.at("hash") == r.hash);
+        ++n;
+    }
+    CHECK(n == 5);
+    const auto first = json::parse(out.str().substr(0, out.str().find('\n')));
+    CHECK(first.at("at") == "2026-11-26T10:00:00Z");
+    CHECK(first.at("detail") == json{{"request", 1}});
+}
+
+TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newline") {
+    audit_temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const auto r = s->append_audit(
+        {"U0REQ", "command", "/freeze add \"month end, Q4\"\nsecond line", "refused", {{"why", "bad \"date\""}}},
+        utc(2026, 11, 26, 9, 5));
+    s->append_audit({"system", "gate", "request 1", "passed", {}}, utc(2026, 11, 26, 9, 6));
+    std::ostringstream out;
+    export_audit(s->audit_since(utc(2026, 1, 1)), "csv", out);
+    const std::string csv = out.str();
+
+    const std::string header = "seq,at,actor,action,subject,outcome,detail,prev_hash,hash\r\n";
+    CHECK(csv.substr(0, header.size()) == header);
+    const std::string first_row = "1,2026-11-26T09:05:00Z,U0REQ,command,"
+                                  "\"/freeze add \"\"month end, Q4\"\"\nsecond line\",refused,"
+                                  "\"{\"\"why\"\":\"\"bad \\\"\"date\\\"\"\"\"}\",," +
+                                  r.hash + "\r\n";
+    CHECK(csv.substr(header.size(), first_row.size()) == first_row);
+
+    const auto rows = read_csv(csv);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1][4] == "/freeze add \"month end, Q4\"\nsecond line");
+    CHECK(json::parse(rows[1][6]) == json{{"why", "bad \"date\""}});
+    CHECK(rows[2] == std::vector<std::string>{"2", "2026-11-26T09:06:00Z", "system", "gate", "request 1", "passed",
+                                              "{}", r.hash, s->audit_since(utc(2026, 1, 1))[1].hash});
+}
+
+TEST_CASE("an unknown audit export format is refused and nothing is written") {
+    std::ostringstream out;
+    CHECK_THROWS_AS(export_audit({}, "xml", out), std::invalid_argument);
+    CHECK_THROWS_WITH(export_audit({}, "xml", out), "unknown audit export format \"xml\"; use jsonl or csv");
+    CHECK(out.str().empty());
+}
