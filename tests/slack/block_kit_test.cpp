@@ -297,3 +297,8 @@ TEST_CASE("the chat payload carries the summary as fallback text") {
     no_header.text = "a < b";
     CHECK(slack::to_chat_payload(no_header)["text"] == "a &lt; b");
 }
+
+TEST_CASE("user and channel mentions survive escaping, other angle brackets do not") {
+    CHECK(slack::escape_mrkdwn("added by <@U0RM00001> in <#C0RELEASE01>") == "added by <@U0RM00001> in <#C0RELEASE01>");
+    CHECK(slack::escape_mrkdwn("<!channel> <https://evil|x> <@u1> <@U") == "&lt;!channel&gt; &lt;https://evil|x&gt; &lt;@u1&gt; &lt;@U");
+}
