@@ -1,7 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <map>
+#include <random>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -534,4 +535,85 @@ TEST_CASE("a freeze calendar with bad rules is refused with a precise message") 
     CHECK_THROWS_WITH(freeze_calendar(london(), runbook_rules(), {{"", wall(2026, 1, 1), wall(2026, 1, 2), 3}}),
                       Catch::Contains("empty name"));
     CHECK_THROWS_AS(runbook_calendar().windows_between(utc(2026, 2, 1), utc(2026, 1, 1)), std::invalid_argument);
+}
+
+TEST_CASE("random regulatory and ad-hoc windows merge with the day rules exactly as an hourly grid says") {
+    // June 2026 in London is all BST, so local hour h of the month is UTC hour h - 1.
+    const day_oracle oracle{england_and_wales()};
+    const auto month_start = date::local_days{ymd(2026, 6, 1)};
+    constexpr int hours_in_month = 30 * 24;
+    std::mt19937 random{20260601};
+    for (int round = 0; round < 12; ++round) {
+        auto rules = runbook_rules();
+        std::vector<dated_window> ad_hoc;
+        std::vector<std::pair<int, int>> spans;  // local hours of the month, [first, last)
+        std::vector<std::string> span_rules;
+        // Keep the dated windows off the month's first and last day so every run ends inside the grid.
+        std::uniform_int_distribution<int> start_hour{24, hours_in_month - 48};
+        std::uniform_int_distribution<int> length{1, 40};
+        const int count = 1 + round % 6;
+        for (int i = 0; i < count; ++i) {
+            const int first = start_hour(random);
+            const int last = first + length(random);
+            const date::local_seconds start{month_start + hours{first}};
+            const date::local_seconds end{month_start + hours{last}};
+            spans.emplace_back(first, last);
+            if (i % 3 == 0) {
+                rules.regulatory.push_back({"filing " + std::to_string(i), start, end, std::nullopt});
+                span_rules.push_back("regulatory filing: filing " + std::to_string(i));
+            } else if (i % 3 == 1) {
+                ad_hoc.push_back({"reason " + std::to_string(i), start, end, 100 + i});
+                span_rules.push_back("ad-hoc #" + std::to_string(100 + i) + ": reason " + std::to_string(i));
+            } else {
+                ad_hoc.push_back({"reason " + std::to_string(i), start, end, std::nullopt});
+                span_rules.push_back("ad-hoc: reason " + std::to_string(i));
+            }
+        }
+        const freeze_calendar calendar{london(), rules, ad_hoc};
+
+        std::vector<names> grid(hours_in_month);
+        for (int h = 0; h < hours_in_month; ++h) {
+            const date::year_month_day day{date::sys_days{date::sys_days{ymd(2026, 6, 1)} + date::days{h / 24}}};
+            grid[static_cast<std::size_t>(h)] = oracle.rules_on(day);
+            for (std::size_t i = 0; i < spans.size(); ++i) {
+                if (spans[i].first <= h && h < spans[i].second) grid[static_cast<std::size_t>(h)].push_back(span_rules[i]);
+            }
+            std::sort(grid[static_cast<std::size_t>(h)].begin(), grid[static_cast<std::size_t>(h)].end());
+        }
+        auto instant = [](int h) { return utc(2026, 6, 1) + hours{h - 1}; };
+
+        std::vector<freeze_window> expected;
+        for (int h = 0; h < hours_in_month; ++h) {
+            if (grid[static_cast<std::size_t>(h)].empty()) continue;
+            if (expected.empty() || expected.back().end != instant(h)) expected.push_back({instant(h), instant(h), {}});
+            expected.back().end = instant(h + 1);
+            auto& run = expected.back().rules;
+            run.insert(run.end(), grid[static_cast<std::size_t>(h)].begin(), grid[static_cast<std::size_t>(h)].end());
+            std::sort(run.begin(), run.end());
+            run.erase(std::unique(run.begin(), run.end()), run.end());
+        }
+
+        INFO("round " << round);
+        const auto windows = calendar.windows_between(instant(0), instant(hours_in_month));
+        REQUIRE(windows.size() == expected.size());
+        for (std::size_t i = 0; i < windows.size(); ++i) {
+            INFO("window " << i);
+            CHECK(windows[i].start == expected[i].start);
+            CHECK(windows[i].end == expected[i].end);
+            CHECK(windows[i].rules == expected[i].rules);
+        }
+        for (int h = 0; h < hours_in_month; ++h) {
+            INFO("local hour " << h);
+            const auto status = calendar.status_at(instant(h) + minutes{30});
+            CHECK(status.rules == grid[static_cast<std::size_t>(h)]);
+            const auto containing = std::find_if(expected.begin(), expected.end(), [&](const freeze_window& w) {
+                return w.start <= instant(h) && instant(h) < w.end;
+            });
+            CHECK(status.frozen == (containing != expected.end()));
+            if (containing != expected.end()) {
+                REQUIRE(status.until);
+                CHECK(*status.until == containing->end);
+            }
+        }
+    }
 }
