@@ -94,8 +94,14 @@ freeze_calendar::freeze_calendar(const date::time_zone* zone, freeze_rules rules
                                     std::to_string(max_month_end_business_days) + ", got " +
                                     std::to_string(rules_.month_end_business_days));
     }
-    if (!rules_.year_end_start.ok()) throw std::invalid_argument("year_end_start is not a valid month and day");
-    if (!rules_.year_end_end.ok()) throw std::invalid_argument("year_end_end is not a valid month and day");
+    // The close recurs yearly, so 29 February (missing three years in four) is refused.
+    const date::year common_year{2001};
+    if (!(common_year / rules_.year_end_start).ok()) {
+        throw std::invalid_argument("year_end_start must be a month and day that exists every year");
+    }
+    if (!(common_year / rules_.year_end_end).ok()) {
+        throw std::invalid_argument("year_end_end must be a month and day that exists every year");
+    }
     for (const auto& h : rules_.bank_holidays) {
         if (!h.day.ok()) {
             throw std::invalid_argument("bank holiday '" + h.name + "' has an invalid date " + written_date(h.day));

@@ -534,6 +534,9 @@ TEST_CASE("a freeze calendar with bad rules is refused with a precise message") 
                       Catch::Contains("Q4 filing") && Catch::Contains("must end after it starts"));
     CHECK_THROWS_WITH(freeze_calendar(london(), runbook_rules(), {{"", wall(2026, 1, 1), wall(2026, 1, 2), 3}}),
                       Catch::Contains("empty name"));
+    auto leap_day = runbook_rules();
+    leap_day.year_end_end = date::February / date::day{29};
+    CHECK_THROWS_WITH(freeze_calendar(london(), leap_day), Catch::Contains("year_end_end"));
     CHECK_THROWS_AS(runbook_calendar().windows_between(utc(2026, 2, 1), utc(2026, 1, 1)), std::invalid_argument);
 }
 
@@ -616,4 +619,17 @@ TEST_CASE("random regulatory and ad-hoc windows merge with the day rules exactly
             }
         }
     }
+}
+
+TEST_CASE("the year-end close dates are configurable") {
+    auto rules = runbook_rules();
+    rules.year_end_start = date::December / date::day{15};
+    rules.year_end_end = date::January / date::day{10};
+    const freeze_calendar calendar{london(), rules};
+    const auto windows = calendar.windows_between(utc(2026, 12, 10), utc(2027, 1, 20));
+    REQUIRE(windows.size() == 1);
+    CHECK(windows[0].start == utc(2026, 12, 15));
+    CHECK(windows[0].end == utc(2027, 1, 11));
+    CHECK_FALSE(calendar.status_at(utc(2026, 12, 14, 23, 59)).frozen);
+    CHECK(calendar.status_at(utc(2027, 1, 10, 23, 59)).rules == names{"year-end close"});
 }
