@@ -140,7 +140,7 @@ TEST_CASE("prod is frozen on the last 3 business days of the month") {
 TEST_CASE("every day of 2026 and 2027 is frozen exactly when and by the rules the runbook names") {
     const auto calendar = runbook_calendar();
     const day_oracle oracle{england_and_wales()};
-    auto local_midnight = [](date::year_month_day d) { return at(london(), int(d.year()), unsigned(d.month()), unsigned(d.day())); };
+    auto local_midnight = [](date::year_month_day d) { return london()->to_sys(date::local_days{d}); };
     int frozen_days = 0;
     for (auto d = ymd(2026, 1, 1); d <= ymd(2027, 12, 31); d = next_day(d)) {
         INFO("local day " << d);
@@ -350,7 +350,7 @@ TEST_CASE("the number of month-end business days is configurable") {
     const day_oracle oracle{england_and_wales(), 5};
     for (auto d = ymd(2026, 1, 1); d <= ymd(2026, 12, 31); d = next_day(d)) {
         INFO("local day " << d);
-        const auto status = five_days.status_at(at(london(), int(d.year()), unsigned(d.month()), unsigned(d.day()), 12));
+        const auto status = five_days.status_at(london()->to_sys(date::local_days{d} + hours{12}));
         CHECK(status.rules == oracle.rules_on(d));
     }
 }
@@ -419,7 +419,8 @@ TEST_CASE("adjacent ad-hoc freezes merge into one window") {
 TEST_CASE("a regulatory filing overlapping an ad-hoc freeze is one window") {
     auto rules = runbook_rules();
     rules.regulatory = {{"Q2 regulatory filing", wall(2026, 7, 14), wall(2026, 7, 16), std::nullopt}};
-    const freeze_calendar calendar{london(), rules, {{"ledger rebuild", wall(2026, 7, 15, 12), wall(2026, 7, 17, 9), 7}}};
+    const freeze_calendar calendar{london(), rules,
+                                   {{"ledger rebuild", wall(2026, 7, 15, 12), wall(2026, 7, 17, 9), 7}}};
 
     const auto both = calendar.status_at(at(london(), 2026, 7, 15, 13));
     CHECK(both.rules == names{"ad-hoc #7: ledger rebuild", "regulatory filing: Q2 regulatory filing"});
@@ -576,12 +577,12 @@ TEST_CASE("random regulatory and ad-hoc windows merge with the day rules exactly
 
         std::vector<names> grid(hours_in_month);
         for (int h = 0; h < hours_in_month; ++h) {
-            const date::year_month_day day{date::sys_days{date::sys_days{ymd(2026, 6, 1)} + date::days{h / 24}}};
-            grid[static_cast<std::size_t>(h)] = oracle.rules_on(day);
+            auto& cell = grid[static_cast<std::size_t>(h)];
+            cell = oracle.rules_on(date::year_month_day{date::sys_days{ymd(2026, 6, 1)} + date::days{h / 24}});
             for (std::size_t i = 0; i < spans.size(); ++i) {
-                if (spans[i].first <= h && h < spans[i].second) grid[static_cast<std::size_t>(h)].push_back(span_rules[i]);
+                if (spans[i].first <= h && h < spans[i].second) cell.push_back(span_rules[i]);
             }
-            std::sort(grid[static_cast<std::size_t>(h)].begin(), grid[static_cast<std::size_t>(h)].end());
+            std::sort(cell.begin(), cell.end());
         }
         auto instant = [](int h) { return utc(2026, 6, 1) + hours{h - 1}; };
 
