@@ -31,6 +31,9 @@ constexpr int max_month_end_business_days = 23;
 // beyond this horizon can only come from a listed day or dated window.
 constexpr days periodic_horizon{400};
 constexpr days next_search_step{45};
+// A chain of frozen time longer than this on either side of a query is
+// reported cut at that distance rather than searched for its end.
+constexpr days longest_chain{3660};
 
 // The date as written, e.g. "2026-02-30", even when it is not a valid date.
 std::string written_date(date::year_month_day d) {
@@ -101,6 +104,12 @@ freeze_calendar::freeze_calendar(const date::time_zone* zone, freeze_rules rules
     }
     if (!(common_year / rules_.year_end_end).ok()) {
         throw std::invalid_argument("year_end_end must be a month and day that exists every year");
+    }
+    if (rules_.year_end_enabled && rules_.year_end_end < rules_.year_end_start) {
+        const date::year_month_day day_after_end{date::sys_days{common_year / rules_.year_end_end} + days{1}};
+        if (day_after_end.month() / day_after_end.day() == rules_.year_end_start) {
+            throw std::invalid_argument("year-end close from year_end_start to year_end_end covers the whole year");
+        }
     }
     for (const auto& h : rules_.bank_holidays) {
         if (!h.day.ok()) {
@@ -210,6 +219,8 @@ window_set windows_around(const date::time_zone* zone, const freeze_rules& rules
                           const std::vector<dated_window>& ad_hoc, sys_seconds from, sys_seconds to) {
     auto first = local_day_of(zone, from) - days{2};
     auto last = local_day_of(zone, to) + days{2};
+    const auto earliest_first = first - longest_chain;
+    const auto latest_last = last + longest_chain;
     for (;;) {
         auto set = generate(zone, rules, ad_hoc, first, last);
         const auto lo_edge = local_midnight(zone, first);
@@ -217,17 +228,17 @@ window_set windows_around(const date::time_zone* zone, const freeze_rules& rules
         bool grown = false;
         for (const auto& w : set.merged) {
             if (!intersects(w, from, to)) continue;
-            if (w.start <= lo_edge) {
-                first = local_day_of(zone, w.start) - days{2};
+            if (w.start <= lo_edge && first > earliest_first) {
+                first = std::max(earliest_first, local_day_of(zone, w.start) - days{2});
                 grown = true;
             }
-            if (w.end >= hi_edge) {
-                last = local_day_of(zone, w.end) + days{2};
+            if (w.end >= hi_edge && last < latest_last) {
+                last = std::min(latest_last, local_day_of(zone, w.end) + days{2});
                 grown = true;
             }
         }
-        // Windows are finite (weekends break every recurring chain and dated
-        // windows are bounded), so growing stops.
+        // Weekends break recurring chains and dated windows are bounded, so
+        // growing stops long before the cap in any real configuration.
         if (!grown) return set;
     }
 }

@@ -538,6 +538,12 @@ TEST_CASE("a freeze calendar with bad rules is refused with a precise message") 
     auto leap_day = runbook_rules();
     leap_day.year_end_end = date::February / date::day{29};
     CHECK_THROWS_WITH(freeze_calendar(london(), leap_day), Catch::Contains("year_end_end"));
+    auto whole_year = runbook_rules();
+    whole_year.year_end_start = date::January / date::day{2};
+    whole_year.year_end_end = date::January / date::day{1};
+    CHECK_THROWS_WITH(freeze_calendar(london(), whole_year), Catch::Contains("covers the whole year"));
+    whole_year.year_end_enabled = false;
+    CHECK_NOTHROW(freeze_calendar(london(), whole_year));
     CHECK_THROWS_AS(runbook_calendar().windows_between(utc(2026, 2, 1), utc(2026, 1, 1)), std::invalid_argument);
 }
 
