@@ -324,3 +324,34 @@ TEST_CASE("a silent link neither answers pings nor closes its TCP connection") {
     CHECK(ec == beast::error::timeout);
     CHECK_FALSE(ponged);
 }
+
+TEST_CASE("without TLS the fake speaks plain HTTP and hands out ws:// links") {
+    promotebot::testing::fake_slack_options options;
+    options.tls = false;
+    fake_slack fake(options);
+    CHECK(fake.api_url().starts_with("http://127.0.0.1:"));
+    CHECK(fake.ca_file().empty());
+
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.connect(resolver.resolve("127.0.0.1", port_of(fake.api_url())));
+    http::request<http::string_body> req{http::verb::post, "/api/apps.connections.open", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + fake.options().app_token);
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    const std::string url = json::parse(res.body())["url"].get<std::string>();
+    CHECK(url.starts_with("ws://127.0.0.1:"));
+
+    websocket::stream<beast::tcp_stream> ws(ioc);
+    beast::get_lowest_layer(ws).connect(resolver.resolve("127.0.0.1", port_of(url)));
+    ws.handshake("127.0.0.1", target_of(url));
+    beast::flat_buffer frame;
+    ws.read(frame);
+    CHECK(json::parse(beast::buffers_to_string(frame.data()))["type"] == "hello");
+    CHECK(fake.wait_for_connections(1, std::chrono::seconds(5)));
+}
