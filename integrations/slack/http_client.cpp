@@ -33,7 +33,8 @@ struct target_url {
 };
 
 [[noreturn]] void throw_error(boost::system::error_code ec, const std::string& what) {
-    throw boost::system::system_error(ec, what);
+    // Without the source location Asio attaches: the message is for operators.
+    throw boost::system::system_error(boost::system::error_code(ec.value(), ec.category()), what);
 }
 
 target_url parse_url(const std::string& url) {
