@@ -90,6 +90,8 @@ public:
     [[nodiscard]] std::vector<recorded_call> calls(const std::string& method = {}) const;
     bool wait_for_calls(const std::string& method, std::size_t n, std::chrono::milliseconds timeout) const;
     void clear_calls();
+    // TCP connections ever accepted (HTTP and websocket): shows keep-alive reuse.
+    [[nodiscard]] int tcp_connections_accepted() const;
 
 private:
     struct impl;

@@ -1,0 +1,182 @@
+#include "integrations/slack/web_api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <random>
+
+#include <boost/asio.hpp>
+#include <spdlog/spdlog.h>
+
+#include "integrations/slack/http_client.hpp"
+
+namespace promotebot::slack {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+enum class outcome { done, rate_limited, transient };
+
+struct attempt_result {
+    api_result result;
+    outcome kind = outcome::done;
+};
+
+// Slack method names are dotted identifiers; anything else never reaches the URL.
+bool valid_method(const std::string& method) {
+    if (method.empty() || method.size() > 64) return false;
+    return std::all_of(method.begin(), method.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_';
+    });
+}
+
+std::chrono::seconds parse_retry_after(const std::map<std::string, std::string>& headers,
+                                       std::chrono::seconds max) {
+    auto it = headers.find("retry-after");
+    std::chrono::seconds wait{1};
+    if (it != headers.end() && !it->second.empty() && it->second.size() <= 6 &&
+        std::all_of(it->second.begin(), it->second.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        wait = std::chrono::seconds(std::stol(it->second));
+    }
+    return std::clamp(wait, std::chrono::seconds(0), max);
+}
+
+attempt_result classify(const http_response& res, std::chrono::seconds max_retry_after) {
+    attempt_result out;
+    api_result& r = out.result;
+    r.http_status = res.status;
+    json body = json::parse(res.body, nullptr, false);
+    if (!body.is_discarded()) r.body = body;
+
+    if (res.status == 429) {
+        r.ec = slack_errc::rate_limited;
+        r.retry_after = parse_retry_after(res.headers, max_retry_after);
+        r.error = "ratelimited";
+        out.kind = outcome::rate_limited;
+        return out;
+    }
+    if (res.status >= 500) {
+        r.ec = slack_errc::server_error;
+        r.error = "HTTP " + std::to_string(res.status);
+        out.kind = outcome::transient;
+        return out;
+    }
+    if (body.is_discarded() || !body.is_object() || !body.contains("ok") || !body["ok"].is_boolean()) {
+        r.ec = slack_errc::bad_response;
+        r.error = "HTTP " + std::to_string(res.status) + ": the response is not a Slack JSON object";
+        return out;
+    }
+    if (body["ok"].get<bool>()) {
+        if (res.status != 200) {
+            r.ec = slack_errc::bad_response;
+            r.error = "HTTP " + std::to_string(res.status) + " with ok:true";
+        }
+        return out;
+    }
+    r.error = body.contains("error") && body["error"].is_string() ? body["error"].get<std::string>()
+                                                                   : std::string("unknown_error");
+    if (is_fatal_auth_error(r.error)) {
+        r.ec = slack_errc::fatal_auth;
+    } else if (r.error == "ratelimited") {
+        r.ec = slack_errc::rate_limited;
+    } else {
+        r.ec = slack_errc::ok_false;
+    }
+    return out;
+}
+
+}  // namespace
+
+struct web_api::impl {
+    asio::any_io_executor ex;
+    http_client client;
+    std::minstd_rand rng{std::random_device{}()};
+
+    impl(asio::any_io_executor e, const web_api_options& o)
+        : ex(e), client(e, http_client_options{o.ca_file, o.timeout}) {}
+
+    asio::awaitable<attempt_result> attempt(const std::string& url, const std::string& body,
+                                            const std::string* token, std::chrono::seconds max_retry_after) {
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Content-Type", "application/json; charset=utf-8"}};
+        if (token) headers.emplace_back("Authorization", "Bearer " + *token);
+        attempt_result out;
+        try {
+            http_response res = co_await client.request(http::verb::post, url, body, std::move(headers));
+            out = classify(res, max_retry_after);
+        } catch (const boost::system::system_error& e) {
+            out.result.ec = e.code();
+            out.result.error = e.what();
+            out.kind = outcome::transient;
+        }
+        co_return out;
+    }
+
+    asio::awaitable<api_result> with_retries(const web_api_options& o, std::string what, std::string url,
+                                             json args, const std::string* token) {
+        const std::string body = args.dump();
+        const int max_attempts = std::max(1, o.max_attempts);
+        int backoffs = 0;
+        for (int n = 1;; ++n) {
+            attempt_result a = co_await attempt(url, body, token, o.max_retry_after);
+            if (a.kind == outcome::done || n >= max_attempts) co_return std::move(a.result);
+
+            std::chrono::milliseconds wait{0};
+            if (a.kind == outcome::rate_limited) {
+                wait = a.result.retry_after;
+            } else {
+                const auto ceiling = o.backoff_base * (1LL << std::min(backoffs++, 10));
+                std::uniform_int_distribution<long long> jitter(ceiling.count() / 2, ceiling.count());
+                wait = std::chrono::milliseconds(jitter(rng));
+            }
+            spdlog::warn("Slack {}: {}; retrying in {} ms (attempt {} of {})", what, a.result.error, wait.count(),
+                         n + 1, max_attempts);
+            asio::steady_timer timer(ex, wait);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
+};
+
+web_api::web_api(asio::any_io_executor ex, web_api_options options)
+    : options_(std::move(options)), impl_(std::make_unique<impl>(ex, options_)) {
+    if (!options_.base_url.empty() && options_.base_url.back() != '/') options_.base_url += '/';
+}
+
+web_api::~web_api() = default;
+
+asio::awaitable<api_result> web_api::call(std::string method, json args, token_kind token) {
+    if (!valid_method(method)) {
+        api_result r;
+        r.ec = make_error_code(boost::system::errc::invalid_argument);
+        r.error = "invalid Slack method name";
+        co_return r;
+    }
+    const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
+    co_return co_await impl_->with_retries(options_, method, options_.base_url + method, std::move(args), &t);
+}
+
+asio::awaitable<api_result> web_api::call_once(std::string method, json args, token_kind token) {
+    if (!valid_method(method)) {
+        api_result r;
+        r.ec = make_error_code(boost::system::errc::invalid_argument);
+        r.error = "invalid Slack method name";
+        co_return r;
+    }
+    const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
+    attempt_result a = co_await impl_->attempt(options_.base_url + method, args.dump(), &t, options_.max_retry_after);
+    co_return std::move(a.result);
+}
+
+asio::awaitable<api_result> web_api::post_response_url(std::string url, json body) {
+    if (!(url.starts_with("https://") || url.starts_with("http://"))) {
+        api_result r;
+        r.ec = make_error_code(boost::system::errc::invalid_argument);
+        r.error = "a response URL must be an http(s) URL";
+        co_return r;
+    }
+    co_return co_await impl_->with_retries(options_, "response_url", std::move(url), std::move(body), nullptr);
+}
+
+}  // namespace promotebot::slack

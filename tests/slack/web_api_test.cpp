@@ -1,0 +1,237 @@
+// The Web API client against the fake Slack over TLS on a loopback port.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include <boost/asio.hpp>
+
+#include "integrations/slack/web_api.hpp"
+#include "tests/fake_slack/fake_slack.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using promotebot::slack::api_result;
+using promotebot::slack::slack_errc;
+using promotebot::slack::token_kind;
+using promotebot::slack::web_api;
+using promotebot::slack::web_api_options;
+using promotebot::testing::canned_response;
+using promotebot::testing::fake_slack;
+
+web_api_options options_for(const fake_slack& fake) {
+    web_api_options o;
+    o.base_url = fake.api_url();
+    o.bot_token = fake.options().bot_token;
+    o.app_token = fake.options().app_token;
+    o.ca_file = fake.ca_file();
+    o.backoff_base = std::chrono::milliseconds(20);
+    o.timeout = std::chrono::seconds(5);
+    return o;
+}
+
+template <class T>
+T run(asio::io_context& ioc, asio::awaitable<T> work) {
+    auto result = asio::co_spawn(ioc, std::move(work), asio::use_future);
+    ioc.restart();
+    ioc.run();
+    return result.get();
+}
+
+}  // namespace
+
+TEST_CASE("a Web API call posts JSON with the bot token and returns Slack's answer") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "deploying"}}));
+    REQUIRE(r.ok());
+    CHECK(r.http_status == 200);
+    CHECK(r.body["channel"] == "C1");
+    CHECK_FALSE(r.body["ts"].get<std::string>().empty());
+
+    const auto calls = fake.calls("chat.postMessage");
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].body == json{{"channel", "C1"}, {"text", "deploying"}});
+    CHECK(calls[0].authorization == "Bearer " + fake.options().bot_token);
+    CHECK(calls[0].content_type == "application/json; charset=utf-8");
+}
+
+TEST_CASE("apps.connections.open is called with the app token") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call_once("apps.connections.open", json::object(), token_kind::app));
+    REQUIRE(r.ok());
+    CHECK(r.body["url"].get<std::string>().starts_with("wss://127.0.0.1:"));
+    CHECK(fake.calls("apps.connections.open").at(0).authorization == "Bearer " + fake.options().app_token);
+}
+
+TEST_CASE("a 429 is honoured: the call waits Retry-After and then succeeds") {
+    fake_slack fake;
+    fake.queue_response("chat.postMessage",
+                        canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "1"}}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const auto start = std::chrono::steady_clock::now();
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    REQUIRE(r.ok());
+    CHECK(waited >= std::chrono::milliseconds(950));
+    CHECK(fake.calls("chat.postMessage").size() == 2);
+}
+
+TEST_CASE("a single attempt reports a 429 with its Retry-After instead of waiting") {
+    fake_slack fake;
+    fake.queue_response("apps.connections.open",
+                        canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "7"}}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call_once("apps.connections.open", json::object(), token_kind::app));
+    CHECK(r.ec == slack_errc::rate_limited);
+    CHECK(r.http_status == 429);
+    CHECK(r.retry_after == std::chrono::seconds(7));
+    CHECK(fake.calls("apps.connections.open").size() == 1);
+}
+
+TEST_CASE("a Retry-After beyond the configured bound is cut to the bound") {
+    fake_slack fake;
+    fake.queue_response("chat.postMessage",
+                        canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "3600"}}});
+    asio::io_context ioc;
+    auto o = options_for(fake);
+    o.max_retry_after = std::chrono::seconds(1);
+    web_api api(ioc.get_executor(), o);
+    const auto start = std::chrono::steady_clock::now();
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    CHECK(r.ok());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+TEST_CASE("5xx answers are retried with backoff until Slack recovers") {
+    fake_slack fake;
+    fake.queue_response("chat.update", canned_response{500, {{"ok", false}, {"error", "internal_error"}}, {}});
+    fake.queue_response("chat.update", canned_response{503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
+    REQUIRE(r.ok());
+    CHECK(fake.calls("chat.update").size() == 3);
+}
+
+TEST_CASE("5xx answers that outlast the attempts end as server_error") {
+    fake_slack fake;
+    for (int i = 0; i < 3; ++i) {
+        fake.queue_response("chat.update", canned_response{502, {{"ok", false}, {"error", "bad_gateway"}}, {}});
+    }
+    asio::io_context ioc;
+    auto o = options_for(fake);
+    o.max_attempts = 3;
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
+    CHECK(r.ec == slack_errc::server_error);
+    CHECK(r.http_status == 502);
+    CHECK(fake.calls("chat.update").size() == 3);
+}
+
+TEST_CASE("ok:false carries Slack's error string and is not retried") {
+    fake_slack fake;
+    fake.queue_response("chat.postMessage", canned_response{200, {{"ok", false}, {"error", "channel_not_found"}}, {}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C404"}, {"text", "x"}}));
+    CHECK(r.ec == slack_errc::ok_false);
+    CHECK(r.error == "channel_not_found");
+    CHECK(r.body["ok"] == false);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("a refused token is fatal_auth and the token appears in no message") {
+    fake_slack fake;
+    asio::io_context ioc;
+    auto o = options_for(fake);
+    o.bot_token = "xoxb-not-the-right-token";
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("auth.test", json::object()));
+    CHECK(r.ec == slack_errc::fatal_auth);
+    CHECK(r.error == "invalid_auth");
+    CHECK(r.error.find(o.bot_token) == std::string::npos);
+    CHECK(r.ec.message().find(o.bot_token) == std::string::npos);
+    CHECK(fake.calls("auth.test").size() == 1);
+}
+
+TEST_CASE("an answer that is not a Slack JSON object is bad_response") {
+    fake_slack fake;
+    fake.queue_response("auth.test", canned_response{200, "maintenance", {}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call("auth.test", json::object()));
+    CHECK(r.ec == slack_errc::bad_response);
+    CHECK(fake.calls("auth.test").size() == 1);
+}
+
+TEST_CASE("sequential calls reuse one kept-alive connection") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    for (int i = 0; i < 5; ++i) {
+        const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", std::to_string(i)}}));
+        REQUIRE(r.ok());
+    }
+    CHECK(fake.calls("chat.postMessage").size() == 5);
+    CHECK(fake.tcp_connections_accepted() == 1);
+}
+
+TEST_CASE("a response URL gets the JSON without any token") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r =
+        run(ioc, api.post_response_url(fake.make_response_url(), {{"text", "promoted"}, {"replace_original", true}}));
+    REQUIRE(r.ok());
+    const auto calls = fake.calls("response_url");
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].body["text"] == "promoted");
+    CHECK(calls[0].authorization.empty());
+    CHECK(calls[0].path.starts_with("/response/"));
+}
+
+TEST_CASE("a server certificate from an untrusted CA is refused") {
+    fake_slack fake;
+    asio::io_context ioc;
+    auto o = options_for(fake);
+    o.ca_file.clear();
+    o.max_attempts = 1;
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("auth.test", json::object()));
+    CHECK_FALSE(r.ok());
+    CHECK(r.ec.category() != promotebot::slack::slack_category());
+    CHECK(fake.calls().empty());
+}
+
+TEST_CASE("an unreachable Slack is a transport error after the attempts, without the token in it") {
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor probe(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = probe.local_endpoint().port();
+    probe.close();
+    web_api_options o;
+    o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/api/";
+    o.bot_token = "xoxb-secret-token";
+    o.max_attempts = 2;
+    o.backoff_base = std::chrono::milliseconds(10);
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("auth.test", json::object()));
+    CHECK(r.ec == asio::error::connection_refused);
+    CHECK(r.error.find("xoxb-secret-token") == std::string::npos);
+}
+
+TEST_CASE("a method name outside the allowed characters is refused before any request") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage?x=1", json::object()));
+    CHECK_FALSE(r.ok());
+    CHECK(r.error == "invalid Slack method name");
+    CHECK(fake.calls().empty());
+}
