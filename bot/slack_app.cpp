@@ -129,7 +129,9 @@ struct slack_app::impl {
           chat(api, coalescer),
           roles(cfg,
                 [this](std::string group) -> asio::awaitable<std::optional<std::vector<std::string>>> {
-                    auto res = co_await api.call("usergroups.users.list", {{"usergroup", group}});
+                    nlohmann::json args = nlohmann::json::object();
+                    args["usergroup"] = group;
+                    auto res = co_await api.call("usergroups.users.list", std::move(args));
                     if (!res.ok() || !res.body.contains("users")) {
                         spdlog::warn("slack: usergroups.users.list {} failed: {}", group, res.error);
                         co_return std::nullopt;

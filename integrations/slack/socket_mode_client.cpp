@@ -98,6 +98,13 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> open_link(link_id id);
     template <class Stream>
     asio::awaitable<void> run_link(link_id id, std::shared_ptr<ws_link<Stream>> link);
+    // The bot began stopping while this link was being opened.
+    void abandon(link_id id, link_io& link) {
+        link.close(false);
+        open_failure f;
+        f.detail = "stopping";
+        apply(session.on_open_failed(id, f, now()));
+    }
     void link_closed(link_id id, const std::string& why) {
         links.erase(id);
         apply(session.on_link_closed(id, why, now()));
@@ -260,7 +267,7 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
             beast::get_lowest_layer(link->ws).expires_never();
             link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
                                                                 websocket::stream_base::none(), false});
-            if (session.stopping()) co_return link->tear_down();
+            if (session.stopping()) co_return abandon(id, *link);
             co_await run_link(id, link);
         } else {
             auto link = std::make_shared<ws_link<beast::tcp_stream>>(std::move(stream), ex, options.close_timeout);
@@ -268,7 +275,7 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
             beast::get_lowest_layer(link->ws).expires_never();
             link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
                                                                 websocket::stream_base::none(), false});
-            if (session.stopping()) co_return link->tear_down();
+            if (session.stopping()) co_return abandon(id, *link);
             co_await run_link(id, link);
         }
     } catch (const std::exception& e) {

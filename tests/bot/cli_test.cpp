@@ -175,7 +175,7 @@ TEST_CASE("the console shows a newcomer today's freeze status and plays every ro
                  "as U0RM00001\n"
                  "/freeze add 2030-01-10 2030-01-11 migration\n"
                  "/freeze list 366\n"
-                 "/freeze list 3650\n"
+                 "/freeze list 3650\n"  // refused: at most 366 days
                  "click 1\n"
                  "/freeze remove 1\n"
                  "/nonsense\n"
@@ -189,6 +189,7 @@ TEST_CASE("the console shows a newcomer today's freeze status and plays every ro
     CHECK_THAT(r.out, Catch::Contains("Freeze window #1 removed"));
     CHECK_THAT(r.out, Catch::Contains("no active freeze window #1"));
     CHECK_THAT(r.out, Catch::Contains("/promote"));
+    CHECK_THAT(r.out, Catch::Contains("`3650` is not a number of days"));
 }
 
 TEST_CASE("help and version") {

@@ -318,7 +318,7 @@ TEST_CASE("a request missing its version is refused with a precise message") {
     CHECK(s->requests_in_states({"awaiting_signoff"}).empty());
 }
 
-TEST_CASE("active freeze windows are listed by start; removed ones disappear and cannot be removed again") {
+TEST_CASE("active freeze windows are listed by start, and removed ones disappear and cannot be removed again") {
     temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     const auto now = utc(2026, 11, 26, 9);
