@@ -1,0 +1,179 @@
+// The promotebot binary as an operator runs it: connected to the fake Slack
+// through the environment, stopped with SIGTERM, tokens kept out of its logs.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "bot/config.hpp"
+#include "tests/fake_slack/fake_slack.hpp"
+
+extern char** environ;
+
+using namespace promotebot;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct temp_dir {
+    temp_dir() {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() / ("promotebot-proc-" + std::to_string(rd()));
+        std::filesystem::create_directories(path);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    std::filesystem::path path;
+};
+
+// The example configuration with the store in `dir`.
+std::string write_config(const temp_dir& dir) {
+    std::string text = bot::embedded_default_config_text();
+    const std::string store_line = "store: promotebot.db";
+    text.replace(text.find(store_line), store_line.size(), "store: " + (dir.path / "bot.db").string());
+    const std::string links = "connections: 2";
+    text.replace(text.find(links), links.size(), "connections: 1");
+    std::filesystem::create_directories(dir.path / "holidays");
+    std::filesystem::copy_file(
+        std::filesystem::path(PROMOTEBOT_SOURCE_DIR) / "deploy/holidays/england-and-wales-2026-2027.json",
+        dir.path / "holidays/england-and-wales-2026-2027.json");
+    const auto path = dir.path / "promotebot.yaml";
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+struct child {
+    pid_t pid = -1;
+    int status = 0;
+
+    bool wait_exit(std::chrono::milliseconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < until) {
+            if (waitpid(pid, &status, WNOHANG) == pid) return true;
+            std::this_thread::sleep_for(10ms);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return false;
+    }
+};
+
+child spawn_bot(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                const std::filesystem::path& log) {
+    std::vector<std::string> environment = env;
+    for (char** e = environ; *e; ++e) {
+        std::string entry = *e;
+        if (entry.rfind("SLACK_", 0) != 0 && entry.rfind("SSL_CERT_FILE=", 0) != 0) environment.push_back(entry);
+    }
+    std::vector<char*> argv, envp;
+    std::string binary = PROMOTEBOT_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> owned_args = args;
+    for (auto& a : owned_args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    child c;
+    const int rc = posix_spawn(&c.pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(rc == 0);
+    return c;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM stops the connected bot cleanly with close frames and exit code 0, tokens never logged") {
+    testing::fake_slack fake;
+    temp_dir dir;
+    const auto log = dir.path / "bot.log";
+    auto bot = spawn_bot({"--config", write_config(dir), "--log-format", "json", "--log-level", "debug"},
+                         {"SLACK_APP_TOKEN=" + fake.options().app_token, "SLACK_BOT_TOKEN=" + fake.options().bot_token,
+                          "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file()},
+                         log);
+    REQUIRE(fake.wait_for_connections(1, 15s));
+
+    // It works: a command is acked and answered.
+    const auto url = fake.make_response_url();
+    fake.send_envelope("slash_commands", {{"command", "/freeze"}, {"text", ""}, {"user_id", "U0ENG00001"},
+                                          {"channel_id", "C0RELEASE01"}, {"response_url", url},
+                                          {"trigger_id", "t-proc-1"}});
+    REQUIRE(fake.wait_for_calls("response_url", 1, 10s));
+
+    const auto link = fake.connections().front();
+    const auto stop_sent = std::chrono::steady_clock::now();
+    kill(bot.pid, SIGTERM);
+    REQUIRE(bot.wait_exit(10s));
+    CHECK(std::chrono::steady_clock::now() - stop_sent < 5s);
+    REQUIRE(WIFEXITED(bot.status));
+    CHECK(WEXITSTATUS(bot.status) == 0);
+    CHECK(fake.closed_cleanly(link));
+
+    const auto text = read_file(log);
+    CHECK_THAT(text, Catch::Contains("link 1 is up"));
+    CHECK_THAT(text, Catch::Contains("stopped cleanly"));
+    CHECK_THAT(text, !Catch::Contains(fake.options().app_token));
+    CHECK_THAT(text, !Catch::Contains(fake.options().bot_token));
+    CHECK_THAT(text, !Catch::Contains("xoxb-"));
+    // Every line is one JSON object.
+    std::istringstream lines(text);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        INFO(line);
+        CHECK_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded());
+        ++n;
+    }
+    CHECK(n > 3);
+}
+
+TEST_CASE("a revoked bot token stops the binary with a non-zero exit and a clear log line") {
+    testing::fake_slack fake;
+    temp_dir dir;
+    const auto log = dir.path / "bot.log";
+    const std::string wrong = "xoxb-999-revoked-token-value";
+    auto bot = spawn_bot({"--config", write_config(dir)},
+                         {"SLACK_APP_TOKEN=" + fake.options().app_token, "SLACK_BOT_TOKEN=" + wrong,
+                          "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file()},
+                         log);
+    REQUIRE(bot.wait_exit(10s));
+    REQUIRE(WIFEXITED(bot.status));
+    CHECK(WEXITSTATUS(bot.status) != 0);
+    const auto text = read_file(log);
+    CHECK_THAT(text, Catch::Contains("invalid_auth"));
+    CHECK_THAT(text, !Catch::Contains(wrong));
+    CHECK(fake.connections_opened() == 0);
+}
+
+TEST_CASE("a broken config file stops the binary before connecting, naming the key and line") {
+    temp_dir dir;
+    auto path = write_config(dir);
+    auto text = read_file(path);
+    text.replace(text.find("business_days: 3"), 16, "business_days: three");
+    std::ofstream(path) << text;
+    const auto log = dir.path / "bot.log";
+    auto bot = spawn_bot({"--config", path}, {}, log);
+    REQUIRE(bot.wait_exit(10s));
+    REQUIRE(WIFEXITED(bot.status));
+    CHECK(WEXITSTATUS(bot.status) == 2);
+    CHECK_THAT(read_file(log), Catch::Contains("freeze.month_end.business_days"));
+}
