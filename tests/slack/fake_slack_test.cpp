@@ -355,3 +355,23 @@ TEST_CASE("without TLS the fake speaks plain HTTP and hands out ws:// links") {
     CHECK(json::parse(beast::buffers_to_string(frame.data()))["type"] == "hello");
     CHECK(fake.wait_for_connections(1, std::chrono::seconds(5)));
 }
+
+TEST_CASE("with a ping interval the fake pings its links") {
+    promotebot::testing::fake_slack_options options;
+    options.server_ping_interval = std::chrono::milliseconds(50);
+    fake_slack fake(options);
+    websocket::response_type res;
+    ws_client link(fake, open_link_url(fake), res);
+    CHECK(link.read()["type"] == "hello");
+    int pings = 0;
+    link.ws.control_callback([&](websocket::frame_type kind, beast::string_view) {
+        if (kind == websocket::frame_type::ping) ++pings;
+    });
+    beast::error_code ec;
+    beast::get_lowest_layer(link.ws).expires_after(std::chrono::milliseconds(400));
+    link.ws.async_read(link.buffer, [&](beast::error_code e, std::size_t) { ec = e; });
+    link.ioc.restart();
+    link.ioc.run();
+    CHECK(ec == beast::error::timeout);
+    CHECK(pings >= 2);
+}

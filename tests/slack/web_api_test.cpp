@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <thread>
 
 #include <boost/asio.hpp>
 
@@ -234,4 +235,63 @@ TEST_CASE("a method name outside the allowed characters is refused before any re
     CHECK_FALSE(r.ok());
     CHECK(r.error == "invalid Slack method name");
     CHECK(fake.calls().empty());
+}
+
+TEST_CASE("a pooled connection the server closed is replaced without failing the request") {
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    using tcp = asio::ip::tcp;
+    // A server that answers one request per connection while claiming keep-alive.
+    asio::io_context server_ioc;
+    tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    asio::co_spawn(
+        server_ioc,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 2; ++i) {
+                tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
+                beast::flat_buffer buffer;
+                http::request<http::string_body> req;
+                co_await http::async_read(socket, buffer, req, asio::use_awaitable);
+                http::response<http::string_body> res{http::status::ok, 11};
+                res.set(http::field::content_type, "application/json");
+                res.keep_alive(true);
+                res.body() = R"({"ok":true,"n":)" + std::to_string(i) + "}";
+                res.prepare_payload();
+                co_await http::async_write(socket, res, asio::use_awaitable);
+                socket.shutdown(tcp::socket::shutdown_both);
+                socket.close();
+            }
+        },
+        asio::detached);
+    std::thread server([&] { server_ioc.run(); });
+
+    asio::io_context ioc;
+    web_api_options o;
+    o.base_url = "http://127.0.0.1:" + std::to_string(port) + "/api/";
+    o.bot_token = "xoxb-t";
+    o.max_attempts = 1;  // the replacement is the client's own, not a retry
+    web_api api(ioc.get_executor(), o);
+    const api_result first = run(ioc, api.call("auth.test", json::object()));
+    // Let the server's close reach the pooled connection.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const api_result second = run(ioc, api.call("auth.test", json::object()));
+    server_ioc.stop();
+    server.join();
+    CHECK(first.ok());
+    CHECK(first.body["n"] == 0);
+    REQUIRE(second.ok());
+    CHECK(second.body["n"] == 1);
+}
+
+TEST_CASE("Slack's token errors are the ones no retry can fix") {
+    using promotebot::slack::is_fatal_auth_error;
+    for (const char* e : {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}) {
+        CHECK(is_fatal_auth_error(e));
+    }
+    CHECK_FALSE(is_fatal_auth_error("channel_not_found"));
+    CHECK_FALSE(is_fatal_auth_error("ratelimited"));
+    const boost::system::error_code ec = slack_errc::fatal_auth;
+    CHECK(ec.category().name() == std::string("slack"));
+    CHECK(ec.message() == "Slack refused the token");
 }
