@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -19,22 +21,10 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using promotebot::testing::temp_dir;
+
 namespace {
 
-struct audit_temp_dir {
-    fs::path path;
-    audit_temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("promotebot-audit-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~audit_temp_dir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    std::string file() const { return (path / "promotebot.db").string(); }
-};
 
 // What a tamperer with file access would run.
 void raw_sql(const std::string& path, const std::string& sql) {
@@ -101,7 +91,7 @@ TEST_CASE("SHA-256 hex digests match the published test vectors") {
 }
 
 TEST_CASE("each audit record's hash covers its fields and the previous record's hash") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     const auto t0 = utc(2026, 11, 26, 10);
     const auto first =
@@ -122,7 +112,7 @@ TEST_CASE("each audit record's hash covers its fields and the previous record's 
 }
 
 TEST_CASE("the audit chain verifies, and still verifies after the store is reopened") {
-    audit_temp_dir dir;
+    temp_dir dir;
     {
         auto s = open_sqlite_store(dir.file());
         CHECK(s->verify_audit().ok);
@@ -145,7 +135,7 @@ TEST_CASE("the audit chain verifies, and still verifies after the store is reope
 }
 
 TEST_CASE("the audit log refuses UPDATE and DELETE") {
-    audit_temp_dir dir;
+    temp_dir dir;
     {
         auto s = open_sqlite_store(dir.file());
         append_five(*s);
@@ -160,7 +150,7 @@ TEST_CASE("the audit log refuses UPDATE and DELETE") {
 }
 
 TEST_CASE("a record whose subject was changed is reported by its seq as a hash mismatch") {
-    audit_temp_dir dir;
+    temp_dir dir;
     {
         auto s = open_sqlite_store(dir.file());
         append_five(*s);
@@ -177,7 +167,7 @@ TEST_CASE("a record whose subject was changed is reported by its seq as a hash m
 }
 
 TEST_CASE("a record rewritten together with its hash breaks the next record's prev_hash link") {
-    audit_temp_dir dir;
+    temp_dir dir;
     std::string forged_hash;
     {
         auto s = open_sqlite_store(dir.file());
@@ -196,7 +186,7 @@ TEST_CASE("a record rewritten together with its hash breaks the next record's pr
 }
 
 TEST_CASE("a deleted middle record is reported as a gap in the seq numbers") {
-    audit_temp_dir dir;
+    temp_dir dir;
     {
         auto s = open_sqlite_store(dir.file());
         append_five(*s);
@@ -211,7 +201,7 @@ TEST_CASE("a deleted middle record is reported as a gap in the seq numbers") {
 }
 
 TEST_CASE("a deleted first record is reported as a gap at the start of the log") {
-    audit_temp_dir dir;
+    temp_dir dir;
     {
         auto s = open_sqlite_store(dir.file());
         append_five(*s);
@@ -225,7 +215,7 @@ TEST_CASE("a deleted first record is reported as a gap at the start of the log")
 }
 
 TEST_CASE("an audit entry without an actor or with a non-object detail is refused and not logged") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     const auto t0 = utc(2026, 11, 26, 10);
     CHECK_THROWS_WITH(s->append_audit({"", "command", "/freeze list", "ok", {}}, t0), "audit actor must not be empty");
@@ -236,7 +226,7 @@ TEST_CASE("an audit entry without an actor or with a non-object detail is refuse
 }
 
 TEST_CASE("invalid UTF-8 typed into a command is logged with replacement characters and the chain verifies") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     const auto r = s->append_audit({"U0REQ", "command", "/promote \xff\xfe prod", "refused", {{"raw", "\xc3"}}},
                                    utc(2026, 11, 26, 10));
@@ -249,7 +239,7 @@ TEST_CASE("invalid UTF-8 typed into a command is logged with replacement charact
 }
 
 TEST_CASE("appends from two connections at once keep one unbroken chain") {
-    audit_temp_dir dir;
+    temp_dir dir;
     { auto init = open_sqlite_store(dir.file()); }
     constexpr int per_writer = 40;
     auto writer = [&](const std::string& actor) {
@@ -268,7 +258,7 @@ TEST_CASE("appends from two connections at once keep one unbroken chain") {
 }
 
 TEST_CASE("audit_since returns the records at or after a time, in seq order") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     append_five(*s);
     const auto from_two = s->audit_since(utc(2026, 11, 26, 10, 2));
@@ -282,7 +272,7 @@ TEST_CASE("audit_since returns the records at or after a time, in seq order") {
 }
 
 TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC times") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     append_five(*s);
     const auto records = s->audit_since(utc(2026, 1, 1));
@@ -315,7 +305,7 @@ TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC tim
 }
 
 TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newline") {
-    audit_temp_dir dir;
+    temp_dir dir;
     auto s = open_sqlite_store(dir.file());
     const auto r = s->append_audit(
         {"U0REQ", "command", "/freeze add \"month end, Q4\"\nsecond line", "refused", {{"why", "bad \"date\""}}},

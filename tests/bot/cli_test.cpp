@@ -2,6 +2,8 @@
 // log tools, and the console a newcomer starts with.
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,17 +15,10 @@
 
 using namespace promotebot;
 
+using promotebot::testing::temp_dir;
+
 namespace {
 
-struct temp_dir {
-    temp_dir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() / ("promotebot-cli-" + std::to_string(rd()));
-        std::filesystem::create_directories(path);
-    }
-    ~temp_dir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
 
 struct cli_result {
     int code;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -18,23 +20,10 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using promotebot::testing::temp_dir;
+
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("promotebot-store-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    std::string file(const std::string& name = "promotebot.db") const { return (path / name).string(); }
-};
 
 // Direct access to the file, as an operator with the sqlite3 shell would have.
 struct raw_db {

@@ -13,6 +13,7 @@
 #include "bot/slack_app.hpp"
 #include "bot/store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
 using namespace std::chrono_literals;
@@ -22,19 +23,13 @@ namespace {
 const std::string engineer = "U0ENG00001";
 const std::string release_manager = "U0RM00001";
 
-std::filesystem::path temp_store_path() {
-    std::random_device rd;
-    auto dir = std::filesystem::temp_directory_path() / ("promotebot-e2e-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    return dir / "promotebot.db";
-}
 
 // The bot as deployed, on its own thread, talking to the fake.
 struct running_bot {
     explicit running_bot(testing::fake_slack& fake, std::string app_token = {})
-        : fake(fake), path(temp_store_path()) {
+        : fake(fake) {
         cfg = bot::embedded_default_config();
-        cfg.store = path.string();
+        cfg.store = dir.file();
         cfg.slack.connections = 1;
         st = bot::open_sqlite_store(cfg.store);
         bot::slack_environment env;
@@ -49,7 +44,6 @@ struct running_bot {
         app->stop();
         if (thread.joinable()) thread.join();
         st.reset();
-        std::filesystem::remove_all(path.parent_path());
     }
 
     // Types a slash command in the release channel; returns the response_url used.
@@ -86,7 +80,7 @@ struct running_bot {
     }
 
     testing::fake_slack& fake;
-    std::filesystem::path path;
+    testing::temp_dir dir;
     bot::config cfg;
     std::unique_ptr<bot::store> st;
     std::unique_ptr<bot::slack_app> app;

@@ -2,6 +2,8 @@
 // through the environment, stopped with SIGTERM, tokens kept out of its logs.
 #include <catch2/catch.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -20,17 +22,10 @@ extern char** environ;
 using namespace promotebot;
 using namespace std::chrono_literals;
 
+using promotebot::testing::temp_dir;
+
 namespace {
 
-struct temp_dir {
-    temp_dir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() / ("promotebot-proc-" + std::to_string(rd()));
-        std::filesystem::create_directories(path);
-    }
-    ~temp_dir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
 
 // The example configuration with the store in `dir`.
 std::string write_config(const temp_dir& dir) {
