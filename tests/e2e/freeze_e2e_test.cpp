@@ -173,6 +173,12 @@ TEST_CASE("removing a freeze window: refused for others, done by a Release Manag
                                               "migration", release_manager,
                                               std::chrono::sys_seconds{std::chrono::hours(24 * 365 * 56)});
 
+    bot.command(engineer, "/freeze", "remove " + std::to_string(id));
+    auto typed = bot.next_response();
+    CHECK(typed["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(typed), Catch::Contains("Only a Release Manager"));
+    CHECK(bot.st->freeze_windows().size() == 1);
+
     bot.click(engineer, "freeze.remove", std::to_string(id));
     auto refused = bot.next_response();
     CHECK(refused["response_type"] == "ephemeral");
@@ -243,4 +249,19 @@ TEST_CASE("a wrong app token stops the bot with a non-zero exit") {
     bot->thread.join();
     CHECK(bot->exit_code != 0);
     CHECK(fake.connections_opened() == 0);
+}
+
+TEST_CASE("/freeze help explains every form privately") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    bot.command(engineer, "/freeze", "help");
+    auto body = bot.next_response();
+    CHECK(body["response_type"] == "ephemeral");
+    for (const auto* form : {"status", "list", "add", "remove"}) CHECK_THAT(all_text(body), Catch::Contains(form));
+    // Refusals and help are audited like everything else.
+    bool audited = false;
+    for (const auto& r : bot.st->audit_since(std::chrono::sys_seconds{}))
+        if (r.entry.subject == "/freeze help" && r.entry.actor == engineer) audited = true;
+    CHECK(audited);
 }
