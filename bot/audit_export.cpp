@@ -29,7 +29,13 @@ std::string compact(const json& j) { return j.dump(-1, ' ', false, json::error_h
 
 // RFC 4180: a field holding a comma, quote or line break is quoted, and
 // quotes inside it are doubled.
-std::string csv_field(const std::string& value) {
+// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab,
+// carriage return first) gets a leading apostrophe: the export is opened by
+// people, and a Slack user chose the text.
+std::string csv_field(const std::string& raw) {
+    std::string value = raw;
+    if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos)
+        value.insert(value.begin(), '\'');
     if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
     std::string quoted = "\"";
     for (const char c : value) {

@@ -331,6 +331,19 @@ TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newlin
                                               "{}", r.hash, s->audit_since(utc(2026, 1, 1))[1].hash});
 }
 
+TEST_CASE("a csv cell that a spreadsheet would run as a formula is exported as text") {
+    temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    s->append_audit({"U0REQ", "command", "=HYPERLINK(\"http://evil\")", "refused", {}}, utc(2026, 11, 26, 9, 5));
+    s->append_audit({"U0REQ", "command", "@SUM(A1)", "refused", {}}, utc(2026, 11, 26, 9, 6));
+    std::ostringstream out;
+    export_audit(s->audit_since(utc(2026, 1, 1)), "csv", out);
+    const auto rows = read_csv(out.str());
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1][4] == "'=HYPERLINK(\"http://evil\")");
+    CHECK(rows[2][4] == "'@SUM(A1)");
+}
+
 TEST_CASE("an unknown audit export format is refused and nothing is written") {
     std::ostringstream out;
     CHECK_THROWS_AS(export_audit({}, "xml", out), std::invalid_argument);
