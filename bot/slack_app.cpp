@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -174,7 +175,9 @@ struct slack_app::impl {
     }
 
     void spawn(asio::awaitable<void> task, std::string what) {
-        asio::co_spawn(io, std::move(task), [what = std::move(what)](std::exception_ptr e) {
+        ++in_flight;
+        asio::co_spawn(io, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
+            --in_flight;
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -217,9 +220,19 @@ struct slack_app::impl {
                 client.stop();
             });
         }
-        if (roles.has_groups()) spawn(roles.refresh_forever(), "user group refresh");
+        if (roles.has_groups()) {
+            spawn(roles.refresh_forever(), "user group refresh");
+            background_tasks = 1;
+        }
         auto result = co_await client.run();
         signals.cancel();
+        // Let commands already acked finish their answers (bounded).
+        asio::steady_timer wait(io);
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (in_flight > background_tasks && std::chrono::steady_clock::now() < give_up) {
+            wait.expires_after(std::chrono::milliseconds(10));
+            co_await wait.async_wait(asio::use_awaitable);
+        }
         co_await coalescer.flush();
         if (result.fatal) {
             spdlog::critical("stopped: {}", result.message);
@@ -240,6 +253,8 @@ struct slack_app::impl {
     command_router router;
     slack::socket_mode_client client;
     int exit_code = 0;
+    int in_flight = 0;         // spawned handlers still running
+    int background_tasks = 0;  // of those, the ones that never end by themselves
 };
 
 slack_app::slack_app(const config& cfg, store& st, slack_environment env)

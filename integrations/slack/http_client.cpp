@@ -1,4 +1,5 @@
 #include "integrations/slack/http_client.hpp"
+#include "integrations/slack/tls_context.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -101,17 +102,16 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::flat_buffer& bu
 struct http_client::impl {
     asio::any_io_executor ex;
     http_client_options options;
-    ssl::context tls{ssl::context::tls_client};
+    std::shared_ptr<ssl::context> tls_context;
+    ssl::context& tls;
     std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
     std::size_t opened = 0;
 
-    impl(asio::any_io_executor e, http_client_options o) : ex(std::move(e)), options(std::move(o)) {
-        tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-        tls.set_default_verify_paths();
-        if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file);
-        tls.set_verify_mode(ssl::verify_peer);
-    }
+    impl(asio::any_io_executor e, http_client_options o)
+        : ex(std::move(e)),
+          options(std::move(o)),
+          tls_context(make_client_tls_context(options.ca_file)),
+          tls(*tls_context) {}
 
     std::unique_ptr<connection> take_idle(const std::string& origin) {
         auto it = idle.find(origin);
