@@ -98,6 +98,9 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> open_link(link_id id);
     template <class Stream>
     asio::awaitable<void> run_link(link_id id, std::shared_ptr<ws_link<Stream>> link);
+    template <class Stream>
+    asio::awaitable<void> handshake_and_run(link_id id, std::shared_ptr<ws_link<Stream>> link,
+                                            const link_endpoint& ep);
     // The bot began stopping while this link was being opened.
     void abandon(link_id id, link_io& link) {
         link.close(false);
@@ -231,6 +234,18 @@ asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared
     link_closed(id, why);
 }
 
+template <class Stream>
+asio::awaitable<void> socket_mode_client::impl::handshake_and_run(link_id id, std::shared_ptr<ws_link<Stream>> link,
+                                                                  const link_endpoint& ep) {
+    co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
+    // From here our own pings and deadlines watch the link, not Beast's idle timer.
+    beast::get_lowest_layer(link->ws).expires_never();
+    link->ws.set_option(
+        websocket::stream_base::timeout{options.connect_timeout, websocket::stream_base::none(), false});
+    if (session.stopping()) co_return abandon(id, *link);
+    co_await run_link(id, link);
+}
+
 asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
     auto self = shared_from_this();
     // A fresh, single-use URL for every connection.
@@ -261,22 +276,13 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
                 throw std::runtime_error("cannot set SNI host name");
             tls_stream.set_verify_callback(asio::ssl::host_name_verification(ep.host));
             co_await tls_stream.async_handshake(asio::ssl::stream_base::client, use_awaitable);
-            auto link = std::make_shared<ws_link<beast::ssl_stream<beast::tcp_stream>>>(std::move(tls_stream), ex,
-                                                                                        options.close_timeout);
-            co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
-            beast::get_lowest_layer(link->ws).expires_never();
-            link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
-                                                                websocket::stream_base::none(), false});
-            if (session.stopping()) co_return abandon(id, *link);
-            co_await run_link(id, link);
+            co_await handshake_and_run(
+                id, std::make_shared<ws_link<beast::ssl_stream<beast::tcp_stream>>>(std::move(tls_stream), ex,
+                                                                                    options.close_timeout),
+                ep);
         } else {
-            auto link = std::make_shared<ws_link<beast::tcp_stream>>(std::move(stream), ex, options.close_timeout);
-            co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
-            beast::get_lowest_layer(link->ws).expires_never();
-            link->ws.set_option(websocket::stream_base::timeout{options.connect_timeout,
-                                                                websocket::stream_base::none(), false});
-            if (session.stopping()) co_return abandon(id, *link);
-            co_await run_link(id, link);
+            co_await handshake_and_run(
+                id, std::make_shared<ws_link<beast::tcp_stream>>(std::move(stream), ex, options.close_timeout), ep);
         }
     } catch (const std::exception& e) {
         if (links.count(id)) {

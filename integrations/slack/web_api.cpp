@@ -139,6 +139,18 @@ struct web_api::impl {
     }
 };
 
+namespace {
+
+// A method name outside [A-Za-z0-9._] never leaves the process.
+api_result invalid_method() {
+    api_result r;
+    r.ec = make_error_code(boost::system::errc::invalid_argument);
+    r.error = "invalid Slack method name";
+    return r;
+}
+
+}  // namespace
+
 web_api::web_api(asio::any_io_executor ex, web_api_options options)
     : options_(std::move(options)), impl_(std::make_unique<impl>(ex, options_)) {
     if (!options_.base_url.empty() && options_.base_url.back() != '/') options_.base_url += '/';
@@ -147,23 +159,13 @@ web_api::web_api(asio::any_io_executor ex, web_api_options options)
 web_api::~web_api() = default;
 
 asio::awaitable<api_result> web_api::call(std::string method, json args, token_kind token) {
-    if (!valid_method(method)) {
-        api_result r;
-        r.ec = make_error_code(boost::system::errc::invalid_argument);
-        r.error = "invalid Slack method name";
-        co_return r;
-    }
+    if (!valid_method(method)) co_return invalid_method();
     const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
     co_return co_await impl_->with_retries(options_, method, options_.base_url + method, std::move(args), &t);
 }
 
 asio::awaitable<api_result> web_api::call_once(std::string method, json args, token_kind token) {
-    if (!valid_method(method)) {
-        api_result r;
-        r.ec = make_error_code(boost::system::errc::invalid_argument);
-        r.error = "invalid Slack method name";
-        co_return r;
-    }
+    if (!valid_method(method)) co_return invalid_method();
     const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
     attempt_result a = co_await impl_->attempt(options_.base_url + method, args.dump(), &t, options_.max_retry_after);
     co_return std::move(a.result);
