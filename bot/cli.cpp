@@ -1,6 +1,7 @@
 #include "bot/cli.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -160,8 +161,10 @@ int freeze_command(const arguments& a, std::ostream& out, std::ostream& err) {
     const auto sub = a.positional.size() > 1 ? a.positional[1] : std::string{"status"};
     const auto cfg = load(a);
     const auto* zone = date::locate_zone(cfg.timezone);
-    auto st = open_sqlite_store(cfg.store);
-    const auto calendar = build_calendar(cfg, *st);
+    // A query never creates the store: without one there are no ad-hoc windows.
+    std::unique_ptr<store> st;
+    if (std::filesystem::exists(cfg.store)) st = open_sqlite_store(cfg.store);
+    const auto calendar = st ? build_calendar(cfg, *st) : commands::freeze_calendar(zone, cfg.freeze.rules);
     const bool json = a.flags.count("--json") > 0;
     if (sub == "status") {
         auto at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -219,6 +222,10 @@ int freeze_command(const arguments& a, std::ostream& out, std::ostream& err) {
 int audit_command(const arguments& a, std::ostream& out, std::ostream& err) {
     const auto sub = a.positional.size() > 1 ? a.positional[1] : std::string{};
     const auto cfg = load(a);
+    if (!std::filesystem::exists(cfg.store)) {
+        err << "promotebot: there is no store at " << cfg.store << " (the config's `store` key)\n";
+        return exit_usage;
+    }
     auto st = open_sqlite_store(cfg.store);
     if (sub == "verify") {
         const auto v = st->verify_audit();

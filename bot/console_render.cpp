@@ -1,5 +1,7 @@
 #include "bot/console_render.hpp"
 
+#include "commands/utf8.hpp"
+
 namespace promotebot::bot {
 
 namespace {
@@ -12,15 +14,8 @@ std::string sanitize(std::string_view s, bool keep_newlines) {
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        if (c < 0x80) n = 1;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) n = 2;
-        else if ((c & 0xF0) == 0xE0) n = 3;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) n = 4;
-        bool valid = n > 0 && i + n <= s.size();
-        for (std::size_t k = 1; valid && k < n; ++k)
-            valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-        if (!valid) {
+        const std::size_t n = commands::utf8_length(s, i);
+        if (n == 0) {
             out += '?';
             ++i;
             continue;
@@ -58,6 +53,33 @@ std::string_view state_marker(commands::line_state state) {
     return "[ ?]";
 }
 
+namespace {
+
+// Slack's `<@U123>` and `<#C123>` read as @U123 and #C123 on a terminal.
+std::string plain_mentions(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '<' && i + 3 < text.size() && (text[i + 1] == '@' || text[i + 1] == '#')) {
+            std::size_t end = i + 2;
+            while (end < text.size() && ((text[end] >= 'A' && text[end] <= 'Z') || (text[end] >= '0' && text[end] <= '9')))
+                ++end;
+            if (end > i + 2 && end < text.size() && text[end] == '>') {
+                out.append(text, i + 1, end - i - 1);
+                i = end + 1;
+                continue;
+            }
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string render_text(const commands::message& msg, int first_button_number, bool ephemeral) {
     std::string out;
     if (ephemeral) out += "(only you can see this)\n";
@@ -79,7 +101,7 @@ std::string render_text(const commands::message& msg, int first_button_number, b
     }
     add_block(out, buttons);
     for (const auto& c : msg.context) add_block(out, sanitize(c, true));
-    return out;
+    return plain_mentions(out);
 }
 
 }  // namespace promotebot::bot

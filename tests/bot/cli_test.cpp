@@ -102,6 +102,10 @@ TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented
     CHECK(summer.code == 1);
     CHECK_THAT(summer.out, Catch::Contains("month-end close"));
 
+    // Asking never creates the store.
+    CHECK_FALSE(std::filesystem::exists(dir.path / "test.db"));
+    CHECK(run({"audit", "verify", "--config", cfg}).code == 2);
+
     auto bad = run({"freeze", "status", "--config", cfg, "--at", "tomorrow"});
     CHECK(bad.code == 2);
     CHECK_THAT(bad.err, Catch::Contains("--at"));

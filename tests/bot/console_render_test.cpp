@@ -86,3 +86,15 @@ TEST_CASE("every checklist state has its console marker") {
     CHECK(bot::state_marker(line_state::skipped) == "[ -]");
     CHECK(bot::state_marker(line_state::pending) == "[  ]");
 }
+
+TEST_CASE("the console shows Slack mentions as plain @user and #channel") {
+    promotebot::commands::message m;
+    m.header = "Freeze window #1 added";
+    m.fields.push_back({"Added by", "<@U0RM00001> in <#C0RELEASE01>"});
+    const auto text = promotebot::bot::render_text(m, 1, false);
+    CHECK(text.find("Added by: @U0RM00001 in #C0RELEASE01") != std::string::npos);
+    CHECK(text.find("<@") == std::string::npos);
+    // Not a mention: left alone.
+    m.fields = {{"Reason", "a <b> c <@lower>"}};
+    CHECK(promotebot::bot::render_text(m, 1, false).find("a <b> c <@lower>") != std::string::npos);
+}
