@@ -123,6 +123,7 @@ slack_environment slack_environment_from_env(const config& cfg) {
 struct slack_app::impl {
     impl(const config& cfg, store& st, slack_environment env)
         : cfg(cfg),
+          st(st),
           env(std::move(env)),
           api(io.get_executor(), web_options()),
           coalescer(io.get_executor(),
@@ -171,13 +172,35 @@ struct slack_app::impl {
             return response_body(*r);
         };
         h.on_envelope = [this](slack::envelope e) { handle(std::move(e)); };
+        h.journal = [this](const slack::envelope& e) {
+            if (e.type != "slash_commands" && e.type != "interactive") return true;
+            try {
+                return st.journal_inbound({slack::envelope_identity(e), e.type, e.payload, wall_now()});
+            } catch (const std::exception& x) {
+                // Handling it unjournaled beats dropping it.
+                spdlog::error("inbox: could not journal envelope {}: {}", e.envelope_id, x.what());
+                return true;
+            }
+        };
         return h;
     }
 
-    void spawn(asio::awaitable<void> task, std::string what) {
+    static std::chrono::sys_seconds wall_now() {
+        return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    }
+
+    // Runs a handler; when it ends (or fails), its inbox entry is done.
+    void spawn(asio::awaitable<void> task, std::string what, std::string inbox_key = {}) {
         ++in_flight;
-        asio::co_spawn(io, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
+        asio::co_spawn(io, std::move(task), [this, what = std::move(what), key = std::move(inbox_key)](std::exception_ptr e) {
             --in_flight;
+            if (!key.empty()) {
+                try {
+                    st.mark_inbound_done(key, wall_now());
+                } catch (const std::exception& x) {
+                    spdlog::error("inbox: could not mark {} done: {}", key, x.what());
+                }
+            }
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -187,17 +210,45 @@ struct slack_app::impl {
         });
     }
 
-    void handle(slack::envelope e) {
+    // Envelopes acked by an earlier run that stopped before handling them.
+    void replay_unfinished() {
+        const auto now = wall_now();
+        for (auto& entry : st.unfinished_inbound()) {
+            if (now - entry.received_at > std::chrono::minutes(30)) {
+                // Too late to answer the person (response_url has expired); recorded, not run.
+                spdlog::warn("inbox: {} from {} s ago was never handled and is too old to run now", entry.key,
+                             (now - entry.received_at).count());
+                st.append_audit({"system", "inbound.expired", entry.key, "dropped", {{"type", entry.type}}}, now);
+                st.mark_inbound_done(entry.key, now);
+                continue;
+            }
+            spdlog::info("inbox: handling {} that was acked before the last stop", entry.key);
+            slack::envelope e;
+            e.envelope_id = "replay:" + entry.key;
+            e.type = entry.type;
+            e.payload = std::move(entry.payload);
+            handle(std::move(e), entry.key);
+        }
+        st.prune_inbound(now - std::chrono::days(7));
+    }
+
+    void handle(slack::envelope e, std::string inbox_key = {}) {
+        if (inbox_key.empty() && (e.type == "slash_commands" || e.type == "interactive"))
+            inbox_key = slack::envelope_identity(e);
         if (e.type == "slash_commands") {
             auto c = slash_command_of(e.payload);
             if (!c) {
                 spdlog::warn("slack: slash command envelope {} without command or user", e.envelope_id);
+                if (!inbox_key.empty()) st.mark_inbound_done(inbox_key, wall_now());
                 return;
             }
             const bool answered = e.accepts_response_payload && command_router::immediate_reply(*c).has_value();
-            spawn(router.on_command(std::move(*c), answered), "command");
+            spawn(router.on_command(std::move(*c), answered), "command", inbox_key);
         } else if (e.type == "interactive") {
-            for (auto& b : button_presses_of(e.payload)) spawn(router.on_button(std::move(b)), "button");
+            auto presses = button_presses_of(e.payload);
+            if (presses.empty() && !inbox_key.empty()) st.mark_inbound_done(inbox_key, wall_now());
+            for (std::size_t i = 0; i < presses.size(); ++i)
+                spawn(router.on_button(std::move(presses[i])), "button", i + 1 == presses.size() ? inbox_key : "");
         } else {
             spdlog::debug("slack: {} envelope not handled", e.type);
         }
@@ -224,6 +275,7 @@ struct slack_app::impl {
             spawn(roles.refresh_forever(), "user group refresh");
             background_tasks = 1;
         }
+        replay_unfinished();
         auto result = co_await client.run();
         signals.cancel();
         // Let commands already acked finish their answers (bounded).
@@ -245,6 +297,7 @@ struct slack_app::impl {
 
     asio::io_context io;
     const config& cfg;
+    store& st;
     slack_environment env;
     slack::web_api api;
     slack::update_coalescer coalescer;

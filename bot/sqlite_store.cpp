@@ -99,6 +99,16 @@ constexpr std::array migrations{
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     )sql"},
+    migration{3, R"sql(
+        CREATE TABLE inbox (
+            key         TEXT    PRIMARY KEY,
+            type        TEXT    NOT NULL,
+            payload     TEXT    NOT NULL,
+            received_at INTEGER NOT NULL,
+            done_at     INTEGER
+        );
+        CREATE INDEX inbox_unfinished ON inbox(received_at) WHERE done_at IS NULL;
+    )sql"},
 };
 
 constexpr std::array<std::string_view, 4> deployment_results{"succeeded", "failed", "interrupted", "running"};
@@ -277,6 +287,39 @@ public:
             .bind(start, end, reason, created_by, now)
             .run();
         return sqlite3_last_insert_rowid(db());
+    }
+
+    bool journal_inbound(const inbox_entry& e) override {
+        require_non_empty(e.key, "inbox key");
+        std::lock_guard lock(mutex_);
+        prepare("INSERT OR IGNORE INTO inbox (key, type, payload, received_at) VALUES (?, ?, ?, ?)")
+            .bind(e.key, e.type, e.payload.dump(-1, ' ', false, json::error_handler_t::replace), e.received_at)
+            .run();
+        return sqlite3_changes(db()) == 1;
+    }
+
+    void mark_inbound_done(const std::string& key, sys_seconds now) override {
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE inbox SET done_at = ? WHERE key = ? AND done_at IS NULL").bind(now, key).run();
+    }
+
+    std::vector<inbox_entry> unfinished_inbound() const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT key, type, payload, received_at FROM inbox WHERE done_at IS NULL "
+                         "ORDER BY received_at, rowid");
+        std::vector<inbox_entry> out;
+        while (q.step()) {
+            auto payload = json::parse(q.text(2), nullptr, false);
+            out.push_back({q.text(0), q.text(1), payload.is_discarded() ? json::object() : payload,
+                           from_unix(q.integer(3))});
+        }
+        return out;
+    }
+
+    std::int64_t prune_inbound(sys_seconds before) override {
+        std::lock_guard lock(mutex_);
+        prepare("DELETE FROM inbox WHERE done_at IS NOT NULL AND received_at < ?").bind(before).run();
+        return sqlite3_changes(db());
     }
 
     bool remove_freeze_window(std::int64_t id, const std::string& removed_by, sys_seconds now) override {

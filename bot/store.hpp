@@ -72,9 +72,27 @@ struct deployment_row {
     sys_seconds at;
 };
 
+// An inbound event (a slash command, a button press) written down before it
+// is acknowledged, so a crash between the ack and the work loses nothing and
+// a redelivery after a restart is recognised.
+struct inbox_entry {
+    std::string key;      // the payload's identity: "trigger:…", "event:…" or "envelope:…"
+    std::string type;     // slash_commands | interactive | events_api
+    nlohmann::json payload;
+    sys_seconds received_at;
+};
+
 class store {
 public:
     virtual ~store() = default;
+
+    // Inbox: false when the key was journaled before (a redelivery).
+    virtual bool journal_inbound(const inbox_entry& e) = 0;
+    virtual void mark_inbound_done(const std::string& key, sys_seconds now) = 0;
+    // Entries journaled but never marked done (the process stopped in between), oldest first.
+    virtual std::vector<inbox_entry> unfinished_inbound() const = 0;
+    // Forgets finished entries received before `before`; returns how many.
+    virtual std::int64_t prune_inbound(sys_seconds before) = 0;
 
     // Freeze windows (ad-hoc, added at run time).
     virtual std::int64_t add_freeze_window(sys_seconds start, sys_seconds end, const std::string& reason,

@@ -318,6 +318,12 @@ void socket_mode_client::impl::apply(actions out) {
                 } else if constexpr (std::is_same_v<T, action::close_link>) {
                     if (auto it = links.find(act.id); it != links.end()) it->second->close(act.graceful);
                 } else if constexpr (std::is_same_v<T, action::deliver>) {
+                    // The ack is queued but not yet written: the journal entry comes first.
+                    if (handlers.journal && !handlers.journal(act.env)) {
+                        spdlog::info("socket mode: envelope {} was handled before a restart; acked, not handled again",
+                                     act.env.envelope_id);
+                        return;
+                    }
                     if (handlers.on_envelope) {
                         // After the ack: the writer is woken first, the handler runs next.
                         asio::post(ex, [self = shared_from_this(), env = std::move(act.env)]() mutable {

@@ -26,6 +26,10 @@ struct socket_mode_client_options {
 struct socket_mode_handlers {
     ack_responder ack_payload;                   // pure: the immediate ack payload, or none
     std::function<void(envelope)> on_envelope;   // runs after the ack was queued; must not block
+    // Runs before the envelope's ack leaves, to write the envelope down
+    // (keep it short: microseconds). false: it was handled before (by an
+    // earlier run of the process); it is acked but not delivered again.
+    std::function<bool(const envelope&)> journal;
 };
 
 struct socket_mode_result {

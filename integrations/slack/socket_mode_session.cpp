@@ -447,6 +447,11 @@ steady_time socket_mode_session::next_deadline() const {
     return next;
 }
 
+std::string envelope_identity(const envelope& env) {
+    auto identity = payload_identity(env);
+    return identity.empty() ? "envelope:" + env.envelope_id : identity;
+}
+
 open_failure classify_open_failure(std::string_view slack_error, unsigned http_status,
                                    std::chrono::seconds retry_after) {
     static constexpr std::array fatal_errors{"invalid_auth", "not_authed", "account_inactive", "token_revoked",

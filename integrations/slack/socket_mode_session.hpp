@@ -150,6 +150,10 @@ private:
     std::uint64_t duplicates_ = 0;
 };
 
+// What identifies an envelope's content across Slack's redeliveries:
+// "event:<event_id>", "trigger:<trigger_id>", else "envelope:<envelope_id>".
+std::string envelope_identity(const envelope& env);
+
 // Reads an apps.connections.open failure from Slack's answer.
 open_failure classify_open_failure(std::string_view slack_error, unsigned http_status,
                                    std::chrono::seconds retry_after);

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     co.ca_file = fake.ca_file();
     std::atomic<int> handled{0};
     slack::socket_mode_client client(io.get_executor(), api, co,
-                                     {{}, [&](slack::envelope) { handled.fetch_add(1, std::memory_order_relaxed); }});
+                                     {{}, [&](slack::envelope) { handled.fetch_add(1, std::memory_order_relaxed); }, {}});
     boost::asio::co_spawn(io, client.run(), [](std::exception_ptr, slack::socket_mode_result) {});
     std::thread loop([&] { io.run(); });
     if (!fake.wait_for_connections(1, 10s)) {

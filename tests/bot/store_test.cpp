@@ -401,3 +401,32 @@ TEST_CASE("an approval is recorded once per kind and user, and only for a known 
                       "approval for unknown request " + std::to_string(id + 1));
     CHECK(s->approvals(id + 1).empty());
 }
+
+TEST_CASE("an inbound event is journaled once, stays unfinished until done, and survives a restart") {
+    temp_dir dir;
+    const inbox_entry first{"trigger:123.456", "slash_commands", json{{"command", "/freeze"}}, utc(2026, 11, 26, 10)};
+    {
+        auto s = open_sqlite_store(dir.file());
+        CHECK(s->journal_inbound(first));
+        CHECK_FALSE(s->journal_inbound(first));  // Slack's redelivery
+        CHECK(s->journal_inbound({"event:Ev1", "interactive", json::object(), utc(2026, 11, 26, 10, 1)}));
+        s->mark_inbound_done("event:Ev1", utc(2026, 11, 26, 10, 2));
+    }
+    auto s = open_sqlite_store(dir.file());
+    auto unfinished = s->unfinished_inbound();
+    REQUIRE(unfinished.size() == 1);
+    CHECK(unfinished[0].key == first.key);
+    CHECK(unfinished[0].type == "slash_commands");
+    CHECK(unfinished[0].payload == first.payload);
+    CHECK(unfinished[0].received_at == first.received_at);
+    // A redelivery after the restart is still recognised.
+    CHECK_FALSE(s->journal_inbound(first));
+    s->mark_inbound_done(first.key, utc(2026, 11, 26, 10, 3));
+    CHECK(s->unfinished_inbound().empty());
+    // Pruning forgets finished entries only, and only old ones.
+    CHECK(s->journal_inbound({"trigger:open", "slash_commands", json::object(), utc(2026, 11, 20)}));
+    CHECK(s->prune_inbound(utc(2026, 11, 26, 10, 1)) == 1);
+    CHECK(s->unfinished_inbound().size() == 1);
+    CHECK_FALSE(s->journal_inbound({"event:Ev1", "interactive", json::object(), utc(2026, 11, 27)}));  // kept
+    CHECK(s->journal_inbound({first.key, "slash_commands", json::object(), utc(2026, 11, 27)}));  // forgotten
+}

@@ -26,10 +26,10 @@ const std::string release_manager = "U0RM00001";
 
 // The bot as deployed, on its own thread, talking to the fake.
 struct running_bot {
-    explicit running_bot(testing::fake_slack& fake, std::string app_token = {})
+    explicit running_bot(testing::fake_slack& fake, std::string app_token = {}, std::string store_path = {})
         : fake(fake) {
         cfg = bot::embedded_default_config();
-        cfg.store = dir.file();
+        cfg.store = store_path.empty() ? dir.file() : store_path;
         cfg.slack.connections = 1;
         st = bot::open_sqlite_store(cfg.store);
         bot::slack_environment env;
@@ -264,4 +264,57 @@ TEST_CASE("/freeze help explains every form privately") {
     for (const auto& r : bot.st->audit_since(std::chrono::sys_seconds{}))
         if (r.entry.subject == "/freeze help" && r.entry.actor == engineer) audited = true;
     CHECK(audited);
+}
+
+TEST_CASE("a command acked just before a crash is handled when the bot starts again") {
+    testing::fake_slack fake;
+    testing::temp_dir dir;
+    const auto url = fake.make_response_url();
+    {
+        // What the journal holds when the process died between the ack and the work.
+        auto st = bot::open_sqlite_store(dir.file());
+        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        REQUIRE(st->journal_inbound({"trigger:crash-1", "slash_commands",
+                                     {{"command", "/freeze"}, {"text", "status"}, {"user_id", engineer},
+                                      {"channel_id", "C0RELEASE01"}, {"response_url", url}, {"trigger_id", "crash-1"}},
+                                     now - std::chrono::seconds(20)}));
+        REQUIRE(st->journal_inbound({"trigger:ancient", "slash_commands",
+                                     {{"command", "/freeze"}, {"text", "add 2031-01-01 2031-01-02 stale"},
+                                      {"user_id", release_manager}, {"channel_id", "C0RELEASE01"},
+                                      {"trigger_id", "ancient"}},
+                                     now - std::chrono::hours(3)}));
+    }
+    running_bot bot(fake, {}, dir.file());
+    REQUIRE(fake.wait_for_calls("response_url", 1, 10s));
+    CHECK_THAT(all_text(fake.calls("response_url").at(0).body), Catch::Contains("Production is"));
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    CHECK(bot.st->unfinished_inbound().empty());
+    // The three-hour-old command was recorded as expired, not run.
+    CHECK(bot.st->freeze_windows().empty());
+    bool expired = false;
+    for (const auto& r : bot.st->audit_since(std::chrono::sys_seconds{}))
+        if (r.entry.action == "inbound.expired" && r.entry.subject == "trigger:ancient") expired = true;
+    CHECK(expired);
+}
+
+TEST_CASE("Slack's redelivery after a restart is acked but not handled twice") {
+    testing::fake_slack fake;
+    testing::temp_dir dir;
+    const nlohmann::json payload{{"command", "/freeze"}, {"text", "add 2031-03-01 2031-03-02 once only"},
+                                 {"user_id", release_manager}, {"channel_id", "C0RELEASE01"},
+                                 {"response_url", fake.make_response_url()}, {"trigger_id", "trig-once"}};
+    {
+        running_bot first(fake, {}, dir.file());
+        REQUIRE(fake.wait_for_connections(1, 10s));
+        fake.send_envelope("slash_commands", payload);
+        REQUIRE(fake.wait_for_calls("chat.postMessage", 1, 10s));
+    }
+    running_bot second(fake, {}, dir.file());
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    const auto acks_before = fake.acks().size();
+    fake.send_envelope("slash_commands", payload, false, {}, 1, "timeout");
+    REQUIRE(fake.wait_for_acks(acks_before + 1, 10s));
+    std::this_thread::sleep_for(300ms);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+    CHECK(second.st->freeze_windows().size() == 1);
 }
