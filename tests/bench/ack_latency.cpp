@@ -1,10 +1,12 @@
 // Socket Mode ack latency and throughput: the real client over a TLS
 // websocket on loopback against the in-process fake Slack. Prints numbers;
-// not a test. Usage: bench_ack_latency [sequential-count] [burst-count]
+// not a test. Usage: bench_ack_latency [sequential-count] [burst-count] [journal]
+// With `journal`, every envelope is first written to a real SQLite inbox, as the bot does.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <future>
 #include <thread>
 #include <vector>
@@ -18,7 +20,9 @@
 
 #include "integrations/slack/socket_mode_client.hpp"
 #include "integrations/slack/web_api.hpp"
+#include "bot/store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
 using namespace std::chrono_literals;
@@ -27,6 +31,9 @@ using clock_type = std::chrono::steady_clock;
 int main(int argc, char** argv) {
     const int sequential = argc > 1 ? std::atoi(argv[1]) : 2000;
     const int burst = argc > 2 ? std::atoi(argv[2]) : 10000;
+    const bool journal = argc > 3 && std::string(argv[3]) == "journal";
+    testing::temp_dir dir;
+    auto st = bot::open_sqlite_store(dir.file());
     spdlog::set_level(spdlog::level::warn);
 
     testing::fake_slack fake;
@@ -41,8 +48,17 @@ int main(int argc, char** argv) {
     co.session.connections = 1;
     co.ca_file = fake.ca_file();
     std::atomic<int> handled{0};
-    slack::socket_mode_client client(io.get_executor(), api, co,
-                                     {{}, [&](slack::envelope) { handled.fetch_add(1, std::memory_order_relaxed); }, {}});
+    slack::socket_mode_handlers handlers;
+    handlers.on_envelope = [&](slack::envelope) { handled.fetch_add(1, std::memory_order_relaxed); };
+    if (journal) {
+        handlers.journal = [&](const slack::envelope& e) {
+            return st->journal_inbound({slack::envelope_identity(e), e.type, e.payload,
+                                        std::chrono::time_point_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now())});
+        };
+    }
+    std::printf("inbox journal before each ack: %s\n", journal ? "on (SQLite, WAL)" : "off");
+    slack::socket_mode_client client(io.get_executor(), api, co, handlers);
     boost::asio::co_spawn(io, client.run(), [](std::exception_ptr, slack::socket_mode_result) {});
     std::thread loop([&] { io.run(); });
     if (!fake.wait_for_connections(1, 10s)) {
