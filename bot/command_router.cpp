@@ -132,7 +132,17 @@ boost::asio::awaitable<void> command_router::freeze_add(const commands::slash_co
                                       "/freeze add <from> <to> <reason>")));
         co_return;
     }
-    const auto id = store_.add_freeze_window(start, end, reason, c.user_id, t);
+    // A replay of a command whose window was stored before a crash: report it, add nothing.
+    const auto source = c.trigger_id.empty() ? std::string{} : "trigger:" + c.trigger_id;
+    if (auto earlier = store_.freeze_window_from_source(source)) {
+        audit(c.user_id, "freeze.add", line, "duplicate", {{"id", earlier->id}});
+        co_await chat_.reply(who, privately(commands::error_message(
+                                      "This request was already handled: it added freeze window #" +
+                                          std::to_string(earlier->id) + ".",
+                                      "")));
+        co_return;
+    }
+    const auto id = store_.add_freeze_window(start, end, reason, c.user_id, t, source);
     const commands::removable_window w{id, reason, start, end};
     audit(c.user_id, "freeze.add", line, "ok",
           {{"id", id}, {"start", commands::format_iso(start, zone_)}, {"end", commands::format_iso(end, zone_)},

@@ -109,6 +109,10 @@ constexpr std::array migrations{
         );
         CREATE INDEX inbox_unfinished ON inbox(received_at) WHERE done_at IS NULL;
     )sql"},
+    migration{4, R"sql(
+        ALTER TABLE freeze_windows ADD COLUMN source_key TEXT;
+        CREATE UNIQUE INDEX freeze_windows_by_source ON freeze_windows(source_key) WHERE source_key IS NOT NULL;
+    )sql"},
 };
 
 constexpr std::array<std::string_view, 4> deployment_results{"succeeded", "failed", "interrupted", "running"};
@@ -199,6 +203,10 @@ private:
         if (v) bind_one(i, *v);
         else bind_one(i, nullptr);
     }
+    void bind_one(int i, const std::optional<std::string>& v) {
+        if (v) bind_one(i, *v);
+        else bind_one(i, nullptr);
+    }
 
     sqlite3* db_;
     sqlite3_stmt* s_;
@@ -277,16 +285,28 @@ public:
     }
 
     std::int64_t add_freeze_window(sys_seconds start, sys_seconds end, const std::string& reason,
-                                   const std::string& created_by, sys_seconds now) override {
+                                   const std::string& created_by, sys_seconds now,
+                                   const std::string& source_key) override {
         if (end <= start) throw std::invalid_argument("freeze window must end after it starts");
         require_non_empty(reason, "freeze window reason");
         require_non_empty(created_by, "freeze window creator");
         std::lock_guard lock(mutex_);
-        prepare("INSERT INTO freeze_windows (start_utc, end_utc, reason, created_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?)")
-            .bind(start, end, reason, created_by, now)
+        prepare("INSERT INTO freeze_windows (start_utc, end_utc, reason, created_by, created_at, source_key) "
+                "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(start, end, reason, created_by, now,
+                  source_key.empty() ? std::optional<std::string>{} : std::optional<std::string>{source_key})
             .run();
         return sqlite3_last_insert_rowid(db());
+    }
+
+    std::optional<stored_freeze_window> freeze_window_from_source(const std::string& source_key) const override {
+        if (source_key.empty()) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, start_utc, end_utc, reason, created_by, created_at FROM freeze_windows "
+                         "WHERE source_key = ?");
+        q.bind(source_key);
+        if (!q.step()) return std::nullopt;
+        return read_freeze_window(q);
     }
 
     bool journal_inbound(const inbox_entry& e) override {

@@ -95,8 +95,13 @@ public:
     virtual std::int64_t prune_inbound(sys_seconds before) = 0;
 
     // Freeze windows (ad-hoc, added at run time).
+    // `source_key` names the inbound event that asked for it (its inbox key),
+    // so a replay after a crash finds the window instead of adding a second one.
     virtual std::int64_t add_freeze_window(sys_seconds start, sys_seconds end, const std::string& reason,
-                                           const std::string& created_by, sys_seconds now) = 0;
+                                           const std::string& created_by, sys_seconds now,
+                                           const std::string& source_key = {}) = 0;
+    // The window added for `source_key`, removed or not.
+    virtual std::optional<stored_freeze_window> freeze_window_from_source(const std::string& source_key) const = 0;
     // false when no such (active) window exists.
     virtual bool remove_freeze_window(std::int64_t id, const std::string& removed_by, sys_seconds now) = 0;
     virtual std::vector<stored_freeze_window> freeze_windows() const = 0;  // active ones, by start

@@ -430,3 +430,20 @@ TEST_CASE("an inbound event is journaled once, stays unfinished until done, and 
     CHECK_FALSE(s->journal_inbound({"event:Ev1", "interactive", json::object(), utc(2026, 11, 27)}));  // kept
     CHECK(s->journal_inbound({first.key, "slash_commands", json::object(), utc(2026, 11, 27)}));  // forgotten
 }
+
+TEST_CASE("a freeze window remembers the request that added it, even after removal") {
+    temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const auto now = utc(2026, 11, 26, 10);
+    const auto id = s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 2), "close", "U0LEAD", now, "trigger:abc");
+    s->add_freeze_window(utc(2026, 12, 3), utc(2026, 12, 4), "typed in the console", "U0LEAD", now);
+    auto found = s->freeze_window_from_source("trigger:abc");
+    REQUIRE(found);
+    CHECK(found->id == id);
+    CHECK_FALSE(s->freeze_window_from_source("trigger:other"));
+    CHECK_FALSE(s->freeze_window_from_source(""));
+    // The same request cannot add a second window.
+    CHECK_THROWS(s->add_freeze_window(utc(2026, 12, 5), utc(2026, 12, 6), "again", "U0LEAD", now, "trigger:abc"));
+    CHECK(s->remove_freeze_window(id, "U0LEAD", now));
+    CHECK(s->freeze_window_from_source("trigger:abc"));
+}

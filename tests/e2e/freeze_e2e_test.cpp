@@ -318,3 +318,27 @@ TEST_CASE("Slack's redelivery after a restart is acked but not handled twice") {
     CHECK(fake.calls("chat.postMessage").size() == 1);
     CHECK(second.st->freeze_windows().size() == 1);
 }
+
+TEST_CASE("a /freeze add replayed after a crash does not add a second window") {
+    testing::fake_slack fake;
+    testing::temp_dir dir;
+    const auto url = fake.make_response_url();
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    {
+        // The window was stored, then the process died before the entry was marked done.
+        auto st = bot::open_sqlite_store(dir.file());
+        st->add_freeze_window(now + std::chrono::days(40), now + std::chrono::days(41), "crash test", release_manager,
+                              now, "trigger:crash-add");
+        REQUIRE(st->journal_inbound({"trigger:crash-add", "slash_commands",
+                                     {{"command", "/freeze"},
+                                      {"text", "add " + day_from_now(40) + " " + day_from_now(41) + " crash test"},
+                                      {"user_id", release_manager}, {"channel_id", "C0RELEASE01"},
+                                      {"response_url", url}, {"trigger_id", "crash-add"}},
+                                     now - std::chrono::seconds(5)}));
+    }
+    running_bot bot(fake, {}, dir.file());
+    REQUIRE(fake.wait_for_calls("response_url", 1, 10s));
+    CHECK_THAT(all_text(fake.calls("response_url").at(0).body), Catch::Contains("already handled"));
+    CHECK(bot.st->freeze_windows().size() == 1);
+    CHECK(fake.calls("chat.postMessage").empty());
+}
