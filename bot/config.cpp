@@ -1,6 +1,8 @@
 // Loads and validates the bot's YAML configuration, collecting every problem.
 #include "bot/config.hpp"
 
+#include "commands/grammar.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -118,38 +120,12 @@ std::string describe(const YAML::Node& node) {
 
 bool matches(const std::string& value, const char* pattern) { return std::regex_match(value, std::regex{pattern}); }
 
-// A "YYYY-MM-DD" date, optionally with "THH:MM"; whether the time was given.
-struct local_point {
-    date::local_seconds at;
-    bool whole_day = false;
-};
-
 std::optional<int> digits(std::string_view s) {
     if (s.empty() || !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
         return std::nullopt;
     int value = 0;
     std::from_chars(s.data(), s.data() + s.size(), value);
     return value;
-}
-
-std::optional<local_point> parse_local_point(std::string_view s) {
-    if ((s.size() != 10 && s.size() != 16) || s[4] != '-' || s[7] != '-') return std::nullopt;
-    const auto y = digits(s.substr(0, 4));
-    const auto m = digits(s.substr(5, 2));
-    const auto d = digits(s.substr(8, 2));
-    if (!y || !m || !d) return std::nullopt;
-    const date::year_month_day day{date::year{*y}, date::month{static_cast<unsigned>(*m)},
-                                   date::day{static_cast<unsigned>(*d)}};
-    if (!day.ok()) return std::nullopt;
-    local_point out{date::local_days{day}, s.size() == 10};
-    if (s.size() == 16) {
-        if (s[10] != 'T' || s[13] != ':') return std::nullopt;
-        const auto hh = digits(s.substr(11, 2));
-        const auto mm = digits(s.substr(14, 2));
-        if (!hh || !mm || *hh > 23 || *mm > 59) return std::nullopt;
-        out.at += std::chrono::hours{*hh} + std::chrono::minutes{*mm};
-    }
-    return out;
 }
 
 std::optional<date::month_day> parse_month_day(std::string_view s) {
@@ -551,8 +527,8 @@ private:
             const int item_line = line_of(item);
             if (!expect_map(item, item_path, item_line)) continue;
             std::optional<std::string> name;
-            std::optional<local_point> from;
-            std::optional<local_point> to;
+            std::optional<commands::local_moment> from;
+            std::optional<commands::local_moment> to;
             int to_line = item_line;
             std::set<std::string> seen;
             each_entry(item, item_path, {"name", "from", "to"},
@@ -563,9 +539,9 @@ private:
                                return;
                            }
                            const auto s = text(value, path, line);
-                           std::optional<local_point> point;
+                           std::optional<commands::local_moment> point;
                            if (s) {
-                               point = parse_local_point(*s);
+                               point = commands::parse_local_moment(*s);
                                if (!point)
                                    problem(path, line,
                                            quote(*s) + " is not a date (YYYY-MM-DD) or local time (YYYY-MM-DDTHH:MM)");
@@ -581,7 +557,7 @@ private:
                 if (!seen.count(key)) problem(join_path(item_path, key), item_line, "is required");
             if (!name || !from || !to) continue;
             // A whole-day "to" includes that day: the window ends at the next midnight.
-            const auto end = to->whole_day ? to->at + date::days{1} : to->at;
+            const auto end = to->date_only ? to->at + date::days{1} : to->at;
             if (end <= from->at) {
                 problem(join_path(item_path, "to"), to_line, "the window ends before it starts");
                 continue;

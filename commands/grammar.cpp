@@ -269,40 +269,10 @@ parsed_command parse_rollback(const std::vector<std::string_view>& words) {
 
 // ---- /freeze --------------------------------------------------------------
 
-struct moment {
-    date::local_seconds at;
-    bool date_only = false;
-};
-
 bool two_digits(std::string_view s, std::size_t pos, unsigned& out) {
     if (!is_digit(s[pos]) || !is_digit(s[pos + 1])) return false;
     out = static_cast<unsigned>((s[pos] - '0') * 10 + (s[pos + 1] - '0'));
     return true;
-}
-
-// YYYY-MM-DD or YYYY-MM-DDTHH:MM, a real calendar date.
-std::optional<moment> parse_moment(std::string_view w) {
-    if (w.size() != 10 && w.size() != 16) return std::nullopt;
-    unsigned y_hi = 0, y_lo = 0, m = 0, d = 0;
-    if (!two_digits(w, 0, y_hi) || !two_digits(w, 2, y_lo) || w[4] != '-' || !two_digits(w, 5, m) || w[7] != '-' ||
-        !two_digits(w, 8, d))
-        return std::nullopt;
-    const int year = static_cast<int>(y_hi * 100 + y_lo);
-    if (year < 1970) return std::nullopt;
-    const date::year_month_day ymd{date::year{year}, date::month{m}, date::day{d}};
-    if (!ymd.ok()) return std::nullopt;
-    moment result;
-    result.at = date::local_days{ymd};
-    if (w.size() == 10) {
-        result.date_only = true;
-        return result;
-    }
-    unsigned hh = 0, mm = 0;
-    if ((w[10] != 'T' && w[10] != 't') || !two_digits(w, 11, hh) || w[13] != ':' || !two_digits(w, 14, mm) || hh > 23 ||
-        mm > 59)
-        return std::nullopt;
-    result.at += std::chrono::hours{hh} + std::chrono::minutes{mm};
-    return result;
 }
 
 std::string moment_problem(std::string_view what, std::string_view word) {
@@ -339,9 +309,9 @@ parsed_command parse_freeze(const std::vector<std::string_view>& words) {
         if (words.size() < 4)
             return error("`add` needs a start, an end and a reason, e.g. `/freeze add 2026-12-01 2026-12-03 Annual audit`",
                          freeze_usage);
-        const auto from = parse_moment(words[1]);
+        const auto from = parse_local_moment(words[1]);
         if (!from) return error(moment_problem("start", words[1]), freeze_usage);
-        const auto to = parse_moment(words[2]);
+        const auto to = parse_local_moment(words[2]);
         if (!to) return error(moment_problem("end", words[2]), freeze_usage);
         req.from = from->at;
         // A bare end date includes the whole day, so the window ends at the next midnight.
@@ -402,6 +372,31 @@ std::string_view trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::optional<local_moment> parse_local_moment(std::string_view w) {
+    if (w.size() != 10 && w.size() != 16) return std::nullopt;
+    unsigned y_hi = 0, y_lo = 0, m = 0, d = 0;
+    if (!two_digits(w, 0, y_hi) || !two_digits(w, 2, y_lo) || w[4] != '-' || !two_digits(w, 5, m) || w[7] != '-' ||
+        !two_digits(w, 8, d))
+        return std::nullopt;
+    const int year = static_cast<int>(y_hi * 100 + y_lo);
+    if (year < 1970) return std::nullopt;
+    const date::year_month_day ymd{date::year{year}, date::month{m}, date::day{d}};
+    if (!ymd.ok()) return std::nullopt;
+    local_moment result;
+    result.at = date::local_days{ymd};
+    if (w.size() == 10) {
+        result.date_only = true;
+        return result;
+    }
+    unsigned hh = 0, mm = 0;
+    if ((w[10] != 'T' && w[10] != 't') || !two_digits(w, 11, hh) || w[13] != ':' || !two_digits(w, 14, mm) || hh > 23 ||
+        mm > 59)
+        return std::nullopt;
+    result.at += std::chrono::hours{hh} + std::chrono::minutes{mm};
+    return result;
+}
+
 
 const std::vector<command_usage>& known_commands() {
     static const std::vector<command_usage> commands{

@@ -69,6 +69,14 @@ struct command_usage {
 };
 const std::vector<command_usage>& known_commands();
 
+// A local date or date-time as people type it: YYYY-MM-DD (date_only) or
+// YYYY-MM-DDTHH:MM, a real calendar date from 1970 on; nullopt otherwise.
+struct local_moment {
+    date::local_seconds at;
+    bool date_only = false;
+};
+std::optional<local_moment> parse_local_moment(std::string_view text);
+
 // Allow-list validators, shared by the parser and by anything that builds argv.
 bool is_valid_version(std::string_view v);        // v<maj>.<min>.<patch>[-<prerelease>], <= 64 chars
 bool is_valid_change_record(std::string_view c);  // CHG followed by 7 to 10 digits

@@ -22,6 +22,7 @@
 #include "integrations/slack/web_api.hpp"
 #include "bot/store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/fake_slack_web_api.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
@@ -38,12 +39,7 @@ int main(int argc, char** argv) {
 
     testing::fake_slack fake;
     boost::asio::io_context io;
-    slack::web_api_options wo;
-    wo.base_url = fake.api_url();
-    wo.app_token = fake.options().app_token;
-    wo.bot_token = fake.options().bot_token;
-    wo.ca_file = fake.ca_file();
-    slack::web_api api(io.get_executor(), wo);
+    slack::web_api api(io.get_executor(), testing::web_api_options_for(fake));
     slack::socket_mode_client_options co;
     co.session.connections = 1;
     co.ca_file = fake.ca_file();

@@ -14,6 +14,7 @@
 #include "integrations/slack/socket_mode_client.hpp"
 #include "integrations/slack/web_api.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/fake_slack_web_api.hpp"
 
 using namespace promotebot;
 using namespace std::chrono_literals;
@@ -26,7 +27,7 @@ class client_under_test {
 public:
     explicit client_under_test(testing::fake_slack& fake, int connections = 2,
                                std::chrono::milliseconds ping = 1000ms, std::chrono::milliseconds dead = 5000ms)
-        : api_(io_.get_executor(), web_options(fake)) {
+        : api_(io_.get_executor(), testing::web_api_options_for(fake)) {
         slack::socket_mode_client_options o;
         o.session.connections = connections;
         o.session.ping_interval = ping;
@@ -92,15 +93,6 @@ public:
     }
 
 private:
-    static slack::web_api_options web_options(testing::fake_slack& fake) {
-        slack::web_api_options o;
-        o.base_url = fake.api_url();
-        o.app_token = fake.options().app_token;
-        o.bot_token = fake.options().bot_token;
-        o.ca_file = fake.ca_file();
-        o.backoff_base = 50ms;
-        return o;
-    }
 
     asio::io_context io_;
     slack::web_api api_;

@@ -10,6 +10,7 @@
 #include "integrations/slack/update_coalescer.hpp"
 #include "integrations/slack/web_api.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/fake_slack_web_api.hpp"
 
 namespace {
 
@@ -24,14 +25,6 @@ using promotebot::testing::canned_response;
 using promotebot::testing::fake_slack;
 using clock_type = std::chrono::steady_clock;
 
-web_api_options options_for(const fake_slack& fake) {
-    web_api_options o;
-    o.base_url = fake.api_url();
-    o.bot_token = fake.options().bot_token;
-    o.ca_file = fake.ca_file();
-    o.timeout = 5s;
-    return o;
-}
 
 void run(asio::io_context& ioc, asio::awaitable<void> work) {
     auto done = asio::co_spawn(ioc, std::move(work), asio::use_future);
@@ -60,7 +53,7 @@ struct timed_sender {
 TEST_CASE("a burst of 100 progress updates to one message becomes at most 2 chat.update calls") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     std::vector<clock_type::time_point> sent_at;
     update_coalescer coalescer(ioc.get_executor(), timed_sender{api, sent_at});
 
@@ -83,7 +76,7 @@ TEST_CASE("a burst of 100 progress updates to one message becomes at most 2 chat
 TEST_CASE("updates to three messages each deliver their final state, spaced by the minimum interval") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     std::vector<clock_type::time_point> sent_at;
     update_coalescer coalescer(ioc.get_executor(), timed_sender{api, sent_at}, 300ms, 100ms);
     const std::vector<std::string> messages{"1.000100", "1.000200", "1.000300"};
@@ -117,7 +110,7 @@ TEST_CASE("a rate-limited chat.update is sent again after Retry-After with the f
     fake.queue_response("chat.update",
                         canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "1"}}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     std::vector<clock_type::time_point> sent_at;
     update_coalescer coalescer(ioc.get_executor(), timed_sender{api, sent_at}, 100ms, 50ms);
 
@@ -141,7 +134,7 @@ TEST_CASE("a rate-limited chat.update with no newer state resends the same state
     fake.queue_response("chat.update",
                         canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "1"}}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     std::vector<clock_type::time_point> sent_at;
     update_coalescer coalescer(ioc.get_executor(), timed_sender{api, sent_at}, 100ms, 50ms);
 
@@ -159,7 +152,7 @@ TEST_CASE("an update Slack refuses with ok:false is not repeated") {
     fake_slack fake;
     fake.queue_response("chat.update", canned_response{200, {{"ok", false}, {"error", "message_not_found"}}, {}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     std::vector<clock_type::time_point> sent_at;
     update_coalescer coalescer(ioc.get_executor(), timed_sender{api, sent_at}, 100ms, 50ms);
 

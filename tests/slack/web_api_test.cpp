@@ -8,6 +8,7 @@
 
 #include "integrations/slack/web_api.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/fake_slack_web_api.hpp"
 
 namespace {
 
@@ -21,16 +22,6 @@ using promotebot::slack::web_api_options;
 using promotebot::testing::canned_response;
 using promotebot::testing::fake_slack;
 
-web_api_options options_for(const fake_slack& fake) {
-    web_api_options o;
-    o.base_url = fake.api_url();
-    o.bot_token = fake.options().bot_token;
-    o.app_token = fake.options().app_token;
-    o.ca_file = fake.ca_file();
-    o.backoff_base = std::chrono::milliseconds(20);
-    o.timeout = std::chrono::seconds(5);
-    return o;
-}
 
 template <class T>
 T run(asio::io_context& ioc, asio::awaitable<T> work) {
@@ -45,7 +36,7 @@ T run(asio::io_context& ioc, asio::awaitable<T> work) {
 TEST_CASE("a Web API call posts JSON with the bot token and returns Slack's answer") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "deploying"}}));
     REQUIRE(r.ok());
     CHECK(r.http_status == 200);
@@ -62,7 +53,7 @@ TEST_CASE("a Web API call posts JSON with the bot token and returns Slack's answ
 TEST_CASE("apps.connections.open is called with the app token") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call_once("apps.connections.open", json::object(), token_kind::app));
     REQUIRE(r.ok());
     CHECK(r.body["url"].get<std::string>().starts_with("wss://127.0.0.1:"));
@@ -74,7 +65,7 @@ TEST_CASE("a 429 is honoured: the call waits Retry-After and then succeeds") {
     fake.queue_response("chat.postMessage",
                         canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "1"}}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const auto start = std::chrono::steady_clock::now();
     const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
     const auto waited = std::chrono::steady_clock::now() - start;
@@ -88,7 +79,7 @@ TEST_CASE("a single attempt reports a 429 with its Retry-After instead of waitin
     fake.queue_response("apps.connections.open",
                         canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "7"}}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call_once("apps.connections.open", json::object(), token_kind::app));
     CHECK(r.ec == slack_errc::rate_limited);
     CHECK(r.http_status == 429);
@@ -101,7 +92,7 @@ TEST_CASE("a Retry-After beyond the configured bound is cut to the bound") {
     fake.queue_response("chat.postMessage",
                         canned_response{429, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "3600"}}});
     asio::io_context ioc;
-    auto o = options_for(fake);
+    auto o = promotebot::testing::web_api_options_for(fake);
     o.max_retry_after = std::chrono::seconds(1);
     web_api api(ioc.get_executor(), o);
     const auto start = std::chrono::steady_clock::now();
@@ -115,7 +106,7 @@ TEST_CASE("5xx answers are retried with backoff until Slack recovers") {
     fake.queue_response("chat.update", canned_response{500, {{"ok", false}, {"error", "internal_error"}}, {}});
     fake.queue_response("chat.update", canned_response{503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
     REQUIRE(r.ok());
     CHECK(fake.calls("chat.update").size() == 3);
@@ -127,7 +118,7 @@ TEST_CASE("5xx answers that outlast the attempts end as server_error") {
         fake.queue_response("chat.update", canned_response{502, {{"ok", false}, {"error", "bad_gateway"}}, {}});
     }
     asio::io_context ioc;
-    auto o = options_for(fake);
+    auto o = promotebot::testing::web_api_options_for(fake);
     o.max_attempts = 3;
     web_api api(ioc.get_executor(), o);
     const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
@@ -140,7 +131,7 @@ TEST_CASE("ok:false carries Slack's error string and is not retried") {
     fake_slack fake;
     fake.queue_response("chat.postMessage", canned_response{200, {{"ok", false}, {"error", "channel_not_found"}}, {}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C404"}, {"text", "x"}}));
     CHECK(r.ec == slack_errc::ok_false);
     CHECK(r.error == "channel_not_found");
@@ -151,7 +142,7 @@ TEST_CASE("ok:false carries Slack's error string and is not retried") {
 TEST_CASE("a refused token is fatal_auth and the token appears in no message") {
     fake_slack fake;
     asio::io_context ioc;
-    auto o = options_for(fake);
+    auto o = promotebot::testing::web_api_options_for(fake);
     o.bot_token = "xoxb-not-the-right-token";
     web_api api(ioc.get_executor(), o);
     const api_result r = run(ioc, api.call("auth.test", json::object()));
@@ -166,7 +157,7 @@ TEST_CASE("an answer that is not a Slack JSON object is bad_response") {
     fake_slack fake;
     fake.queue_response("auth.test", canned_response{200, "maintenance", {}});
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call("auth.test", json::object()));
     CHECK(r.ec == slack_errc::bad_response);
     CHECK(fake.calls("auth.test").size() == 1);
@@ -175,7 +166,7 @@ TEST_CASE("an answer that is not a Slack JSON object is bad_response") {
 TEST_CASE("sequential calls reuse one kept-alive connection") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     for (int i = 0; i < 5; ++i) {
         const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", std::to_string(i)}}));
         REQUIRE(r.ok());
@@ -187,7 +178,7 @@ TEST_CASE("sequential calls reuse one kept-alive connection") {
 TEST_CASE("a response URL gets the JSON without any token") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r =
         run(ioc, api.post_response_url(fake.make_response_url(), {{"text", "promoted"}, {"replace_original", true}}));
     REQUIRE(r.ok());
@@ -201,7 +192,7 @@ TEST_CASE("a response URL gets the JSON without any token") {
 TEST_CASE("a server certificate from an untrusted CA is refused") {
     fake_slack fake;
     asio::io_context ioc;
-    auto o = options_for(fake);
+    auto o = promotebot::testing::web_api_options_for(fake);
     o.ca_file.clear();
     o.max_attempts = 1;
     web_api api(ioc.get_executor(), o);
@@ -230,7 +221,7 @@ TEST_CASE("an unreachable Slack is a transport error after the attempts, without
 TEST_CASE("a method name outside the allowed characters is refused before any request") {
     fake_slack fake;
     asio::io_context ioc;
-    web_api api(ioc.get_executor(), options_for(fake));
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
     const api_result r = run(ioc, api.call("chat.postMessage?x=1", json::object()));
     CHECK_FALSE(r.ok());
     CHECK(r.error == "invalid Slack method name");
