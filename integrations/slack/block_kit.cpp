@@ -1,5 +1,5 @@
 #include "integrations/slack/block_kit.hpp"
-#include "commands/utf8.hpp"
+#include "commands/message/utf8.hpp"
 
 #include <algorithm>
 #include <set>

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commands/message.hpp"
+#include "commands/message/message.hpp"
 
 namespace promotebot::slack {
 

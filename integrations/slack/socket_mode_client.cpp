@@ -13,7 +13,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
-#include "integrations/slack/tls_context.hpp"
+#include "integrations/net/tls_context.hpp"
 #include "integrations/slack/web_api.hpp"
 
 namespace promotebot::slack {
@@ -77,7 +77,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
           handlers(std::move(handlers)),
           session(options.session, this->handlers.ack_payload),
           wake(ex),
-          tls(make_client_tls_context(options.ca_file)) {}
+          tls(net::make_client_tls_context(options.ca_file)) {}
 
     asio::any_io_executor ex;
     web_api& api;

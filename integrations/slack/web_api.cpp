@@ -7,7 +7,7 @@
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
-#include "integrations/slack/http_client.hpp"
+#include "integrations/net/http_client.hpp"
 
 namespace promotebot::slack {
 
@@ -43,7 +43,7 @@ std::chrono::seconds parse_retry_after(const std::map<std::string, std::string>&
     return std::clamp(wait, std::chrono::seconds(0), max);
 }
 
-attempt_result classify(const http_response& res, std::chrono::seconds max_retry_after) {
+attempt_result classify(const net::http_response& res, std::chrono::seconds max_retry_after) {
     attempt_result out;
     api_result& r = out.result;
     r.http_status = res.status;
@@ -91,11 +91,11 @@ attempt_result classify(const http_response& res, std::chrono::seconds max_retry
 
 struct web_api::impl {
     asio::any_io_executor ex;
-    http_client client;
+    net::http_client client;
     std::minstd_rand rng{std::random_device{}()};
 
     impl(asio::any_io_executor e, const web_api_options& o)
-        : ex(e), client(e, http_client_options{o.ca_file, o.timeout}) {}
+        : ex(e), client(e, net::http_client_options{o.ca_file, o.timeout}) {}
 
     asio::awaitable<attempt_result> attempt(const std::string& url, const std::string& body,
                                             const std::string* token, std::chrono::seconds max_retry_after) {
@@ -104,7 +104,7 @@ struct web_api::impl {
         if (token) headers.emplace_back("Authorization", "Bearer " + *token);
         attempt_result out;
         try {
-            http_response res = co_await client.request(http::verb::post, url, body, std::move(headers));
+            net::http_response res = co_await client.request(http::verb::post, url, body, std::move(headers));
             out = classify(res, max_retry_after);
         } catch (const boost::system::system_error& e) {
             out.result.ec = e.code();

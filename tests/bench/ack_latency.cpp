@@ -20,7 +20,8 @@
 
 #include "integrations/slack/socket_mode_client.hpp"
 #include "integrations/slack/web_api.hpp"
-#include "bot/store.hpp"
+#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 #include "tests/support/fake_slack_web_api.hpp"
 #include "tests/support/temp_dir.hpp"

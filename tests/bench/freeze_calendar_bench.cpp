@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/freeze_calendar.hpp"
+#include "commands/freeze/freeze_calendar.hpp"
 
 namespace {
 

@@ -13,7 +13,8 @@
 
 #include <sqlite3.h>
 
-#include "bot/store.hpp"
+#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace promotebot::bot;

@@ -12,11 +12,13 @@
 
 #include <sqlite3.h>
 
-#include "bot/sha256.hpp"
-#include "bot/sqlite_store.hpp"
-#include "bot/store.hpp"
+#include "commands/audit/sha256.hpp"
+#include "commands/audit/audit_chain.hpp"
+#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 
 using namespace promotebot::bot;
+using namespace promotebot::commands;
 using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -9,9 +9,10 @@
 #include <random>
 #include <sstream>
 
-#include "bot/cli.hpp"
-#include "bot/config.hpp"
-#include "bot/store.hpp"
+#include "bot/main/cli.hpp"
+#include "bot/config/config.hpp"
+#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 
 using namespace promotebot;
 

@@ -8,7 +8,7 @@
 
 #include <unistd.h>
 
-#include "bot/config.hpp"
+#include "bot/config/config.hpp"
 
 using namespace promotebot;
 using namespace promotebot::bot;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "bot/console_render.hpp"
+#include "integrations/console/console_render.hpp"
 
 using namespace promotebot;
 using commands::button_style;
@@ -24,7 +24,7 @@ TEST_CASE("a message renders as header, body, fields, checklist, numbered button
                    {"Reject", "promote.reject", "7", button_style::danger, {}}};
     msg.context = {"Freeze: none"};
 
-    CHECK(bot::render_text(msg, 1, false) ==
+    CHECK(console::render_text(msg, 1, false) ==
           "Promote v1.4.2 to prod\n"
           "Requested by alice.\n"
           "Waiting for sign-offs.\n"
@@ -44,22 +44,22 @@ TEST_CASE("buttons are numbered from the number given") {
     message msg;
     msg.buttons = {{"Remove", "freeze.remove", "1", {}, {}}, {"Remove", "freeze.remove", "2", {}, {}},
                    {"Keep", "freeze.keep", "", {}, {}}};
-    CHECK(bot::render_text(msg, 4, false) == "[4] Remove  [5] Remove  [6] Keep\n");
+    CHECK(console::render_text(msg, 4, false) == "[4] Remove  [5] Remove  [6] Keep\n");
 }
 
 TEST_CASE("an ephemeral reply says only the reader can see it") {
     message msg;
     msg.text = "Only a Release Manager can deploy to prod.";
-    CHECK(bot::render_text(msg, 1, true) == "(only you can see this)\nOnly a Release Manager can deploy to prod.\n");
-    CHECK(bot::render_text(msg, 1, false) == "Only a Release Manager can deploy to prod.\n");
+    CHECK(console::render_text(msg, 1, true) == "(only you can see this)\nOnly a Release Manager can deploy to prod.\n");
+    CHECK(console::render_text(msg, 1, false) == "Only a Release Manager can deploy to prod.\n");
 }
 
 TEST_CASE("empty parts of a message leave no blank lines") {
     message msg;
     msg.header = "Frozen";
     msg.context = {"until 2026-12-21 00:00"};
-    CHECK(bot::render_text(msg, 1, false) == "Frozen\nuntil 2026-12-21 00:00\n");
-    CHECK(bot::render_text(message{}, 1, false).empty());
+    CHECK(console::render_text(msg, 1, false) == "Frozen\nuntil 2026-12-21 00:00\n");
+    CHECK(console::render_text(message{}, 1, false).empty());
 }
 
 TEST_CASE("terminal control sequences in message text never reach the console") {
@@ -68,7 +68,7 @@ TEST_CASE("terminal control sequences in message text never reach the console") 
     msg.text = std::string("body\x07 with\tbell\nsecond \xff line");
     msg.fields = {{"Reason", "a\nb"}};
     msg.checklist = {{line_state::passed, "c\x1b]0;title\x07", "\xc2\x9b" "31m"}};
-    const std::string out = bot::render_text(msg, 1, false);
+    const std::string out = console::render_text(msg, 1, false);
     for (const char c : out) {
         const auto u = static_cast<unsigned char>(c);
         CHECK((u >= 0x20 || c == '\n'));
@@ -79,22 +79,22 @@ TEST_CASE("terminal control sequences in message text never reach the console") 
 }
 
 TEST_CASE("every checklist state has its console marker") {
-    CHECK(bot::state_marker(line_state::passed) == "[ok]");
-    CHECK(bot::state_marker(line_state::failed) == "[FAIL]");
-    CHECK(bot::state_marker(line_state::unknown) == "[ ?]");
-    CHECK(bot::state_marker(line_state::running) == "[..]");
-    CHECK(bot::state_marker(line_state::skipped) == "[ -]");
-    CHECK(bot::state_marker(line_state::pending) == "[  ]");
+    CHECK(console::state_marker(line_state::passed) == "[ok]");
+    CHECK(console::state_marker(line_state::failed) == "[FAIL]");
+    CHECK(console::state_marker(line_state::unknown) == "[ ?]");
+    CHECK(console::state_marker(line_state::running) == "[..]");
+    CHECK(console::state_marker(line_state::skipped) == "[ -]");
+    CHECK(console::state_marker(line_state::pending) == "[  ]");
 }
 
 TEST_CASE("the console shows Slack mentions as plain @user and #channel") {
     promotebot::commands::message m;
     m.header = "Freeze window #1 added";
     m.fields.push_back({"Added by", "<@U0RM00001> in <#C0RELEASE01>"});
-    const auto text = promotebot::bot::render_text(m, 1, false);
+    const auto text = promotebot::console::render_text(m, 1, false);
     CHECK(text.find("Added by: @U0RM00001 in #C0RELEASE01") != std::string::npos);
     CHECK(text.find("<@") == std::string::npos);
     // Not a mention: left alone.
     m.fields = {{"Reason", "a <b> c <@lower>"}};
-    CHECK(promotebot::bot::render_text(m, 1, false).find("a <b> c <@lower>") != std::string::npos);
+    CHECK(promotebot::console::render_text(m, 1, false).find("a <b> c <@lower>") != std::string::npos);
 }

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "bot/logging.hpp"
+#include "bot/main/logging.hpp"
 
 using namespace promotebot::bot;
 

@@ -3,7 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "bot/role_resolver.hpp"
+#include "bot/services/role_resolver.hpp"
 
 using namespace promotebot;
 using commands::role;

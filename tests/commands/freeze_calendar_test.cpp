@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/freeze_calendar.hpp"
+#include "commands/freeze/freeze_calendar.hpp"
 
 using promotebot::commands::dated_window;
 using promotebot::commands::freeze_calendar;

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "commands/grammar.hpp"
+#include "commands/grammar/grammar.hpp"
 
 using namespace promotebot::commands;
 

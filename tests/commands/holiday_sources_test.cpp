@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "commands/freeze_calendar.hpp"
+#include "commands/freeze/freeze_calendar.hpp"
 
 using namespace promotebot::commands;
 

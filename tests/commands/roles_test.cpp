@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/roles.hpp"
+#include "commands/access/roles.hpp"
 
 using namespace promotebot::commands;
 

@@ -8,10 +8,11 @@
 
 #include <date/date.h>
 
-#include "bot/config.hpp"
-#include "bot/freeze_source.hpp"
-#include "bot/slack_app.hpp"
-#include "bot/store.hpp"
+#include "bot/config/config.hpp"
+#include "bot/services/freeze_source.hpp"
+#include "bot/main/slack_app.hpp"
+#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -14,7 +14,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include "bot/config.hpp"
+#include "bot/config/config.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 
 extern char** environ;

@@ -1,0 +1,697 @@
+// Loads and validates the bot's YAML configuration, collecting every problem.
+#include "bot/config/config.hpp"
+
+#include "commands/grammar/grammar.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include <date/tz.h>
+#include <yaml-cpp/yaml.h>
+
+namespace promotebot::bot {
+
+// The example configuration and its holiday files, compiled in by bot/CMakeLists.txt.
+namespace embedded {
+std::string_view config_yaml();
+std::optional<std::string_view> file(std::string_view path);
+}  // namespace embedded
+
+namespace {
+
+using commands::role;
+
+// Config names of the roles; the allow-list for roles.<name> and deployers.
+constexpr std::pair<std::string_view, role> role_names[] = {
+    {"engineer", role::engineer},
+    {"release_manager", role::release_manager},
+    {"vp", role::vp},
+    {"on_call", role::on_call},
+    {"data_engineering", role::data_engineering},
+    {"business_stakeholder", role::business_stakeholder},
+};
+
+std::optional<role> role_named(std::string_view name) {
+    for (const auto& [text, r] : role_names)
+        if (text == name) return r;
+    return std::nullopt;
+}
+
+std::string role_list() {
+    std::string out;
+    for (const auto& [text, r] : role_names) out += (out.empty() ? "" : ", ") + std::string{text};
+    return out;
+}
+
+std::string quote(std::string_view s) { return "\"" + std::string{s} + "\""; }
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string unknown_role(std::string_view name) {
+    std::string message = "unknown role \"" + std::string{name} + "\"";
+    std::optional<std::string_view> guess;
+    std::size_t best = 3;  // more than two edits away is a different word
+    for (const auto& [text, r] : role_names) {
+        const auto d = edit_distance(name, text);
+        if (d < best && d * 2 < std::max(name.size(), text.size())) {
+            guess = text;
+            best = d;
+        }
+    }
+    if (guess) message += " (did you mean \"" + std::string{*guess} + "\"?)";
+    return message + "; roles are: " + role_list();
+}
+
+std::optional<std::string_view> closest(std::string_view key, std::initializer_list<std::string_view> known) {
+    std::optional<std::string_view> best;
+    std::size_t best_distance = 3;  // more than two edits away is a different word
+    for (const auto known_key : known) {
+        const auto d = edit_distance(key, known_key);
+        if (d < best_distance && d * 2 < std::max(key.size(), known_key.size())) {
+            best = known_key;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+std::string join_keys(std::initializer_list<std::string_view> known) {
+    std::string out;
+    for (const auto k : known) out += (out.empty() ? "" : ", ") + std::string{k};
+    return out;
+}
+
+int line_of(const YAML::Node& node) {
+    const auto mark = node.Mark();
+    return mark.is_null() ? 0 : mark.line + 1;
+}
+
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Null: return "nothing";
+        case YAML::NodeType::Sequence: return "a list";
+        case YAML::NodeType::Map: return "a mapping";
+        case YAML::NodeType::Scalar: return node.Tag() == "?" ? quote(node.Scalar()) : "the text " + quote(node.Scalar());
+        default: return "nothing";
+    }
+}
+
+bool matches(const std::string& value, const char* pattern) { return std::regex_match(value, std::regex{pattern}); }
+
+std::optional<int> digits(std::string_view s) {
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+        return std::nullopt;
+    int value = 0;
+    std::from_chars(s.data(), s.data() + s.size(), value);
+    return value;
+}
+
+std::optional<date::month_day> parse_month_day(std::string_view s) {
+    if (s.size() != 5 || s[2] != '-') return std::nullopt;
+    const auto m = digits(s.substr(0, 2));
+    const auto d = digits(s.substr(3, 2));
+    if (!m || !d) return std::nullopt;
+    const date::month_day md{date::month{static_cast<unsigned>(*m)}, date::day{static_cast<unsigned>(*d)}};
+    if (!md.ok()) return std::nullopt;
+    return md;
+}
+
+bool ends_with_ics(std::string_view file) {
+    if (file.size() < 4) return false;
+    std::string tail{file.substr(file.size() - 4)};
+    std::transform(tail.begin(), tail.end(), tail.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return tail == ".ics";
+}
+
+std::string join_path(const std::string& parent, std::string_view key) {
+    return parent.empty() ? std::string{key} : parent + "." + std::string{key};
+}
+
+std::string index_path(const std::string& parent, std::size_t i) {
+    return parent + "[" + std::to_string(i) + "]";
+}
+
+class config_parser {
+public:
+    config_parser(std::string source_name, const file_reader& read_file) : read_file_(read_file) {
+        config_.source_name = std::move(source_name);
+    }
+
+    config parse(const std::string& yaml_text) {
+        YAML::Node root;
+        try {
+            root = YAML::Load(yaml_text);
+        } catch (const YAML::Exception& e) {
+            problem("", e.mark.is_null() ? 0 : e.mark.line + 1, "not valid YAML: " + e.msg);
+            throw config_error(std::move(problems_), config_.source_name);
+        }
+        if (!root.IsMap() && !root.IsNull()) {
+            problem("", line_of(root), "the configuration must be a mapping of keys, got " + describe(root));
+        } else {
+            parse_root(root);
+        }
+        if (!problems_.empty()) throw config_error(std::move(problems_), config_.source_name);
+        return std::move(config_);
+    }
+
+private:
+    void problem(std::string path, int line, std::string message) {
+        problems_.push_back(config_problem{std::move(path), line, std::move(message)});
+    }
+
+    // Visits each entry of a mapping; unknown and repeated keys are problems.
+    template <class Handle>
+    void each_entry(const YAML::Node& map, const std::string& path, std::initializer_list<std::string_view> known,
+                    Handle&& handle) {
+        std::set<std::string> seen;
+        for (const auto& entry : map) {
+            const auto key_node = entry.first;
+            const int line = line_of(key_node);
+            if (!key_node.IsScalar()) {
+                problem(path, line, "keys must be plain names, got " + describe(key_node));
+                continue;
+            }
+            const std::string key = key_node.Scalar();
+            const std::string key_path = join_path(path, key);
+            if (!seen.insert(key).second) {
+                problem(key_path, line, "is given more than once");
+                continue;
+            }
+            if (known.size() != 0 && std::find(known.begin(), known.end(), key) == known.end()) {
+                std::string message = "unknown key " + quote(key);
+                if (const auto guess = closest(key, known)) message += " (did you mean " + quote(*guess) + "?)";
+                else message += "; known keys: " + join_keys(known);
+                problem(key_path, line, message);
+                continue;
+            }
+            handle(key, entry.second, key_path, line);
+        }
+    }
+
+    bool expect_map(const YAML::Node& node, const std::string& path, int line) {
+        if (node.IsMap()) return true;
+        problem(path, line, "expected a mapping of keys, got " + describe(node));
+        return false;
+    }
+
+    std::optional<std::string> text(const YAML::Node& node, const std::string& path, int line) {
+        if (node.IsScalar()) return node.Scalar();
+        problem(path, line, "expected text, got " + describe(node));
+        return std::nullopt;
+    }
+
+    std::optional<std::string> non_empty_text(const YAML::Node& node, const std::string& path, int line) {
+        auto value = text(node, path, line);
+        if (value && value->empty()) {
+            problem(path, line, "must not be empty");
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    // Quoted numbers are text, not numbers: "two" and "2" are both refused.
+    std::optional<int> whole_number(const YAML::Node& node, const std::string& path, int line, int min, int max) {
+        std::optional<int> value;
+        if (node.IsScalar() && node.Tag() == "?") {
+            const std::string& s = node.Scalar();
+            int parsed = 0;
+            const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
+            if (ec == std::errc{} && end == s.data() + s.size()) value = parsed;
+            else if (ec == std::errc::result_out_of_range) {
+                problem(path, line, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                        ", got " + s);
+                return std::nullopt;
+            }
+        }
+        if (!value) {
+            problem(path, line, "expected a whole number, got " + describe(node));
+            return std::nullopt;
+        }
+        if (*value < min || *value > max) {
+            problem(path, line, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                    ", got " + std::to_string(*value));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::optional<bool> boolean(const YAML::Node& node, const std::string& path, int line) {
+        if (node.IsScalar() && node.Tag() == "?") {
+            if (node.Scalar() == "true") return true;
+            if (node.Scalar() == "false") return false;
+        }
+        problem(path, line, "expected true or false, got " + describe(node));
+        return std::nullopt;
+    }
+
+    // A list of text items; an empty value counts as an empty list.
+    std::optional<std::vector<std::pair<std::string, int>>> text_list(const YAML::Node& node, const std::string& path,
+                                                                      int line) {
+        std::vector<std::pair<std::string, int>> out;
+        if (node.IsNull()) return out;
+        if (!node.IsSequence()) {
+            problem(path, line, "expected a list, got " + describe(node));
+            return std::nullopt;
+        }
+        bool ok = true;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const int item_line = line_of(item);
+            if (!item.IsScalar()) {
+                problem(index_path(path, i), item_line, "expected text, got " + describe(item));
+                ok = false;
+                continue;
+            }
+            out.emplace_back(item.Scalar(), item_line);
+        }
+        if (!ok) return std::nullopt;
+        return out;
+    }
+
+    void parse_root(const YAML::Node& root) {
+        bool saw_slack = false;
+        bool saw_environments = false;
+        if (root.IsMap()) {
+            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           if (key == "slack") {
+                               saw_slack = true;
+                               parse_slack(value, path, line);
+                           } else if (key == "timezone") {
+                               parse_timezone(value, path, line);
+                           } else if (key == "store") {
+                               if (auto s = non_empty_text(value, path, line)) config_.store = *s;
+                           } else if (key == "roles") {
+                               parse_roles(value, path, line);
+                           } else if (key == "environments") {
+                               saw_environments = true;
+                               parse_environments(value, path, line);
+                           } else if (key == "freeze") {
+                               parse_freeze(value, path, line);
+                           }
+                       });
+        }
+        if (!saw_slack) problem("slack.release_channel", 0, "is required (the release channel's ID, e.g. C0123456789)");
+        if (!saw_environments) {
+            problem("environments.int", 0, "is required (with project_id)");
+            problem("environments.prod", 0, "is required (with project_id)");
+        }
+    }
+
+    void parse_slack(const YAML::Node& node, const std::string& slack_path, int slack_line) {
+        if (!expect_map(node, slack_path, slack_line)) return;
+        auto& s = config_.slack;
+        bool saw_channel = false;
+        int dead_line = 0;
+        bool ping_ok = true;
+        bool dead_ok = true;
+        each_entry(node, slack_path,
+                   {"release_channel", "ca_file", "connections", "ping_interval_ms", "dead_link_ms",
+                    "group_cache_ttl_s"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "release_channel") {
+                           saw_channel = true;
+                           if (auto v = text(value, path, line)) {
+                               if (matches(*v, "[CG][A-Z0-9]{8,}")) s.release_channel = *v;
+                               else
+                                   problem(path, line,
+                                           quote(*v) + " is not a Slack channel ID (C or G and at least 8 capital "
+                                                       "letters or digits, e.g. C0123456789; not the #name)");
+                           }
+                       } else if (key == "ca_file") {
+                           if (auto v = text(value, path, line)) s.ca_file = *v;
+                       } else if (key == "connections") {
+                           if (auto v = whole_number(value, path, line, 1, 10)) s.connections = *v;
+                       } else if (key == "ping_interval_ms") {
+                           if (auto v = whole_number(value, path, line, 500, 60000)) s.ping_interval = std::chrono::milliseconds{*v};
+                           else ping_ok = false;
+                       } else if (key == "dead_link_ms") {
+                           dead_line = line;
+                           if (auto v = whole_number(value, path, line, 1, 120000)) s.dead_after = std::chrono::milliseconds{*v};
+                           else dead_ok = false;
+                       } else if (key == "group_cache_ttl_s") {
+                           if (auto v = whole_number(value, path, line, 10, 86400)) s.group_cache_ttl = std::chrono::seconds{*v};
+                       }
+                   });
+        if (!saw_channel) problem(join_path(slack_path, "release_channel"), slack_line, "is required (the release channel's ID, e.g. C0123456789)");
+        if (ping_ok && dead_ok && s.dead_after <= s.ping_interval)
+            problem(join_path(slack_path, "dead_link_ms"), dead_line != 0 ? dead_line : slack_line,
+                    "must be more than slack.ping_interval_ms (" + std::to_string(s.ping_interval.count()) +
+                        "), got " + std::to_string(s.dead_after.count()));
+    }
+
+    void parse_timezone(const YAML::Node& node, const std::string& path, int line) {
+        const auto name = non_empty_text(node, path, line);
+        if (!name) return;
+        // Only plausible zone names reach the tz database lookup.
+        bool known = matches(*name, "[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*");
+        if (known) {
+            try {
+                (void)date::locate_zone(*name);
+            } catch (const std::exception&) {
+                known = false;
+            }
+        }
+        if (known) config_.timezone = *name;
+        else problem(path, line, "unknown time zone " + quote(*name) + " (expected an IANA name such as Europe/London)");
+    }
+
+    void parse_roles(const YAML::Node& node, const std::string& roles_path, int roles_line) {
+        if (node.IsNull()) return;
+        if (!expect_map(node, roles_path, roles_line)) return;
+        each_entry(node, roles_path, {},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       const auto r = role_named(key);
+                       if (!r) {
+                           problem(path, line, unknown_role(key));
+                           return;
+                       }
+                       role_members members;
+                       if (!value.IsNull() && expect_map(value, path, line)) {
+                           each_entry(value, path, {"users", "groups"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
+                                          auto ids = text_list(v, p, l);
+                                          if (!ids) return;
+                                          const bool users = k == "users";
+                                          for (std::size_t i = 0; i < ids->size(); ++i) {
+                                              const auto& [id, id_line] = (*ids)[i];
+                                              if (users ? matches(id, "[UW][A-Z0-9]{2,}") : matches(id, "S[A-Z0-9]{2,}"))
+                                                  (users ? members.users : members.groups).push_back(id);
+                                              else
+                                                  problem(index_path(p, i), id_line,
+                                                          quote(id) + (users ? " is not a Slack user ID (U or W and "
+                                                                               "capital letters or digits, e.g. U0123ABCD)"
+                                                                             : " is not a Slack user-group ID (S and "
+                                                                               "capital letters or digits, e.g. S0123ABCD)"));
+                                          }
+                                      });
+                       }
+                       config_.roles[*r] = std::move(members);
+                   });
+    }
+
+    void parse_environments(const YAML::Node& node, const std::string& envs_path, int envs_line) {
+        if (!expect_map(node, envs_path, envs_line)) return;
+        std::set<std::string> seen;
+        each_entry(node, envs_path, {"int", "prod"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       seen.insert(key);
+                       parse_environment(key, value, path, line);
+                   });
+        for (const char* name : {"int", "prod"})
+            if (!seen.count(name)) problem(join_path(envs_path, name), envs_line, "is required (with project_id)");
+    }
+
+    void parse_environment(const std::string& name, const YAML::Node& node, const std::string& env_path, int env_line) {
+        environment_settings env;
+        env.name = name;
+        env.deployers = {name == "prod" ? role::release_manager : role::engineer};
+        if (!expect_map(node, env_path, env_line)) {
+            return;
+        }
+        bool saw_project = false;
+        each_entry(node, env_path, {"project_id", "deployers"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "project_id") {
+                           saw_project = true;
+                           if (auto v = text(value, path, line)) {
+                               if (matches(*v, "[a-z][a-z0-9-]{4,28}[a-z0-9]")) env.project_id = *v;
+                               else
+                                   problem(path, line,
+                                           quote(*v) + " is not a GCP project ID (6 to 30 lower-case letters, digits "
+                                                       "or hyphens, starting with a letter, e.g. markets-prod-12345)");
+                           }
+                       } else if (key == "deployers") {
+                           auto names = text_list(value, path, line);
+                           if (!names) return;
+                           if (names->empty()) {
+                               problem(path, line, "must name at least one role; roles are: " + role_list());
+                               return;
+                           }
+                           std::vector<role> roles;
+                           for (std::size_t i = 0; i < names->size(); ++i) {
+                               const auto& [role_name, role_line] = (*names)[i];
+                               if (const auto r = role_named(role_name)) {
+                                   if (std::find(roles.begin(), roles.end(), *r) == roles.end()) roles.push_back(*r);
+                               } else {
+                                   problem(index_path(path, i), role_line,
+                                           unknown_role(role_name));
+                               }
+                           }
+                           env.deployers = std::move(roles);
+                       }
+                   });
+        if (!saw_project) problem(join_path(env_path, "project_id"), env_line, "is required (the GCP project ID)");
+        config_.environments[name] = std::move(env);
+    }
+
+    void parse_freeze(const YAML::Node& node, const std::string& freeze_path, int freeze_line) {
+        if (node.IsNull()) return;
+        if (!expect_map(node, freeze_path, freeze_line)) return;
+        auto& rules = config_.freeze.rules;
+        each_entry(node, freeze_path, {"month_end", "year_end", "bank_holidays", "regulatory", "holidays"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "month_end") {
+                           if (!expect_map(value, path, line)) return;
+                           each_entry(value, path, {"enabled", "business_days"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
+                                          if (k == "enabled") {
+                                              if (auto b = boolean(v, p, l)) rules.month_end_enabled = *b;
+                                          } else if (auto n = whole_number(v, p, l, 0, 10)) {
+                                              rules.month_end_business_days = *n;
+                                          }
+                                      });
+                       } else if (key == "year_end") {
+                           if (!expect_map(value, path, line)) return;
+                           each_entry(value, path, {"enabled", "start", "end"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
+                                          if (k == "enabled") {
+                                              if (auto b = boolean(v, p, l)) rules.year_end_enabled = *b;
+                                              return;
+                                          }
+                                          const auto s = text(v, p, l);
+                                          if (!s) return;
+                                          const auto md = parse_month_day(*s);
+                                          if (!md) {
+                                              problem(p, l, quote(*s) + " is not a valid MM-DD day, e.g. \"12-20\"");
+                                          } else {
+                                              (k == "start" ? rules.year_end_start : rules.year_end_end) = *md;
+                                          }
+                                      });
+                       } else if (key == "bank_holidays") {
+                           if (!expect_map(value, path, line)) return;
+                           each_entry(value, path, {"enabled"},
+                                      [&](const std::string&, const YAML::Node& v, const std::string& p, int l) {
+                                          if (auto b = boolean(v, p, l)) rules.bank_holidays_enabled = *b;
+                                      });
+                       } else if (key == "regulatory") {
+                           parse_regulatory(value, path, line);
+                       } else if (key == "holidays") {
+                           parse_holidays(value, path, line);
+                       }
+                   });
+    }
+
+    void parse_regulatory(const YAML::Node& node, const std::string& list_path, int list_line) {
+        if (node.IsNull()) return;
+        if (!node.IsSequence()) {
+            problem(list_path, list_line, "expected a list of {name, from, to}, got " + describe(node));
+            return;
+        }
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const std::string item_path = index_path(list_path, i);
+            const int item_line = line_of(item);
+            if (!expect_map(item, item_path, item_line)) continue;
+            std::optional<std::string> name;
+            std::optional<commands::local_moment> from;
+            std::optional<commands::local_moment> to;
+            int to_line = item_line;
+            std::set<std::string> seen;
+            each_entry(item, item_path, {"name", "from", "to"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           seen.insert(key);
+                           if (key == "name") {
+                               name = non_empty_text(value, path, line);
+                               return;
+                           }
+                           const auto s = text(value, path, line);
+                           std::optional<commands::local_moment> point;
+                           if (s) {
+                               point = commands::parse_local_moment(*s);
+                               if (!point)
+                                   problem(path, line,
+                                           quote(*s) + " is not a date (YYYY-MM-DD) or local time (YYYY-MM-DDTHH:MM)");
+                           }
+                           if (key == "from") {
+                               from = point;
+                           } else {
+                               to = point;
+                               to_line = line;
+                           }
+                       });
+            for (const char* key : {"name", "from", "to"})
+                if (!seen.count(key)) problem(join_path(item_path, key), item_line, "is required");
+            if (!name || !from || !to) continue;
+            // A whole-day "to" includes that day: the window ends at the next midnight.
+            const auto end = to->date_only ? to->at + date::days{1} : to->at;
+            if (end <= from->at) {
+                problem(join_path(item_path, "to"), to_line, "the window ends before it starts");
+                continue;
+            }
+            config_.freeze.rules.regulatory.push_back(commands::dated_window{*name, from->at, end, std::nullopt});
+        }
+    }
+
+    void parse_holidays(const YAML::Node& node, const std::string& list_path, int list_line) {
+        if (node.IsNull()) return;
+        if (!node.IsSequence()) {
+            problem(list_path, list_line, "expected a list of {file, division}, got " + describe(node));
+            return;
+        }
+        std::vector<commands::holiday> days;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const std::string item_path = index_path(list_path, i);
+            const int item_line = line_of(item);
+            if (!expect_map(item, item_path, item_line)) continue;
+            holiday_source source;
+            int file_line = item_line;
+            bool ok = true;
+            bool saw_file = false;
+            each_entry(item, item_path, {"file", "division"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           if (key == "file") {
+                               saw_file = true;
+                               file_line = line;
+                               if (auto f = non_empty_text(value, path, line)) source.file = *f;
+                               else ok = false;
+                           } else if (auto d = non_empty_text(value, path, line)) {
+                               if (matches(*d, "[a-z][a-z-]*")) source.division = *d;
+                               else {
+                                   problem(path, line, quote(*d) + " is not a gov.uk division name, e.g. england-and-wales");
+                                   ok = false;
+                               }
+                           } else {
+                               ok = false;
+                           }
+                       });
+            if (!saw_file) problem(join_path(item_path, "file"), item_line, "is required");
+            if (!saw_file || !ok) continue;
+            config_.freeze.holidays.push_back(source);
+            const std::string file_path = join_path(item_path, "file");
+            const auto content = read_file_ ? read_file_(source.file) : std::nullopt;
+            if (!content) {
+                problem(file_path, file_line, "cannot read holiday file " + quote(source.file));
+                continue;
+            }
+            try {
+                auto loaded = ends_with_ics(source.file) ? commands::parse_ics_holidays(*content)
+                                                         : commands::parse_govuk_bank_holidays(*content, source.division);
+                days.insert(days.end(), loaded.begin(), loaded.end());
+            } catch (const std::invalid_argument& e) {
+                problem(file_path, file_line, "holiday file " + quote(source.file) + ": " + e.what());
+            }
+        }
+        std::stable_sort(days.begin(), days.end(), [](const auto& a, const auto& b) { return a.day < b.day; });
+        days.erase(std::unique(days.begin(), days.end(), [](const auto& a, const auto& b) { return a.day == b.day; }),
+                   days.end());
+        config_.freeze.rules.bank_holidays = std::move(days);
+    }
+
+    const file_reader& read_file_;
+    config config_;
+    std::vector<config_problem> problems_;
+};
+
+std::string format_problems(const std::vector<config_problem>& problems, const std::string& source_name) {
+    std::ostringstream out;
+    const std::string source = source_name.empty() ? "config" : source_name;
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        const auto& p = problems[i];
+        if (i != 0) out << '\n';
+        out << source << ':' << p.line << ": ";
+        if (!p.path.empty()) out << p.path << ": ";
+        out << p.message;
+    }
+    return out.str();
+}
+
+std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+    std::ifstream in{path, std::ios::binary};
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return text.str();
+}
+
+}  // namespace
+
+config_error::config_error(std::vector<config_problem> problems, std::string source_name)
+    : std::runtime_error(format_problems(problems, source_name)),
+      problems_(std::move(problems)),
+      source_name_(std::move(source_name)) {}
+
+config parse_config(const std::string& yaml_text, const std::string& source_name, const file_reader& read_file) {
+    return config_parser{source_name, read_file}.parse(yaml_text);
+}
+
+config load_config_file(const std::string& path) {
+    const auto text = read_whole_file(path);
+    if (!text) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(path, ec);
+        throw config_error({config_problem{"", 0, exists ? "cannot read the configuration file (not a readable file)"
+                                                         : "the configuration file does not exist"}},
+                           path);
+    }
+    const auto folder = std::filesystem::path{path}.parent_path();
+    const file_reader reader = [folder](const std::string& file) {
+        const std::filesystem::path p{file};
+        return read_whole_file(p.is_absolute() ? p : folder / p);
+    };
+    return parse_config(*text, path, reader);
+}
+
+const std::string& embedded_default_config_text() {
+    static const std::string text{embedded::config_yaml()};
+    return text;
+}
+
+config embedded_default_config() {
+    const file_reader reader = [](const std::string& file) -> std::optional<std::string> {
+        std::string_view name{file};
+        while (name.substr(0, 2) == "./") name.remove_prefix(2);
+        if (const auto content = embedded::file(name)) return std::string{*content};
+        return std::nullopt;
+    };
+    return parse_config(embedded_default_config_text(), "<embedded>", reader);
+}
+
+}  // namespace promotebot::bot

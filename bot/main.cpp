@@ -1,5 +1,0 @@
-#include <iostream>
-
-#include "bot/cli.hpp"
-
-int main(int argc, char** argv) { return promotebot::bot::run_cli(argc, argv, std::cin, std::cout, std::cerr); }

@@ -1,0 +1,140 @@
+#include "bot/main/console_mode.hpp"
+
+#include <iostream>
+#include <sstream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/services/command_router.hpp"
+#include "integrations/console/console_chat.hpp"
+#include "bot/services/role_resolver.hpp"
+
+namespace promotebot::bot {
+
+namespace {
+
+std::string trim(std::string s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+std::string roles_text(const commands::role_set& roles) {
+    if (roles.empty()) return "no roles";
+    std::string out;
+    for (auto r : roles) out += (out.empty() ? "" : ", ") + std::string{commands::display_name(r)};
+    return out;
+}
+
+const char* console_help =
+    "Console commands:\n"
+    "  /freeze [status|list [days]|add <from> <to> <reason>|remove <id>|help]\n"
+    "  /promote <version> [to int|prod] [change CHG…] [infra] [emergency]   (/promote help)\n"
+    "  /rollback [prod|int] [to <version>] | dbt <model> | infra           (/rollback help)\n"
+    "  click <N>       press button [N]\n"
+    "  as <user-id>    act as another configured user (see `users`)\n"
+    "  users           configured users and their roles\n"
+    "  whoami          your identity and roles\n"
+    "  quit            leave\n";
+
+}  // namespace
+
+int run_console(const config& cfg, store& st, std::istream& in, std::ostream& out, const console_options& options) {
+    boost::asio::io_context io;
+    console::console_chat chat(out);
+    role_resolver roles(cfg, {});
+    command_router router(cfg, st, roles, chat);
+    const auto directory = roles.directory();
+
+    std::string user = options.user;
+    if (user.empty()) {
+        auto rm = directory.members.find(commands::role::release_manager);
+        user = rm != directory.members.end() && !rm->second.empty() ? *rm->second.begin() : "UCONSOLE";
+    }
+    const std::string channel = cfg.slack.release_channel;
+
+    auto run = [&](boost::asio::awaitable<void> task) {
+        boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                out << "error: " << x.what() << "\n";
+            }
+        });
+        io.restart();
+        io.run();
+    };
+
+    if (options.banner) {
+        out << "promotebot console: Slack is simulated here; answers print below.\n"
+            << "You are " << user << " (" << roles_text(directory.roles_of(user)) << ") in #" << channel
+            << ". Type `help` for commands.\n\n";
+        // A newcomer's first question: may we ship today?
+        run(router.on_command({"/freeze", "", user, channel, "", ""}));
+    }
+
+    std::string line;
+    while (true) {
+        out << user << "> " << std::flush;
+        if (!std::getline(in, line)) break;
+        line = trim(line);
+        if (line.empty()) continue;
+        if (line == "quit" || line == "exit") break;
+        if (line == "help") {
+            out << console_help;
+            continue;
+        }
+        if (line == "whoami") {
+            out << user << ": " << roles_text(directory.roles_of(user)) << "\n";
+            continue;
+        }
+        if (line == "users") {
+            std::set<std::string> everyone;
+            for (const auto& [r, members] : directory.members) everyone.insert(members.begin(), members.end());
+            for (const auto& u : everyone) out << "  " << u << ": " << roles_text(directory.roles_of(u)) << "\n";
+            if (roles.has_groups()) out << "  (members of Slack user groups are only known when connected to Slack)\n";
+            continue;
+        }
+        if (line.rfind("as ", 0) == 0) {
+            auto next = trim(line.substr(3));
+            if (next.empty() || next.find_first_of(" \t") != std::string::npos) {
+                out << "usage: as <user-id>\n";
+                continue;
+            }
+            user = next;
+            const auto held = directory.roles_of(user);
+            out << "You are now " << user << " (" << roles_text(held) << ")";
+            if (held.empty()) out << ": not in the configuration, so every role-checked action will be refused";
+            out << ".\n";
+            continue;
+        }
+        if (line.rfind("click", 0) == 0) {
+            std::istringstream words(line.substr(5));
+            int n = 0;
+            const auto* b = (words >> n) ? chat.button(n) : nullptr;
+            if (!b) {
+                out << "No button [" << (n > 0 ? std::to_string(n) : std::string{"?"}) << "]. Usage: click <N>\n";
+                continue;
+            }
+            if (b->button.confirm) out << "(" << b->button.confirm->title << " — confirmed)\n";
+            run(router.on_button({b->button.action_id, b->button.value, user, b->channel, b->ts, "", ""}));
+            continue;
+        }
+        if (line.front() == '/') {
+            const auto space = line.find(' ');
+            const auto command = line.substr(0, space);
+            const auto text = space == std::string::npos ? std::string{} : trim(line.substr(space + 1));
+            run(router.on_command({command, text, user, channel, "", ""}));
+            continue;
+        }
+        out << "Not understood: lines starting with / are slash commands; `help` lists the rest.\n";
+    }
+    out << "\n";
+    return 0;
+}
+
+}  // namespace promotebot::bot

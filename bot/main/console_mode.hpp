@@ -1,0 +1,21 @@
+#pragma once
+// `promotebot --console`: the whole bot on stdin/stdout, no Slack needed.
+// Lines starting with `/` are slash commands; `click N` presses button N;
+// `as <user>` switches identity so one person can play every role.
+#include <iosfwd>
+#include <string>
+
+#include "bot/config/config.hpp"
+#include "bot/ports/store.hpp"
+
+namespace promotebot::bot {
+
+struct console_options {
+    std::string user;  // initial identity; empty: the first configured Release Manager
+    bool banner = true;
+};
+
+// Returns the process exit code.
+int run_console(const config& cfg, store& st, std::istream& in, std::ostream& out, const console_options& options);
+
+}  // namespace promotebot::bot

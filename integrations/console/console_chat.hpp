@@ -1,0 +1,39 @@
+#pragma once
+// The console's chat adapter: prints every answer as text and numbers its
+// buttons so `click N` can press them.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "bot/ports/chat_port.hpp"
+#include "integrations/console/console_render.hpp"
+
+namespace promotebot::console {
+
+struct shown_button {
+    commands::button button;
+    std::string channel;
+    std::string ts;
+};
+
+class console_chat : public bot::chat_port {
+public:
+    explicit console_chat(std::ostream& out) : out_(out) {}
+
+    boost::asio::awaitable<void> reply(const bot::reply_target& to, const commands::reply& r) override;
+    boost::asio::awaitable<std::string> post(const std::string& channel, const commands::message& m) override;
+    boost::asio::awaitable<void> update(const std::string& channel, const std::string& ts,
+                                        const commands::message& m) override;
+
+    // Button [n] as numbered on screen; nullptr when there is none.
+    [[nodiscard]] const shown_button* button(int n) const;
+
+private:
+    void show(const commands::message& m, const std::string& channel, const std::string& ts, bool ephemeral);
+
+    std::ostream& out_;
+    std::vector<shown_button> buttons_;
+    int messages_ = 0;
+};
+
+}  // namespace promotebot::console

@@ -1,0 +1,107 @@
+#include "integrations/console/console_render.hpp"
+
+#include "commands/message/utf8.hpp"
+
+namespace promotebot::console {
+
+namespace {
+
+// Valid UTF-8 with C0, DEL and C1 controls removed, so that text from users
+// cannot move the cursor or recolour the terminal. Tabs become spaces;
+// newlines are kept only where a block may span lines.
+std::string sanitize(std::string_view s, bool keep_newlines) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = commands::utf8_length(s, i);
+        if (n == 0) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        if (n == 1 && (c < 0x20 || c == 0x7F)) {
+            if (c == '\n' && keep_newlines) out += '\n';
+            else if (c == '\t' || c == '\n') out += ' ';
+        } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            // C1 control: dropped.
+        } else {
+            out.append(s.substr(i, n));
+        }
+        i += n;
+    }
+    return out;
+}
+
+void add_block(std::string& out, std::string_view text) {
+    if (text.empty()) return;
+    out += text;
+    if (out.back() != '\n') out += '\n';
+}
+
+}  // namespace
+
+std::string_view state_marker(commands::line_state state) {
+    switch (state) {
+        case commands::line_state::pending: return "[  ]";
+        case commands::line_state::running: return "[..]";
+        case commands::line_state::passed: return "[ok]";
+        case commands::line_state::failed: return "[FAIL]";
+        case commands::line_state::unknown: return "[ ?]";
+        case commands::line_state::skipped: return "[ -]";
+    }
+    return "[ ?]";
+}
+
+namespace {
+
+// Slack's `<@U123>` and `<#C123>` read as @U123 and #C123 on a terminal.
+std::string plain_mentions(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '<' && i + 3 < text.size() && (text[i + 1] == '@' || text[i + 1] == '#')) {
+            std::size_t end = i + 2;
+            while (end < text.size() && ((text[end] >= 'A' && text[end] <= 'Z') || (text[end] >= '0' && text[end] <= '9')))
+                ++end;
+            if (end > i + 2 && end < text.size() && text[end] == '>') {
+                out.append(text, i + 1, end - i - 1);
+                i = end + 1;
+                continue;
+            }
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_text(const commands::message& msg, int first_button_number, bool ephemeral) {
+    std::string out;
+    if (ephemeral) out += "(only you can see this)\n";
+    add_block(out, sanitize(msg.header, false));
+    add_block(out, sanitize(msg.text, true));
+    for (const auto& f : msg.fields) add_block(out, sanitize(f.label, false) + ": " + sanitize(f.value, false));
+    for (const auto& line : msg.checklist) {
+        std::string text(state_marker(line.state));
+        text += ' ';
+        text += sanitize(line.text, false);
+        if (!line.evidence.empty()) text += " (" + sanitize(line.evidence, false) + ")";
+        add_block(out, text);
+    }
+    std::string buttons;
+    int number = first_button_number;
+    for (const auto& b : msg.buttons) {
+        if (!buttons.empty()) buttons += "  ";
+        buttons += "[" + std::to_string(number++) + "] " + sanitize(b.label, false);
+    }
+    add_block(out, buttons);
+    for (const auto& c : msg.context) add_block(out, sanitize(c, true));
+    return plain_mentions(out);
+}
+
+}  // namespace promotebot::console
