@@ -164,8 +164,8 @@ int freeze_command(const arguments& a, std::ostream& out, std::ostream& err) {
     const auto cfg = load(a);
     const auto* zone = date::locate_zone(cfg.timezone);
     // A query never creates the store: without one there are no ad-hoc windows.
-    std::unique_ptr<store> st;
-    if (std::filesystem::exists(cfg.store)) st = open_sqlite_store(cfg.store);
+    std::unique_ptr<sqlite::sqlite_store> st;
+    if (std::filesystem::exists(cfg.store)) st = sqlite::open_sqlite_store(cfg.store);
     const auto calendar = st ? build_calendar(cfg, *st) : commands::freeze_calendar(zone, cfg.freeze.rules);
     const bool json = a.flags.count("--json") > 0;
     if (sub == "status") {
@@ -228,7 +228,7 @@ int audit_command(const arguments& a, std::ostream& out, std::ostream& err) {
         err << "promotebot: there is no store at " << cfg.store << " (the config's `store` key)\n";
         return exit_usage;
     }
-    auto st = open_sqlite_store(cfg.store);
+    auto st = sqlite::open_sqlite_store(cfg.store);
     if (sub == "verify") {
         const auto v = st->verify_audit();
         if (v.ok) {
@@ -264,7 +264,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     auto env = slack_environment_from_env(cfg);
     if (!env.app_token.empty()) register_secret(env.app_token);
     if (!env.bot_token.empty()) register_secret(env.bot_token);
-    auto st = open_sqlite_store(cfg.store);
+    auto st = sqlite::open_sqlite_store(cfg.store);
     if (a.flags.count("--console") || env.app_token.empty()) {
         if (!a.flags.count("--console"))
             spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/services/command_router.hpp"
+#include "bot/services/freeze_service.hpp"
+#include "bot/services/outbox_dispatcher.hpp"
 #include "integrations/console/console_chat.hpp"
 #include "bot/services/role_resolver.hpp"
 
@@ -42,11 +44,17 @@ const char* console_help =
 
 }  // namespace
 
-int run_console(const config& cfg, store& st, std::istream& in, std::ostream& out, const console_options& options) {
+int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, std::ostream& out,
+                const console_options& options) {
     boost::asio::io_context io;
     console::console_chat chat(out);
-    role_resolver roles(cfg, {});
-    command_router router(cfg, st, roles, chat);
+    auto st = sqlite::threaded_store(db);
+    role_resolver roles(cfg, {}, std::chrono::steady_clock::now);
+    freeze_service freeze(cfg, *st, std::chrono::system_clock::now);
+    command_router router(cfg, *st, roles, freeze, std::chrono::system_clock::now);
+    // The terminal takes every message at once; a retry waits a second.
+    outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
+                                 {[](int) { return std::chrono::milliseconds(1000); }});
     const auto directory = roles.directory();
 
     std::string user = options.user;
@@ -68,13 +76,21 @@ int run_console(const config& cfg, store& st, std::istream& in, std::ostream& ou
         io.restart();
         io.run();
     };
+    // Runs a handler, then shows what it queued.
+    auto handle = [&](boost::asio::awaitable<void> task) {
+        run(std::move(task));
+        run([&]() -> boost::asio::awaitable<void> {
+            while (co_await dispatcher.deliver_due() > 0) {
+            }
+        }());
+    };
 
     if (options.banner) {
         out << "promotebot console: Slack is simulated here; answers print below.\n"
             << "You are " << user << " (" << roles_text(directory.roles_of(user)) << ") in #" << channel
             << ". Type `help` for commands.\n\n";
         // A newcomer's first question: may we ship today?
-        run(router.on_command({"/freeze", "", user, channel, "", ""}));
+        handle(router.on_command({"/freeze", "", user, channel, "", ""}));
     }
 
     std::string line;
@@ -121,14 +137,14 @@ int run_console(const config& cfg, store& st, std::istream& in, std::ostream& ou
                 continue;
             }
             if (b->button.confirm) out << "(" << b->button.confirm->title << " — confirmed)\n";
-            run(router.on_button({b->button.action_id, b->button.value, user, b->channel, b->ts, "", ""}));
+            handle(router.on_button({b->button.action_id, b->button.value, user, b->channel, b->ts, "", ""}));
             continue;
         }
         if (line.front() == '/') {
             const auto space = line.find(' ');
             const auto command = line.substr(0, space);
             const auto text = space == std::string::npos ? std::string{} : trim(line.substr(space + 1));
-            run(router.on_command({command, text, user, channel, "", ""}));
+            handle(router.on_command({command, text, user, channel, "", ""}));
             continue;
         }
         out << "Not understood: lines starting with / are slash commands; `help` lists the rest.\n";

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "bot/config/config.hpp"
-#include "bot/ports/store.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 
 namespace promotebot::bot {
 
@@ -16,6 +16,6 @@ struct console_options {
 };
 
 // Returns the process exit code.
-int run_console(const config& cfg, store& st, std::istream& in, std::ostream& out, const console_options& options);
+int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, std::ostream& out, const console_options& options);
 
 }  // namespace promotebot::bot

@@ -1,9 +1,9 @@
 #include "bot/main/slack_app.hpp"
 
 #include <cstdlib>
+#include <random>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -11,12 +11,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "bot/ports/chat_port.hpp"
 #include "bot/services/command_router.hpp"
+#include "bot/services/freeze_service.hpp"
+#include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/role_resolver.hpp"
-#include "integrations/slack/block_kit.hpp"
+#include "integrations/net/backoff.hpp"
+#include "integrations/slack/inbound.hpp"
+#include "integrations/slack/slack_chat.hpp"
 #include "integrations/slack/socket_mode_client.hpp"
-#include "integrations/slack/update_coalescer.hpp"
 #include "integrations/slack/web_api.hpp"
 
 namespace promotebot::bot {
@@ -35,78 +37,22 @@ std::string text_of(const nlohmann::json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
-nlohmann::json response_body(const commands::reply& r) {
-    auto body = slack::to_chat_payload(r.body);
-    body["response_type"] = r.audience == commands::visibility::ephemeral ? "ephemeral" : "in_channel";
-    return body;
+std::optional<inbound_kind> inbound_kind_of(const std::string& envelope_type) {
+    if (envelope_type == "slash_commands") return inbound_kind::slash_command;
+    if (envelope_type == "interactive") return inbound_kind::interactive;
+    return std::nullopt;
 }
 
-// Answers through Slack: response_url for the person who acted, the Web API
-// for channel posts, and the coalescer for progress updates.
-class slack_chat : public chat_port {
-public:
-    slack_chat(slack::web_api& api, slack::update_coalescer& coalescer) : api_(api), coalescer_(coalescer) {}
-
-    asio::awaitable<void> reply(const reply_target& to, const commands::reply& r) override {
-        if (!to.response_url.empty()) {
-            auto res = co_await api_.post_response_url(to.response_url, response_body(r));
-            if (res.ok()) co_return;
-            spdlog::warn("slack: response_url failed ({}); answering through the Web API", res.error);
-        }
-        auto payload = slack::to_chat_payload(r.body);
-        payload["channel"] = to.channel_id;
-        if (r.audience == commands::visibility::ephemeral) {
-            payload["user"] = to.user_id;
-            auto res = co_await api_.call("chat.postEphemeral", payload);
-            if (!res.ok()) spdlog::error("slack: chat.postEphemeral failed: {}", res.error);
-        } else {
-            auto res = co_await api_.call("chat.postMessage", payload);
-            if (!res.ok()) spdlog::error("slack: chat.postMessage failed: {}", res.error);
-        }
+std::string envelope_type_of(inbound_kind k) {
+    switch (k) {
+    case inbound_kind::slash_command: return "slash_commands";
+    case inbound_kind::interactive: return "interactive";
+    case inbound_kind::event: return "events_api";
     }
-
-    asio::awaitable<std::string> post(const std::string& channel, const commands::message& m) override {
-        auto payload = slack::to_chat_payload(m);
-        payload["channel"] = channel;
-        auto res = co_await api_.call("chat.postMessage", payload);
-        if (!res.ok()) {
-            spdlog::error("slack: chat.postMessage to {} failed: {}", channel, res.error);
-            co_return std::string{};
-        }
-        co_return text_of(res.body, "ts");
-    }
-
-    asio::awaitable<void> update(const std::string& channel, const std::string& ts,
-                                 const commands::message& m) override {
-        coalescer_.update(channel, ts, slack::to_chat_payload(m));
-        co_return;
-    }
-
-private:
-    slack::web_api& api_;
-    slack::update_coalescer& coalescer_;
-};
-
-std::optional<commands::slash_command> slash_command_of(const nlohmann::json& p) {
-    commands::slash_command c{text_of(p, "command"), text_of(p, "text"),         text_of(p, "user_id"),
-                              text_of(p, "channel_id"), text_of(p, "response_url"), text_of(p, "trigger_id")};
-    if (c.command.empty() || c.user_id.empty()) return std::nullopt;
-    return c;
+    return "events_api";
 }
 
-std::vector<commands::button_press> button_presses_of(const nlohmann::json& p) {
-    std::vector<commands::button_press> out;
-    if (text_of(p, "type") != "block_actions") return out;
-    const auto user = p.contains("user") ? text_of(p["user"], "id") : std::string{};
-    const auto channel = p.contains("channel") ? text_of(p["channel"], "id") : std::string{};
-    const auto ts = p.contains("message") ? text_of(p["message"], "ts") : std::string{};
-    if (user.empty() || !p.contains("actions") || !p["actions"].is_array()) return out;
-    for (const auto& a : p["actions"]) {
-        out.push_back({text_of(a, "action_id"), text_of(a, "value"), user, channel, ts, text_of(p, "response_url"),
-                       text_of(p, "trigger_id")});
-    }
-    return out;
-}
+sys_seconds wall_now() { return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
 }  // namespace
 
@@ -121,27 +67,35 @@ slack_environment slack_environment_from_env(const config& cfg) {
 }
 
 struct slack_app::impl {
-    impl(const config& cfg, store& st, slack_environment env)
+    impl(const config& cfg, sqlite::sqlite_store& db, slack_environment env)
         : cfg(cfg),
-          st(st),
+          st(sqlite::threaded_store(db)),
           env(std::move(env)),
           api(io.get_executor(), web_options()),
-          coalescer(io.get_executor(),
-                    [this](nlohmann::json args) { return api.call("chat.update", std::move(args)); }),
-          chat(api, coalescer),
-          roles(cfg,
-                [this](std::string group) -> asio::awaitable<std::optional<std::vector<std::string>>> {
-                    nlohmann::json args = nlohmann::json::object();
-                    args["usergroup"] = group;
-                    auto res = co_await api.call("usergroups.users.list", std::move(args));
-                    if (!res.ok() || !res.body.contains("users")) {
-                        spdlog::warn("slack: usergroups.users.list {} failed: {}", group, res.error);
-                        co_return std::nullopt;
-                    }
-                    co_return res.body["users"].get<std::vector<std::string>>();
-                }),
-          router(cfg, st, roles, chat),
-          client(io.get_executor(), api, client_options(), handlers()) {}
+          chat(api),
+          roles(
+              cfg,
+              [this](std::string group) -> asio::awaitable<std::optional<std::vector<std::string>>> {
+                  nlohmann::json args = nlohmann::json::object();
+                  args["usergroup"] = group;
+                  auto res = co_await api.call("usergroups.users.list", std::move(args));
+                  const auto users = res.ok() && res.body.is_object() ? res.body.find("users") : res.body.end();
+                  if (!res.ok() || users == res.body.end() || !users->is_array()) {
+                      spdlog::warn("slack: usergroups.users.list {} failed: {}", group, res.error);
+                      co_return std::nullopt;
+                  }
+                  std::vector<std::string> out;
+                  for (const auto& u : *users)
+                      if (u.is_string()) out.push_back(u.get<std::string>());
+                  co_return out;
+              },
+              std::chrono::steady_clock::now),
+          freeze(cfg, *st, std::chrono::system_clock::now),
+          router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
+          dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
+          client(io.get_executor(), api, client_options(), handlers()) {
+        st->on_commit = [this] { dispatcher.notify(); };
+    }
 
     slack::web_api_options web_options() const {
         slack::web_api_options o;
@@ -161,94 +115,129 @@ struct slack_app::impl {
         return o;
     }
 
+    outbox_options outbox_settings() {
+        outbox_options o;
+        o.backoff = [this](int attempts) {
+            return net::backoff_delay({std::chrono::seconds(1), std::chrono::minutes(5)}, attempts, rng);
+        };
+        return o;
+    }
+
     slack::socket_mode_handlers handlers() {
         slack::socket_mode_handlers h;
         h.ack_payload = [](const slack::envelope& e) -> std::optional<nlohmann::json> {
             if (e.type != "slash_commands") return std::nullopt;
-            auto c = slash_command_of(e.payload);
+            auto c = slack::slash_command_of(e.payload);
             if (!c) return std::nullopt;
             auto r = command_router::immediate_reply(*c);
             if (!r) return std::nullopt;
-            return response_body(*r);
+            return slack::response_body(*r);
         };
         h.on_envelope = [this](slack::envelope e) { handle(std::move(e)); };
-        h.journal = [this](const slack::envelope& e) {
-            if (e.type != "slash_commands" && e.type != "interactive") return true;
-            try {
-                return st.journal_inbound({slack::envelope_identity(e), e.type, e.payload, wall_now()});
-            } catch (const std::exception& x) {
-                // Handling it unjournaled beats dropping it.
-                spdlog::error("inbox: could not journal envelope {}: {}", e.envelope_id, x.what());
-                return true;
+        h.journal = [this](const slack::envelope& e, std::function<void(bool)> done) {
+            const auto kind = inbound_kind_of(e.type);
+            if (!kind) {
+                done(true);
+                return;
             }
+            inbox_entry entry{slack::envelope_identity(e), *kind, e.payload, wall_now()};
+            asio::co_spawn(
+                io,
+                [this, entry = std::move(entry)]() -> asio::awaitable<bool> {
+                    co_return co_await write(*st, [&](store_session& s) { return s.journal_inbound(entry); });
+                },
+                [done = std::move(done), id = e.envelope_id](std::exception_ptr x, bool fresh) {
+                    if (x) {
+                        // Handling it unjournaled beats dropping it.
+                        try {
+                            std::rethrow_exception(x);
+                        } catch (const std::exception& what) {
+                            spdlog::error("inbox: could not journal envelope {}: {}", id, what.what());
+                        }
+                        done(true);
+                        return;
+                    }
+                    done(fresh);
+                });
         };
         return h;
     }
 
-    static std::chrono::sys_seconds wall_now() {
-        return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-    }
-
-    // Runs a handler; when it ends (or fails), its inbox entry is done.
-    void spawn(asio::awaitable<void> task, std::string what, std::string inbox_key = {}) {
+    // Runs a handler; its own transaction marks its inbox entry done.
+    void spawn(asio::awaitable<void> task, std::string what) {
         ++in_flight;
-        asio::co_spawn(io, std::move(task), [this, what = std::move(what), key = std::move(inbox_key)](std::exception_ptr e) {
+        asio::co_spawn(io, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
             --in_flight;
-            if (!key.empty()) {
-                try {
-                    st.mark_inbound_done(key, wall_now());
-                } catch (const std::exception& x) {
-                    spdlog::error("inbox: could not mark {} done: {}", key, x.what());
-                }
-            }
             if (!e) return;
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& x) {
+                // Its inbox entry stays unfinished: the next start handles it again.
                 spdlog::error("{} failed: {}", what, x.what());
             }
         });
     }
 
+    void finish_unhandled(std::string key, std::string why) {
+        spawn(
+            [](store& st, std::string key, std::string why) -> asio::awaitable<void> {
+                co_await write(st, [&](store_session& s) {
+                    const auto now = wall_now();
+                    s.append_audit({"system", "inbound.ignored", key, "dropped", {{"reason", why}}}, now);
+                    s.mark_inbound_done(key, now);
+                });
+            }(*st, std::move(key), std::move(why)),
+            "inbox");
+    }
+
     // Envelopes acked by an earlier run that stopped before handling them.
-    void replay_unfinished() {
+    asio::awaitable<void> replay_unfinished() {
         const auto now = wall_now();
-        for (auto& entry : st.unfinished_inbound()) {
+        auto unfinished = co_await read(*st, [](const store_session& s) { return s.unfinished_inbound(); });
+        for (auto& entry : unfinished) {
             if (now - entry.received_at > std::chrono::minutes(30)) {
                 // Too late to answer the person (response_url has expired); recorded, not run.
                 spdlog::warn("inbox: {} from {} s ago was never handled and is too old to run now", entry.key,
                              (now - entry.received_at).count());
-                st.append_audit({"system", "inbound.expired", entry.key, "dropped", {{"type", entry.type}}}, now);
-                st.mark_inbound_done(entry.key, now);
+                co_await write(*st, [&](store_session& s) {
+                    s.append_audit({"system", "inbound.expired", entry.key, "dropped",
+                                    {{"type", envelope_type_of(entry.kind)}}},
+                                   now);
+                    s.mark_inbound_done(entry.key, now);
+                });
                 continue;
             }
             spdlog::info("inbox: handling {} that was acked before the last stop", entry.key);
             slack::envelope e;
             e.envelope_id = "replay:" + entry.key;
-            e.type = entry.type;
+            e.type = envelope_type_of(entry.kind);
             e.payload = std::move(entry.payload);
             handle(std::move(e), entry.key);
         }
-        st.prune_inbound(now - std::chrono::days(7));
+        co_await write(*st, [now](store_session& s) { s.prune_inbound(now - std::chrono::days(7)); });
     }
 
     void handle(slack::envelope e, std::string inbox_key = {}) {
-        if (inbox_key.empty() && (e.type == "slash_commands" || e.type == "interactive"))
-            inbox_key = slack::envelope_identity(e);
+        if (inbox_key.empty() && inbound_kind_of(e.type)) inbox_key = slack::envelope_identity(e);
         if (e.type == "slash_commands") {
-            auto c = slash_command_of(e.payload);
+            auto c = slack::slash_command_of(e.payload);
             if (!c) {
                 spdlog::warn("slack: slash command envelope {} without command or user", e.envelope_id);
-                if (!inbox_key.empty()) st.mark_inbound_done(inbox_key, wall_now());
+                finish_unhandled(std::move(inbox_key), "no command or user");
                 return;
             }
             const bool answered = e.accepts_response_payload && command_router::immediate_reply(*c).has_value();
-            spawn(router.on_command(std::move(*c), answered), "command", inbox_key);
+            spawn(router.on_command(std::move(*c), std::move(inbox_key), answered), "command");
         } else if (e.type == "interactive") {
-            auto presses = button_presses_of(e.payload);
-            if (presses.empty() && !inbox_key.empty()) st.mark_inbound_done(inbox_key, wall_now());
+            auto presses = slack::button_presses_of(e.payload);
+            if (presses.empty()) {
+                finish_unhandled(std::move(inbox_key), "no button");
+                return;
+            }
+            // The last press's transaction marks the entry done.
             for (std::size_t i = 0; i < presses.size(); ++i)
-                spawn(router.on_button(std::move(presses[i])), "button", i + 1 == presses.size() ? inbox_key : "");
+                spawn(router.on_button(std::move(presses[i]), i + 1 == presses.size() ? inbox_key : std::string{}),
+                      "button");
         } else {
             spdlog::debug("slack: {} envelope not handled", e.type);
         }
@@ -271,21 +260,31 @@ struct slack_app::impl {
                 client.stop();
             });
         }
+        int background_tasks = 0;
         if (roles.has_groups()) {
             spawn(roles.refresh_forever(), "user group refresh");
-            background_tasks = 1;
+            ++background_tasks;
         }
-        replay_unfinished();
+        // Messages left pending by an earlier run go out first.
+        spawn(dispatcher.run(), "outbox");
+        ++background_tasks;
+        co_await replay_unfinished();
         auto result = co_await client.run();
         signals.cancel();
-        // Let commands already acked finish their answers (bounded).
+        // Let commands already acked finish (bounded), then deliver what they queued.
         asio::steady_timer wait(io);
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         while (in_flight > background_tasks && std::chrono::steady_clock::now() < give_up) {
             wait.expires_after(std::chrono::milliseconds(10));
             co_await wait.async_wait(asio::use_awaitable);
         }
-        co_await coalescer.flush();
+        dispatcher.stop();
+        try {
+            // One last round for what is due now; the rest waits for the next start.
+            co_await dispatcher.deliver_due();
+        } catch (const std::exception& e) {
+            spdlog::error("outbox: {}", e.what());
+        }
         if (result.fatal) {
             spdlog::critical("stopped: {}", result.message);
             exit_code = 1;
@@ -297,21 +296,22 @@ struct slack_app::impl {
 
     asio::io_context io;
     const config& cfg;
-    store& st;
+    std::unique_ptr<store> st;
     slack_environment env;
+    std::minstd_rand rng{std::random_device{}()};
     slack::web_api api;
-    slack::update_coalescer coalescer;
-    slack_chat chat;
+    slack::slack_chat chat;
     role_resolver roles;
+    freeze_service freeze;
     command_router router;
+    outbox_dispatcher dispatcher;
     slack::socket_mode_client client;
     int exit_code = 0;
-    int in_flight = 0;         // spawned handlers still running
-    int background_tasks = 0;  // of those, the ones that never end by themselves
+    int in_flight = 0;  // spawned handlers still running
 };
 
-slack_app::slack_app(const config& cfg, store& st, slack_environment env)
-    : impl_(std::make_unique<impl>(cfg, st, std::move(env))) {}
+slack_app::slack_app(const config& cfg, sqlite::sqlite_store& db, slack_environment env)
+    : impl_(std::make_unique<impl>(cfg, db, std::move(env))) {}
 
 slack_app::~slack_app() = default;
 

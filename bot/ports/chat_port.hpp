@@ -1,5 +1,11 @@
 #pragma once
-// Where the bot's answers go: Slack (Web API + response_url) or the console.
+// Where the outbox delivers messages: Slack (Web API and response_url) or the
+// console. Each call reports what is known about the delivery, so the outbox
+// can tell a message that surely did not go out (send it again) from one that
+// may have (look it up before sending it again).
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -8,23 +14,49 @@
 
 namespace promotebot::bot {
 
-// The person who acted, and how to answer them.
-struct reply_target {
-    std::string user_id;
-    std::string channel_id;
-    std::string response_url;  // Slack only
+struct delivery_result {
+    enum class outcome {
+        delivered,  // the platform took it
+        not_sent,   // it provably never left: try again later
+        maybe_sent, // it may have arrived: reconcile before trying again
+        rejected,   // the platform refused it for good (unknown channel, bad payload)
+    };
+    outcome what = outcome::delivered;
+    std::string ts;     // delivered posts: the message's timestamp (its ID)
+    std::string error;  // why, for the log
+    std::optional<std::chrono::seconds> retry_after;  // rate limited: not before this
+
+    [[nodiscard]] bool ok() const { return what == outcome::delivered; }
+};
+
+// What a lookup of an earlier, unanswered post found.
+struct lookup_result {
+    enum class outcome { found, absent, unknown } what = outcome::unknown;
+    std::string ts;     // found: the post's timestamp
+    std::string error;  // unknown: why the lookup failed
 };
 
 class chat_port {
 public:
     virtual ~chat_port() = default;
-    // Answers the person who acted: privately (ephemeral) or visibly in their channel.
-    virtual boost::asio::awaitable<void> reply(const reply_target& to, const commands::reply& r) = 0;
-    // Posts a message to a channel; returns its timestamp (its ID), empty on failure.
-    virtual boost::asio::awaitable<std::string> post(const std::string& channel, const commands::message& m) = 0;
-    // Replaces a posted message (coalesced by the Slack adapter).
-    virtual boost::asio::awaitable<void> update(const std::string& channel, const std::string& ts,
-                                                const commands::message& m) = 0;
+    // Posts to a channel, tagged with the outbox row's ID so the post can be found again.
+    virtual boost::asio::awaitable<delivery_result> post(const std::string& channel, const commands::message& m,
+                                                         std::int64_t outbox_id) = 0;
+    // Finds the post tagged with `outbox_id` sent to `channel` at or after `since`.
+    virtual boost::asio::awaitable<lookup_result> find_post(const std::string& channel, std::int64_t outbox_id,
+                                                            std::chrono::sys_seconds since) = 0;
+    // Replaces a posted message.
+    virtual boost::asio::awaitable<delivery_result> update(const std::string& channel, const std::string& ts,
+                                                           const commands::message& m) = 0;
+    // Shows a message to one user in a channel.
+    virtual boost::asio::awaitable<delivery_result> ephemeral(const std::string& channel, const std::string& user,
+                                                              const commands::message& m) = 0;
+    // Answers the person who acted through the response URL of their action;
+    // falls back to an ephemeral (or a post when `in_channel`) when the URL is
+    // refused or has expired.
+    virtual boost::asio::awaitable<delivery_result> respond(const std::string& response_url,
+                                                            const std::string& channel, const std::string& user,
+                                                            bool in_channel, const commands::message& m) = 0;
 };
 
 }  // namespace promotebot::bot

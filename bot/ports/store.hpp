@@ -1,25 +1,61 @@
 #pragma once
-// The durable store: freeze windows, promotion requests and their
-// transitions, approvals, deployments, and the append-only audit log.
-// One interface, so a PostgreSQL implementation can stand beside SQLite.
+// What the services need of durable storage, one repository per aggregate:
+// the inbox of inbound events, ad-hoc freeze windows, the audit log and the
+// outbox of messages. A service never calls a repository from the event loop:
+// it hands a unit of work to `store`, which runs it in one transaction on the
+// store's own thread and resumes the caller when it committed. So a change,
+// its audit records and the messages it causes commit together or not at all,
+// and a slow or networked backend never blocks the loop.
 #include <chrono>
 #include <cstdint>
-#include <iosfwd>
-#include <memory>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands/audit/audit_record.hpp"
+#include "commands/message/message.hpp"
 
 namespace promotebot::bot {
 
 using sys_seconds = std::chrono::sys_seconds;
+using sys_millis = std::chrono::sys_time<std::chrono::milliseconds>;
 using commands::audit_entry;
 using commands::audit_record;
 using commands::audit_verification;
+
+// ---- inbox ---------------------------------------------------------------
+
+enum class inbound_kind { slash_command, interactive, event };
+
+// An inbound event written down before it is acknowledged, so a crash between
+// the ack and the work loses nothing and a redelivery after a restart is
+// recognised.
+struct inbox_entry {
+    std::string key;  // the payload's identity: "trigger:…", "event:…" or "envelope:…"
+    inbound_kind kind = inbound_kind::slash_command;
+    nlohmann::json payload;
+    sys_seconds received_at;
+};
+
+class inbox_repository {
+public:
+    virtual ~inbox_repository() = default;
+    // false when the key was journaled before (a redelivery).
+    virtual bool journal_inbound(const inbox_entry& e) = 0;
+    virtual void mark_inbound_done(const std::string& key, sys_seconds now) = 0;
+    // Entries journaled but never marked done (the process stopped in between), oldest first.
+    [[nodiscard]] virtual std::vector<inbox_entry> unfinished_inbound() const = 0;
+    // Forgets finished entries received before `before`; returns how many.
+    virtual std::int64_t prune_inbound(sys_seconds before) = 0;
+};
+
+// ---- freeze windows -------------------------------------------------------
 
 struct stored_freeze_window {
     std::int64_t id = 0;
@@ -30,89 +66,131 @@ struct stored_freeze_window {
     sys_seconds created_at;
 };
 
-// Promotion requests and deployments: the rows later workflows write.
-struct promotion_row {
-    std::int64_t id = 0;
-    std::string version;
-    std::string target;     // "int" / "prod"
-    std::string requester;
-    std::string state;      // the state machine's state name
-    std::int64_t row_version = 0;  // compare-and-set guard
-    nlohmann::json detail = nlohmann::json::object();
-    sys_seconds created_at;
-    sys_seconds updated_at;
-};
-
-struct deployment_row {
-    std::int64_t id = 0;
-    std::optional<std::int64_t> request_id;
-    std::string env;
-    std::string version;
-    std::string image;
-    std::string who;
-    std::string result;  // "succeeded" / "failed" / "interrupted" / "running"
-    sys_seconds at;
-};
-
-// An inbound event (a slash command, a button press) written down before it
-// is acknowledged, so a crash between the ack and the work loses nothing and
-// a redelivery after a restart is recognised.
-struct inbox_entry {
-    std::string key;      // the payload's identity: "trigger:…", "event:…" or "envelope:…"
-    std::string type;     // slash_commands | interactive | events_api
-    nlohmann::json payload;
-    sys_seconds received_at;
-};
-
-class store {
+class freeze_window_repository {
 public:
-    virtual ~store() = default;
-
-    // Inbox: false when the key was journaled before (a redelivery).
-    virtual bool journal_inbound(const inbox_entry& e) = 0;
-    virtual void mark_inbound_done(const std::string& key, sys_seconds now) = 0;
-    // Entries journaled but never marked done (the process stopped in between), oldest first.
-    virtual std::vector<inbox_entry> unfinished_inbound() const = 0;
-    // Forgets finished entries received before `before`; returns how many.
-    virtual std::int64_t prune_inbound(sys_seconds before) = 0;
-
-    // Freeze windows (ad-hoc, added at run time).
+    virtual ~freeze_window_repository() = default;
     // `source_key` names the inbound event that asked for it (its inbox key),
     // so a replay after a crash finds the window instead of adding a second one.
     virtual std::int64_t add_freeze_window(sys_seconds start, sys_seconds end, const std::string& reason,
                                            const std::string& created_by, sys_seconds now,
                                            const std::string& source_key = {}) = 0;
     // The window added for `source_key`, removed or not.
-    virtual std::optional<stored_freeze_window> freeze_window_from_source(const std::string& source_key) const = 0;
+    [[nodiscard]] virtual std::optional<stored_freeze_window> freeze_window_from_source(
+        const std::string& source_key) const = 0;
     // false when no such (active) window exists.
     virtual bool remove_freeze_window(std::int64_t id, const std::string& removed_by, sys_seconds now) = 0;
-    virtual std::vector<stored_freeze_window> freeze_windows() const = 0;  // active ones, by start
-    virtual std::optional<stored_freeze_window> freeze_window(std::int64_t id) const = 0;
-
-    // Promotion requests: create, read, compare-and-set transition (records the transition).
-    virtual std::int64_t create_request(const promotion_row& r, sys_seconds now) = 0;
-    virtual std::optional<promotion_row> request(std::int64_t id) const = 0;
-    // Moves the request to `to` only if its row_version still equals `expected_version`.
-    virtual bool transition_request(std::int64_t id, std::int64_t expected_version, const std::string& to,
-                                    const std::string& actor, const nlohmann::json& detail, sys_seconds now) = 0;
-    virtual std::vector<promotion_row> requests_in_states(const std::vector<std::string>& states) const = 0;
-
-    // Approvals (sign-offs, emergency approval, on-call presence).
-    virtual void add_approval(std::int64_t request_id, const std::string& kind, const std::string& user,
-                              sys_seconds now) = 0;
-    virtual std::vector<std::pair<std::string, std::string>> approvals(std::int64_t request_id) const = 0;  // (kind, user)
-
-    // Deployments.
-    virtual std::int64_t record_deployment(const deployment_row& d) = 0;
-    virtual void finish_deployment(std::int64_t id, const std::string& result) = 0;
-    virtual std::vector<deployment_row> deployments(const std::string& env, int limit) const = 0;  // newest first
-
-    // Audit log: append-only, hash-chained.
-    virtual audit_record append_audit(const audit_entry& e, sys_seconds now) = 0;
-    virtual std::vector<audit_record> audit_since(sys_seconds since) const = 0;
-    virtual audit_verification verify_audit() const = 0;
+    [[nodiscard]] virtual std::vector<stored_freeze_window> freeze_windows() const = 0;  // active ones, by start
+    [[nodiscard]] virtual std::optional<stored_freeze_window> freeze_window(std::int64_t id) const = 0;
 };
 
+// ---- audit log ------------------------------------------------------------
 
+class audit_repository {
+public:
+    virtual ~audit_repository() = default;
+    // Appends to the hash chain. Oversized or invalid UTF-8 fields are made safe, never refused.
+    virtual audit_record append_audit(const audit_entry& e, sys_seconds now) = 0;
+    [[nodiscard]] virtual std::vector<audit_record> audit_since(sys_seconds since) const = 0;
+    [[nodiscard]] virtual audit_verification verify_audit() const = 0;
+};
+
+// ---- outbox ---------------------------------------------------------------
+
+enum class outbox_kind {
+    post,          // a channel message (chat.postMessage); its ts is recorded
+    update,        // replaces the post with the same message_key (chat.update)
+    ephemeral,     // seen by one user in a channel (chat.postEphemeral)
+    response_url,  // the answer to the person who acted (Slack's response_url)
+};
+
+// A message the outbox delivers after the transaction that caused it commits.
+struct outbox_message {
+    outbox_kind kind = outbox_kind::post;
+    // Posts and the updates of that post share a key; rows with one key are
+    // delivered in order. Empty: the row's own ID.
+    std::string message_key;
+    std::string channel;
+    std::string user;          // ephemeral and response_url: who sees it
+    std::string response_url;  // response_url: where the answer goes (falls back to an ephemeral)
+    bool in_channel = false;   // response_url: visible to the whole channel
+    commands::message body;
+};
+
+enum class outbox_state { pending, delivered, failed };
+
+struct outbox_row {
+    std::int64_t id = 0;
+    outbox_message message;
+    sys_seconds created_at;
+    int attempts = 0;
+    // A post was sent and its answer never arrived: it may be in the channel.
+    // It is looked up before it is posted again.
+    bool in_doubt = false;
+    // Update rows: the ts of the key's post once that is known. The newest
+    // pending update of a key stands for the older ones (`covers_up_to`).
+    std::optional<std::string> post_ts;
+    std::int64_t covers_up_to = 0;
+};
+
+class outbox_repository {
+public:
+    virtual ~outbox_repository() = default;
+    virtual std::int64_t enqueue_outbox(const outbox_message& m, sys_seconds now) = 0;
+    // Rows due at `now`, oldest first, at most one per message key (the first
+    // pending one of its key), at most `limit`.
+    [[nodiscard]] virtual std::vector<outbox_row> due_outbox(sys_millis now, int limit) const = 0;
+    // When the next pending row becomes due; nullopt when none is pending.
+    [[nodiscard]] virtual std::optional<sys_millis> next_outbox_due() const = 0;
+    // Written before a post leaves: until its answer is recorded, it is in doubt.
+    virtual void outbox_attempt(std::int64_t id, bool in_doubt, sys_seconds now) = 0;
+    // Delivered (with the ts of a post; an update marks every row it covers).
+    virtual void outbox_delivered(std::int64_t id, const std::string& ts, sys_seconds now) = 0;
+    virtual void outbox_retry(std::int64_t id, sys_millis next_attempt, const std::string& error, bool in_doubt) = 0;
+    virtual void outbox_failed(std::int64_t id, const std::string& error, sys_seconds now) = 0;
+    [[nodiscard]] virtual std::optional<outbox_state> outbox_state_of(std::int64_t id) const = 0;
+    [[nodiscard]] virtual std::int64_t outbox_pending() const = 0;
+};
+
+// ---- the unit of work -----------------------------------------------------
+
+// Every repository, as seen inside one transaction.
+class store_session : public inbox_repository,
+                      public freeze_window_repository,
+                      public audit_repository,
+                      public outbox_repository {};
+
+// Runs units of work off the event loop. `write` is one transaction: it
+// commits when `work` returns and rolls back when it throws (the exception
+// reaches the awaiting caller). `read` sees one consistent snapshot.
+class store {
+public:
+    virtual ~store() = default;
+    virtual boost::asio::awaitable<void> write(std::function<void(store_session&)> work) = 0;
+    virtual boost::asio::awaitable<void> read(std::function<void(const store_session&)> work) = 0;
+    // Called after every committed write (on the awaiting coroutine's
+    // executor): the outbox dispatcher wakes up on it.
+    std::function<void()> on_commit;
+};
+
+// Typed helpers: `auto id = co_await write(st, [&](store_session& s) { return …; });`
+template <typename F>
+auto write(store& st, F work) -> boost::asio::awaitable<std::invoke_result_t<F, store_session&>> {
+    using result = std::invoke_result_t<F, store_session&>;
+    if constexpr (std::is_void_v<result>) {
+        co_await st.write(std::move(work));
+    } else {
+        std::optional<result> out;
+        co_await st.write([&](store_session& s) { out.emplace(work(s)); });
+        co_return std::move(*out);
+    }
+}
+
+template <typename F>
+auto read(store& st, F work) -> boost::asio::awaitable<std::invoke_result_t<F, const store_session&>> {
+    using result = std::invoke_result_t<F, const store_session&>;
+    std::optional<result> out;
+    co_await st.read([&](const store_session& s) { out.emplace(work(s)); });
+    co_return std::move(*out);
+}
 
 }  // namespace promotebot::bot

@@ -6,7 +6,7 @@ sys_seconds to_instant(date::local_seconds t, const date::time_zone* zone) {
     return zone->to_sys(t, date::choose::earliest);
 }
 
-commands::freeze_calendar build_calendar(const config& cfg, const store& st) {
+commands::freeze_calendar build_calendar(const config& cfg, const freeze_window_repository& st) {
     const auto* zone = date::locate_zone(cfg.timezone);
     std::vector<commands::dated_window> ad_hoc;
     for (const auto& w : st.freeze_windows()) {
@@ -16,7 +16,7 @@ commands::freeze_calendar build_calendar(const config& cfg, const store& st) {
     return commands::freeze_calendar(zone, cfg.freeze.rules, std::move(ad_hoc));
 }
 
-std::vector<commands::removable_window> ad_hoc_windows(const store& st) {
+std::vector<commands::removable_window> ad_hoc_windows(const freeze_window_repository& st) {
     std::vector<commands::removable_window> out;
     for (const auto& w : st.freeze_windows()) out.push_back({w.id, w.reason, w.start, w.end});
     return out;

@@ -2,23 +2,40 @@
 
 namespace promotebot::console {
 
-boost::asio::awaitable<void> console_chat::reply(const bot::reply_target& to, const commands::reply& r) {
-    show(r.body, to.channel_id, "", r.audience == commands::visibility::ephemeral);
-    co_return;
-}
+using bot::delivery_result;
 
-boost::asio::awaitable<std::string> console_chat::post(const std::string& channel, const commands::message& m) {
+boost::asio::awaitable<delivery_result> console_chat::post(const std::string& channel, const commands::message& m,
+                                                           std::int64_t) {
     const auto ts = "console." + std::to_string(++messages_);
     out_ << "── posted in #" << channel << " ──\n";
     show(m, channel, ts, false);
-    co_return ts;
+    co_return delivery_result{delivery_result::outcome::delivered, ts, {}, {}};
 }
 
-boost::asio::awaitable<void> console_chat::update(const std::string& channel, const std::string& ts,
-                                                  const commands::message& m) {
+// A terminal never loses an answer: nothing is ever in doubt here.
+boost::asio::awaitable<bot::lookup_result> console_chat::find_post(const std::string&, std::int64_t,
+                                                                   std::chrono::sys_seconds) {
+    co_return bot::lookup_result{bot::lookup_result::outcome::absent, {}, {}};
+}
+
+boost::asio::awaitable<delivery_result> console_chat::update(const std::string& channel, const std::string& ts,
+                                                             const commands::message& m) {
     out_ << "── updated " << ts << " in #" << channel << " ──\n";
     show(m, channel, ts, false);
-    co_return;
+    co_return delivery_result{delivery_result::outcome::delivered, ts, {}, {}};
+}
+
+boost::asio::awaitable<delivery_result> console_chat::ephemeral(const std::string& channel, const std::string&,
+                                                                const commands::message& m) {
+    show(m, channel, "", true);
+    co_return delivery_result{};
+}
+
+boost::asio::awaitable<delivery_result> console_chat::respond(const std::string&, const std::string& channel,
+                                                              const std::string&, bool in_channel,
+                                                              const commands::message& m) {
+    show(m, channel, "", !in_channel);
+    co_return delivery_result{};
 }
 
 const shown_button* console_chat::button(int n) const {

@@ -1,6 +1,6 @@
 #pragma once
-// The console's chat adapter: prints every answer as text and numbers its
-// buttons so `click N` can press them.
+// The console's chat adapter: prints every delivered message as text and
+// numbers its buttons so `click N` can press them.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,10 +20,17 @@ class console_chat : public bot::chat_port {
 public:
     explicit console_chat(std::ostream& out) : out_(out) {}
 
-    boost::asio::awaitable<void> reply(const bot::reply_target& to, const commands::reply& r) override;
-    boost::asio::awaitable<std::string> post(const std::string& channel, const commands::message& m) override;
-    boost::asio::awaitable<void> update(const std::string& channel, const std::string& ts,
-                                        const commands::message& m) override;
+    boost::asio::awaitable<bot::delivery_result> post(const std::string& channel, const commands::message& m,
+                                                      std::int64_t outbox_id) override;
+    boost::asio::awaitable<bot::lookup_result> find_post(const std::string& channel, std::int64_t outbox_id,
+                                                         std::chrono::sys_seconds since) override;
+    boost::asio::awaitable<bot::delivery_result> update(const std::string& channel, const std::string& ts,
+                                                        const commands::message& m) override;
+    boost::asio::awaitable<bot::delivery_result> ephemeral(const std::string& channel, const std::string& user,
+                                                           const commands::message& m) override;
+    boost::asio::awaitable<bot::delivery_result> respond(const std::string& response_url, const std::string& channel,
+                                                         const std::string& user, bool in_channel,
+                                                         const commands::message& m) override;
 
     // Button [n] as numbered on screen; nullptr when there is none.
     [[nodiscard]] const shown_button* button(int n) const;

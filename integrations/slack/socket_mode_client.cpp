@@ -108,6 +108,11 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
         f.detail = "stopping";
         apply(session.on_open_failed(id, f, now()));
     }
+    void send_ack(link_id id, const std::string& text);
+    void deliver_now(envelope env);
+    void journal_then_deliver(link_id id, std::string ack, envelope env);
+    std::uint64_t acks_before_journal = 0;
+
     void link_closed(link_id id, const std::string& why) {
         links.erase(id);
         apply(session.on_link_closed(id, why, now()));
@@ -296,8 +301,76 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
     }
 }
 
+void socket_mode_client::impl::send_ack(link_id id, const std::string& text) {
+    if (auto it = links.find(id); it != links.end()) it->second->send(text);
+    else spdlog::warn("socket mode: link {} is gone; an ack was not sent", id);
+}
+
+void socket_mode_client::impl::deliver_now(envelope env) {
+    if (!handlers.on_envelope) return;
+    // After the ack: the writer is woken first, the handler runs next.
+    asio::post(ex, [self = shared_from_this(), env = std::move(env)]() mutable {
+        try {
+            self->handlers.on_envelope(std::move(env));
+        } catch (const std::exception& e) {
+            spdlog::error("socket mode: envelope handler failed: {}", e.what());
+        }
+    });
+}
+
+void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack, envelope env) {
+    if (!handlers.journal) {
+        send_ack(id, ack);
+        deliver_now(std::move(env));
+        return;
+    }
+    struct held {
+        held(link_id id, std::string ack, asio::any_io_executor ex) : id(id), ack(std::move(ack)), timer(ex) {}
+        link_id id;
+        std::string ack;
+        asio::steady_timer timer;
+        bool acked = false;
+    };
+    auto h = std::make_shared<held>(id, std::move(ack), ex);
+    auto self = shared_from_this();
+    h->timer.expires_after(options.journal_bound);
+    h->timer.async_wait([self, h](boost::system::error_code ec) {
+        if (ec || h->acked) return;
+        // Slack's 3 s deadline matters more than the journal: ack now, journal after.
+        h->acked = true;
+        if (self->acks_before_journal++ == 0)
+            spdlog::warn("socket mode: the store took longer than {} ms to journal an envelope; acking first "
+                         "(counted, logged once)",
+                         self->options.journal_bound.count());
+        self->send_ack(h->id, h->ack);
+    });
+    const auto envelope_id = env.envelope_id;
+    handlers.journal(env, [self, h, env = std::move(env)](bool fresh) mutable {
+        if (!h->acked) {
+            h->acked = true;
+            h->timer.cancel();
+            self->send_ack(h->id, h->ack);
+        }
+        if (!fresh) {
+            spdlog::info("socket mode: envelope {} was handled before a restart; acked, not handled again",
+                         env.envelope_id);
+            return;
+        }
+        self->deliver_now(std::move(env));
+    });
+}
+
 void socket_mode_client::impl::apply(actions out) {
-    for (auto& a : out) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        // An ack directly followed by its delivery waits for the journal (bounded).
+        if (i + 1 < out.size() && std::holds_alternative<action::send_text>(out[i]) &&
+            std::holds_alternative<action::deliver>(out[i + 1])) {
+            auto& ack = std::get<action::send_text>(out[i]);
+            journal_then_deliver(ack.id, std::move(ack.text), std::move(std::get<action::deliver>(out[i + 1]).env));
+            ++i;
+            continue;
+        }
+        auto& a = out[i];
         std::visit(
             [&](auto& act) {
                 using T = std::decay_t<decltype(act)>;
@@ -318,22 +391,7 @@ void socket_mode_client::impl::apply(actions out) {
                 } else if constexpr (std::is_same_v<T, action::close_link>) {
                     if (auto it = links.find(act.id); it != links.end()) it->second->close(act.graceful);
                 } else if constexpr (std::is_same_v<T, action::deliver>) {
-                    // The ack is queued but not yet written: the journal entry comes first.
-                    if (handlers.journal && !handlers.journal(act.env)) {
-                        spdlog::info("socket mode: envelope {} was handled before a restart; acked, not handled again",
-                                     act.env.envelope_id);
-                        return;
-                    }
-                    if (handlers.on_envelope) {
-                        // After the ack: the writer is woken first, the handler runs next.
-                        asio::post(ex, [self = shared_from_this(), env = std::move(act.env)]() mutable {
-                            try {
-                                self->handlers.on_envelope(std::move(env));
-                            } catch (const std::exception& e) {
-                                spdlog::error("socket mode: envelope handler failed: {}", e.what());
-                            }
-                        });
-                    }
+                    deliver_now(std::move(act.env));
                 } else if constexpr (std::is_same_v<T, action::log>) {
                     log_at(act.level, act.text);
                 } else if constexpr (std::is_same_v<T, action::fatal>) {
@@ -377,5 +435,6 @@ void socket_mode_client::stop() {
 int socket_mode_client::links_up() const { return impl_->session.links_up(); }
 std::uint64_t socket_mode_client::delivered() const { return impl_->session.delivered(); }
 std::uint64_t socket_mode_client::duplicates() const { return impl_->session.duplicates(); }
+std::uint64_t socket_mode_client::acks_before_journal() const { return impl_->acks_before_journal; }
 
 }  // namespace promotebot::slack

@@ -21,15 +21,18 @@ struct socket_mode_client_options {
     std::string ca_file;                              // extra CA bundle for wss://
     std::chrono::milliseconds connect_timeout{10000};  // resolve + TCP + TLS + websocket handshake
     std::chrono::milliseconds close_timeout{2000};     // bound on a graceful close
+    std::chrono::milliseconds journal_bound{100};      // longest an ack waits for the journal
 };
 
 struct socket_mode_handlers {
     ack_responder ack_payload;                   // pure: the immediate ack payload, or none
     std::function<void(envelope)> on_envelope;   // runs after the ack was queued; must not block
-    // Runs before the envelope's ack leaves, to write the envelope down
-    // (keep it short: microseconds). false: it was handled before (by an
-    // earlier run of the process); it is acked but not delivered again.
-    std::function<bool(const envelope&)> journal;
+    // Writes the envelope down before its ack leaves, then calls `done` on
+    // the client's executor: done(false) when it was handled before (by an
+    // earlier run of the process), so it is acked but not delivered again.
+    // The ack waits for `done` at most socket_mode_client_options::journal_bound;
+    // past that it goes out and the envelope is delivered when `done` comes.
+    std::function<void(const envelope&, std::function<void(bool fresh)> done)> journal;
 };
 
 struct socket_mode_result {
@@ -55,6 +58,8 @@ public:
     [[nodiscard]] int links_up() const;
     [[nodiscard]] std::uint64_t delivered() const;
     [[nodiscard]] std::uint64_t duplicates() const;
+    // Acks that went out before the journal had written their envelope.
+    [[nodiscard]] std::uint64_t acks_before_journal() const;
 
 private:
     struct impl;

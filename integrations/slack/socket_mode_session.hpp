@@ -61,7 +61,9 @@ struct send_ping { link_id id; };
 // Close a link: graceful sends a close frame after the queued writes;
 // otherwise the socket is torn down at once (a dead link).
 struct close_link { link_id id; bool graceful; };
-struct deliver { envelope env; };  // run the handlers, after the ack is queued
+// Run the handlers. A deliver always directly follows the send_text of its
+// ack, so the client can hold that ack until the envelope is journaled.
+struct deliver { envelope env; };
 struct log { int level; std::string text; };  // spdlog levels: 1 debug, 2 info, 3 warn, 4 error
 struct fatal { std::string reason; std::string text; };  // stop the bot, exit non-zero
 struct stopped {};  // every link is closed after on_stop

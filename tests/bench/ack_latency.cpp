@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     const int burst = argc > 2 ? std::atoi(argv[2]) : 10000;
     const bool journal = argc > 3 && std::string(argv[3]) == "journal";
     testing::temp_dir dir;
-    auto st = bot::open_sqlite_store(dir.file());
+    auto db = sqlite::open_sqlite_store(dir.file());
     spdlog::set_level(spdlog::level::warn);
 
     testing::fake_slack fake;
@@ -47,11 +47,18 @@ int main(int argc, char** argv) {
     std::atomic<int> handled{0};
     slack::socket_mode_handlers handlers;
     handlers.on_envelope = [&](slack::envelope) { handled.fetch_add(1, std::memory_order_relaxed); };
+    auto st = sqlite::threaded_store(*db);
     if (journal) {
-        handlers.journal = [&](const slack::envelope& e) {
-            return st->journal_inbound({slack::envelope_identity(e), e.type, e.payload,
-                                        std::chrono::time_point_cast<std::chrono::seconds>(
-                                            std::chrono::system_clock::now())});
+        // As the bot does it: on the store thread, the ack held until it is written (bounded).
+        handlers.journal = [&](const slack::envelope& e, std::function<void(bool)> done) {
+            bot::inbox_entry entry{slack::envelope_identity(e), bot::inbound_kind::event, e.payload,
+                                   std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+            boost::asio::co_spawn(
+                io,
+                [&st, entry = std::move(entry)]() -> boost::asio::awaitable<bool> {
+                    co_return co_await bot::write(*st, [&](bot::store_session& s) { return s.journal_inbound(entry); });
+                },
+                [done = std::move(done)](std::exception_ptr, bool fresh) { done(fresh); });
         };
     }
     std::printf("inbox journal before each ack: %s\n", journal ? "on (SQLite, WAL)" : "off");

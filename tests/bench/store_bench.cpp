@@ -18,6 +18,7 @@
 
 namespace fs = std::filesystem;
 using namespace promotebot::bot;
+using namespace promotebot::sqlite;
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include "integrations/store/sqlite/sqlite_store.hpp"
 
 using namespace promotebot::bot;
+using namespace promotebot::sqlite;
 using namespace promotebot::commands;
 using nlohmann::json;
 namespace fs = std::filesystem;

@@ -136,7 +136,7 @@ TEST_CASE("freeze status reads the ad-hoc windows from the store") {
     temp_dir dir;
     const auto cfg = write_config(dir);
     {
-        auto st = bot::open_sqlite_store((dir.path / "test.db").string());
+        auto st = sqlite::open_sqlite_store((dir.path / "test.db").string());
         // 2026-11-10 00:00 to 2026-11-11 00:00 UTC.
         st->add_freeze_window(std::chrono::sys_seconds{std::chrono::seconds{1794268800}},
                               std::chrono::sys_seconds{std::chrono::seconds{1794355200}}, "warehouse migration",

@@ -17,6 +17,7 @@
 #include "integrations/store/sqlite/sqlite_store.hpp"
 
 using namespace promotebot::bot;
+using namespace promotebot::sqlite;
 using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -78,28 +79,6 @@ sys_seconds utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
            std::chrono::minutes{min};
 }
 
-promotion_row prod_request(const std::string& version) {
-    promotion_row r;
-    r.version = version;
-    r.target = "prod";
-    r.requester = "U0REQUESTER";
-    r.state = "awaiting_signoff";
-    r.detail = {{"ticket", "REL-42"}, {"images", json::array({"etl:1.4.2"})}};
-    return r;
-}
-
-deployment_row deployment(const std::string& env, const std::string& version, sys_seconds at,
-                          const std::string& result = "running") {
-    deployment_row d;
-    d.env = env;
-    d.version = version;
-    d.image = "europe-docker.pkg.dev/markets/etl:" + version;
-    d.who = "U0DEPLOYER";
-    d.result = result;
-    d.at = at;
-    return d;
-}
-
 }  // namespace
 
 TEST_CASE("opening a new store file creates every table, records the migrations and turns WAL on") {
@@ -107,8 +86,7 @@ TEST_CASE("opening a new store file creates every table, records the migrations 
     { auto s = open_sqlite_store(dir.file()); }
     raw_db raw(dir.file());
     const auto tables = raw.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    for (const char* t : {"approvals", "audit_log", "deployments", "freeze_windows", "promotion_requests",
-                          "request_transitions", "schema_migrations"})
+    for (const char* t : {"audit_log", "freeze_windows", "inbox", "outbox", "schema_migrations"})
         CHECK(std::find(tables.begin(), tables.end(), t) != tables.end());
     CHECK(raw.integer("SELECT COUNT(*) FROM schema_migrations") == sqlite_schema_version_known());
     CHECK(raw.integer("SELECT MAX(version) FROM schema_migrations") == sqlite_schema_version_known());
@@ -124,35 +102,26 @@ TEST_CASE("reopening a store applies no migration twice") {
     CHECK(raw.integer("SELECT COUNT(*) FROM schema_migrations") == sqlite_schema_version_known());
 }
 
-TEST_CASE("the store opens connections in WAL mode with foreign keys enforced") {
+TEST_CASE("the store opens its file in WAL mode") {
     temp_dir dir;
     auto s = open_sqlite_store(dir.file());
-    // A deployment pointing at a request that does not exist is refused by the foreign key.
-    auto d = deployment("prod", "1.4.2", utc(2026, 11, 26, 10));
-    d.request_id = 999;
-    CHECK_THROWS_WITH(s->record_deployment(d), "deployment for unknown request 999");
-    CHECK(s->deployments("prod", 10).empty());
     raw_db raw(dir.file());
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
 }
 
-TEST_CASE("reopening the store keeps freeze windows, requests, approvals, deployments and the audit log") {
+TEST_CASE("reopening the store keeps freeze windows, the audit log and the outbox") {
     temp_dir dir;
     const auto now = utc(2026, 11, 26, 10);
-    std::int64_t window_id = 0, request_id = 0, deployment_id = 0;
+    std::int64_t window_id = 0;
     {
         auto s = open_sqlite_store(dir.file());
         window_id = s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 3), "quarterly close", "U0LEAD", now);
-        request_id = s->create_request(prod_request("1.4.2"), now);
-        REQUIRE(s->transition_request(request_id, 1, "approved", "U0LEAD", {{"by", "sign-off"}}, now));
-        s->add_approval(request_id, "signoff", "U0LEAD", now);
-        s->add_approval(request_id, "oncall", "U0ONCALL", now);
-        auto d = deployment("prod", "1.4.2", now);
-        d.request_id = request_id;
-        deployment_id = s->record_deployment(d);
-        s->finish_deployment(deployment_id, "succeeded");
         s->append_audit({"U0LEAD", "freeze.add", "/freeze add 2026-12-01 2026-12-03", "ok", {{"id", window_id}}},
                         now);
+        outbox_message m;
+        m.channel = "C0RELEASE";
+        m.body.header = "Freeze window #1 added";
+        s->enqueue_outbox(m, now);
     }
     auto s = open_sqlite_store(dir.file());
 
@@ -165,26 +134,11 @@ TEST_CASE("reopening the store keeps freeze windows, requests, approvals, deploy
     CHECK(windows[0].created_by == "U0LEAD");
     CHECK(windows[0].created_at == now);
 
-    const auto r = s->request(request_id);
-    REQUIRE(r);
-    CHECK(r->version == "1.4.2");
-    CHECK(r->target == "prod");
-    CHECK(r->requester == "U0REQUESTER");
-    CHECK(r->state == "approved");
-    CHECK(r->row_version == 2);
-    CHECK(r->detail == json{{"ticket", "REL-42"}, {"images", json::array({"etl:1.4.2"})}});
-    CHECK(r->created_at == now);
-
-    CHECK(s->approvals(request_id) ==
-          std::vector<std::pair<std::string, std::string>>{{"signoff", "U0LEAD"}, {"oncall", "U0ONCALL"}});
-
-    const auto deps = s->deployments("prod", 5);
-    REQUIRE(deps.size() == 1);
-    CHECK(deps[0].id == deployment_id);
-    CHECK(deps[0].request_id == request_id);
-    CHECK(deps[0].result == "succeeded");
-    CHECK(deps[0].image == "europe-docker.pkg.dev/markets/etl:1.4.2");
-    CHECK(deps[0].at == now);
+    REQUIRE(s->outbox_pending() == 1);
+    const auto due = s->due_outbox(std::chrono::time_point_cast<std::chrono::milliseconds>(now), 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].message.channel == "C0RELEASE");
+    CHECK(due[0].message.body.header == "Freeze window #1 added");
 
     const auto audit = s->audit_since(utc(2026, 1, 1));
     REQUIRE(audit.size() == 1);
@@ -232,82 +186,6 @@ TEST_CASE("a file that is not a SQLite database is refused with a message naming
     CHECK(after == content);
 }
 
-TEST_CASE("a request moves only from the version it was read at") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
-    const auto t0 = utc(2026, 11, 26, 10);
-    const auto id = s->create_request(prod_request("1.4.2"), t0);
-    const auto fresh = s->request(id);
-    REQUIRE(fresh);
-    CHECK(fresh->state == "awaiting_signoff");
-
-    SECTION("the first writer wins; a second writer holding the same version is refused and changes nothing") {
-        CHECK(s->transition_request(id, fresh->row_version, "approved", "U0LEAD", {{"signoffs", 2}}, t0 + 60s));
-        CHECK_FALSE(s->transition_request(id, fresh->row_version, "cancelled", "U0REQUESTER", {}, t0 + 61s));
-        const auto now = s->request(id);
-        CHECK(now->state == "approved");
-        CHECK(now->row_version == fresh->row_version + 1);
-        CHECK(now->updated_at == t0 + 60s);
-
-        raw_db raw(dir.file());
-        CHECK(raw.rows("SELECT from_state, to_state, actor, detail, at FROM request_transitions "
-                       "WHERE request_id = " + std::to_string(id) + " ORDER BY id") ==
-              std::vector<std::string>{
-                  "NULL|awaiting_signoff|U0REQUESTER|{}|" + std::to_string(t0.time_since_epoch().count()),
-                  "awaiting_signoff|approved|U0LEAD|{\"signoffs\":2}|" +
-                      std::to_string((t0 + 60s).time_since_epoch().count())});
-    }
-    SECTION("a chain of transitions each needs the latest version") {
-        CHECK(s->transition_request(id, 1, "approved", "U0LEAD", {}, t0));
-        CHECK(s->transition_request(id, 2, "deploying", "system", {}, t0));
-        CHECK_FALSE(s->transition_request(id, 2, "failed", "system", {}, t0));
-        CHECK(s->transition_request(id, 3, "succeeded", "system", {}, t0));
-        CHECK(s->request(id)->state == "succeeded");
-        CHECK(s->request(id)->row_version == 4);
-    }
-    SECTION("an unknown request cannot be transitioned") {
-        CHECK_FALSE(s->transition_request(id + 100, 1, "approved", "U0LEAD", {}, t0));
-        raw_db raw(dir.file());
-        CHECK(raw.integer("SELECT COUNT(*) FROM request_transitions") == 1);
-    }
-    SECTION("a transition with a non-object detail is refused before anything changes") {
-        CHECK_THROWS_WITH(s->transition_request(id, 1, "approved", "U0LEAD", json::array({1}), t0),
-                          "transition detail must be a JSON object, not array");
-        CHECK(s->request(id)->row_version == 1);
-    }
-}
-
-TEST_CASE("requests are found by state, lowest id first") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
-    const auto t0 = utc(2026, 11, 26, 10);
-    const auto a = s->create_request(prod_request("1.0.0"), t0);
-    const auto b = s->create_request(prod_request("1.0.1"), t0);
-    const auto c = s->create_request(prod_request("1.0.2"), t0);
-    REQUIRE(s->transition_request(b, 1, "deploying", "system", {}, t0));
-    REQUIRE(s->transition_request(c, 1, "succeeded", "system", {}, t0));
-
-    auto ids = [](const std::vector<promotion_row>& rows) {
-        std::vector<std::int64_t> out;
-        for (const auto& r : rows) out.push_back(r.id);
-        return out;
-    };
-    CHECK(ids(s->requests_in_states({"deploying", "awaiting_signoff"})) == std::vector<std::int64_t>{a, b});
-    CHECK(ids(s->requests_in_states({"succeeded", "succeeded"})) == std::vector<std::int64_t>{c});
-    CHECK(s->requests_in_states({"cancelled"}).empty());
-    CHECK(s->requests_in_states({}).empty());
-    CHECK_FALSE(s->request(c + 1));
-}
-
-TEST_CASE("a request missing its version is refused with a precise message") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
-    auto r = prod_request("");
-    CHECK_THROWS_AS(s->create_request(r, utc(2026, 11, 26)), std::invalid_argument);
-    CHECK_THROWS_WITH(s->create_request(r, utc(2026, 11, 26)), "request version must not be empty");
-    CHECK(s->requests_in_states({"awaiting_signoff"}).empty());
-}
-
 TEST_CASE("active freeze windows are listed by start, and removed ones disappear and cannot be removed again") {
     temp_dir dir;
     auto s = open_sqlite_store(dir.file());
@@ -351,73 +229,21 @@ TEST_CASE("a freeze window that does not end after it starts is refused and noth
     CHECK(s->freeze_windows().empty());
 }
 
-TEST_CASE("deployments are listed newest first per environment and finish exactly once") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
-    const auto t0 = utc(2026, 11, 26, 10);
-    const auto first = s->record_deployment(deployment("prod", "1.4.0", t0, "succeeded"));
-    const auto second = s->record_deployment(deployment("prod", "1.4.1", t0 + 1h, "failed"));
-    const auto third = s->record_deployment(deployment("prod", "1.4.2", t0 + 2h));
-    s->record_deployment(deployment("int", "1.5.0", t0 + 3h));
-
-    auto versions = [&](const std::string& env, int limit) {
-        std::vector<std::string> out;
-        for (const auto& d : s->deployments(env, limit)) out.push_back(d.version);
-        return out;
-    };
-    CHECK(versions("prod", 10) == std::vector<std::string>{"1.4.2", "1.4.1", "1.4.0"});
-    CHECK(versions("prod", 2) == std::vector<std::string>{"1.4.2", "1.4.1"});
-    CHECK(versions("int", 10) == std::vector<std::string>{"1.5.0"});
-    CHECK(s->deployments("prod", 1)[0].id == third);
-    CHECK_FALSE(s->deployments("prod", 1)[0].request_id);
-
-    s->finish_deployment(third, "succeeded");
-    CHECK(s->deployments("prod", 1)[0].result == "succeeded");
-    CHECK_THROWS_WITH(s->finish_deployment(third, "failed"),
-                      "deployment " + std::to_string(third) + " already finished as \"succeeded\"");
-    CHECK_THROWS_WITH(s->finish_deployment(second, "succeeded"),
-                      "deployment " + std::to_string(second) + " already finished as \"failed\"");
-    CHECK_THROWS_WITH(s->finish_deployment(first + 100, "failed"), "no deployment " + std::to_string(first + 100));
-    CHECK_THROWS_WITH(s->finish_deployment(third, "rolled-back"),
-                      "deployment result \"rolled-back\" is not one of succeeded, failed, interrupted, running");
-    CHECK_THROWS_WITH(s->deployments("prod", 0), "deployment limit must be positive, got 0");
-    CHECK(s->deployments("prod", 1)[0].result == "succeeded");
-
-    raw_db raw(dir.file());
-    CHECK(raw.integer("SELECT COUNT(*) FROM deployments WHERE finished_at IS NOT NULL") == 1);
-}
-
-TEST_CASE("an approval is recorded once per kind and user, and only for a known request") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
-    const auto t0 = utc(2026, 11, 26, 10);
-    const auto id = s->create_request(prod_request("1.4.2"), t0);
-    s->add_approval(id, "signoff", "U0LEAD", t0);
-    s->add_approval(id, "signoff", "U0LEAD", t0 + 1min);  // pressing the button twice
-    s->add_approval(id, "signoff", "U0QA", t0 + 2min);
-    s->add_approval(id, "emergency", "U0LEAD", t0 + 3min);
-    CHECK(s->approvals(id) == std::vector<std::pair<std::string, std::string>>{
-                                  {"signoff", "U0LEAD"}, {"signoff", "U0QA"}, {"emergency", "U0LEAD"}});
-    CHECK_THROWS_WITH(s->add_approval(id + 1, "signoff", "U0LEAD", t0),
-                      "approval for unknown request " + std::to_string(id + 1));
-    CHECK(s->approvals(id + 1).empty());
-}
-
 TEST_CASE("an inbound event is journaled once, stays unfinished until done, and survives a restart") {
     temp_dir dir;
-    const inbox_entry first{"trigger:123.456", "slash_commands", json{{"command", "/freeze"}}, utc(2026, 11, 26, 10)};
+    const inbox_entry first{"trigger:123.456", inbound_kind::slash_command, json{{"command", "/freeze"}}, utc(2026, 11, 26, 10)};
     {
         auto s = open_sqlite_store(dir.file());
         CHECK(s->journal_inbound(first));
         CHECK_FALSE(s->journal_inbound(first));  // Slack's redelivery
-        CHECK(s->journal_inbound({"event:Ev1", "interactive", json::object(), utc(2026, 11, 26, 10, 1)}));
+        CHECK(s->journal_inbound({"event:Ev1", inbound_kind::interactive, json::object(), utc(2026, 11, 26, 10, 1)}));
         s->mark_inbound_done("event:Ev1", utc(2026, 11, 26, 10, 2));
     }
     auto s = open_sqlite_store(dir.file());
     auto unfinished = s->unfinished_inbound();
     REQUIRE(unfinished.size() == 1);
     CHECK(unfinished[0].key == first.key);
-    CHECK(unfinished[0].type == "slash_commands");
+    CHECK(unfinished[0].kind == inbound_kind::slash_command);
     CHECK(unfinished[0].payload == first.payload);
     CHECK(unfinished[0].received_at == first.received_at);
     // A redelivery after the restart is still recognised.
@@ -425,11 +251,11 @@ TEST_CASE("an inbound event is journaled once, stays unfinished until done, and 
     s->mark_inbound_done(first.key, utc(2026, 11, 26, 10, 3));
     CHECK(s->unfinished_inbound().empty());
     // Pruning forgets finished entries only, and only old ones.
-    CHECK(s->journal_inbound({"trigger:open", "slash_commands", json::object(), utc(2026, 11, 20)}));
+    CHECK(s->journal_inbound({"trigger:open", inbound_kind::slash_command, json::object(), utc(2026, 11, 20)}));
     CHECK(s->prune_inbound(utc(2026, 11, 26, 10, 1)) == 1);
     CHECK(s->unfinished_inbound().size() == 1);
-    CHECK_FALSE(s->journal_inbound({"event:Ev1", "interactive", json::object(), utc(2026, 11, 27)}));  // kept
-    CHECK(s->journal_inbound({first.key, "slash_commands", json::object(), utc(2026, 11, 27)}));  // forgotten
+    CHECK_FALSE(s->journal_inbound({"event:Ev1", inbound_kind::interactive, json::object(), utc(2026, 11, 27)}));  // kept
+    CHECK(s->journal_inbound({first.key, inbound_kind::slash_command, json::object(), utc(2026, 11, 27)}));  // forgotten
 }
 
 TEST_CASE("a freeze window remembers the request that added it, even after removal") {

@@ -7,11 +7,13 @@
 #include <thread>
 
 #include <date/date.h>
+#include <sqlite3.h>
 
 #include "bot/config/config.hpp"
 #include "bot/services/freeze_source.hpp"
 #include "bot/main/slack_app.hpp"
 #include "bot/ports/store.hpp"
+#include "bot/services/effects.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -32,7 +34,7 @@ struct running_bot {
         cfg = bot::embedded_default_config();
         cfg.store = store_path.empty() ? dir.file() : store_path;
         cfg.slack.connections = 1;
-        st = bot::open_sqlite_store(cfg.store);
+        st = sqlite::open_sqlite_store(cfg.store);
         bot::slack_environment env;
         env.app_token = app_token.empty() ? fake.options().app_token : app_token;
         env.bot_token = fake.options().bot_token;
@@ -73,6 +75,17 @@ struct running_bot {
                             {"actions", {{{"action_id", action_id}, {"value", value}, {"type", "button"}}}}});
     }
 
+    // Waits until a command with this text was handled (its audit record is written).
+    bool wait_for_audit(const std::string& subject, std::chrono::milliseconds timeout = 10s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            for (const auto& r : st->audit_since(std::chrono::sys_seconds{}))
+                if (r.entry.subject == subject) return true;
+            std::this_thread::sleep_for(5ms);
+        }
+        return false;
+    }
+
     // The next answer through a response_url.
     nlohmann::json next_response() {
         ++responses;
@@ -83,7 +96,7 @@ struct running_bot {
     testing::fake_slack& fake;
     testing::temp_dir dir;
     bot::config cfg;
-    std::unique_ptr<bot::store> st;
+    std::unique_ptr<sqlite::sqlite_store> st;
     std::unique_ptr<bot::slack_app> app;
     std::thread thread;
     int exit_code = -1;
@@ -224,9 +237,10 @@ TEST_CASE("help and malformed commands are answered inside the ack when Slack ac
     CHECK(ack.payload["response_type"] == "ephemeral");
     CHECK_THAT(ack.payload.dump(), Catch::Contains("/freeze"));
     CHECK_THAT(ack.payload.dump(), Catch::Contains("/promote"));
-    // Answered once: no response_url call follows.
-    std::this_thread::sleep_for(300ms);
+    // Answered once: the command is handled (and audited) without a response_url call.
+    REQUIRE(bot.wait_for_audit("/deploy now"));
     CHECK(fake.calls("response_url").empty());
+    CHECK(bot.st->outbox_pending() == 0);
 }
 
 TEST_CASE("/promote and /rollback are understood and answered as not available yet") {
@@ -315,31 +329,91 @@ TEST_CASE("Slack's redelivery after a restart is acked but not handled twice") {
     const auto acks_before = fake.acks().size();
     fake.send_envelope("slash_commands", payload, false, {}, 1, "timeout");
     REQUIRE(fake.wait_for_acks(acks_before + 1, 10s));
-    std::this_thread::sleep_for(300ms);
+    // A command sent after it is handled after it: by its answer, a second handling would show.
+    second.command(engineer, "/freeze", "status");
+    REQUIRE(fake.wait_for_calls("response_url", 2, 10s));
     CHECK(fake.calls("chat.postMessage").size() == 1);
     CHECK(second.st->freeze_windows().size() == 1);
+    int adds = 0;
+    for (const auto& r : second.st->audit_since(std::chrono::sys_seconds{}))
+        if (r.entry.action == "freeze.add") ++adds;
+    CHECK(adds == 1);
 }
 
-TEST_CASE("a /freeze add replayed after a crash does not add a second window") {
+TEST_CASE("a /freeze add replayed after a crash adds one window and announces it once") {
     testing::fake_slack fake;
     testing::temp_dir dir;
     const auto url = fake.make_response_url();
     const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     {
-        // The window was stored, then the process died before the entry was marked done.
-        auto st = bot::open_sqlite_store(dir.file());
-        st->add_freeze_window(now + std::chrono::days(40), now + std::chrono::days(41), "crash test", release_manager,
-                              now, "trigger:crash-add");
-        REQUIRE(st->journal_inbound({"trigger:crash-add", "slash_commands",
+        // Acked and journaled, then the process died before handling it.
+        auto st = sqlite::open_sqlite_store(dir.file());
+        REQUIRE(st->journal_inbound({"trigger:crash-add", bot::inbound_kind::slash_command,
                                      {{"command", "/freeze"},
                                       {"text", "add " + day_from_now(40) + " " + day_from_now(41) + " crash test"},
                                       {"user_id", release_manager}, {"channel_id", "C0RELEASE01"},
                                       {"response_url", url}, {"trigger_id", "crash-add"}},
                                      now - std::chrono::seconds(5)}));
     }
-    running_bot bot(fake, {}, dir.file());
+    {
+        running_bot bot(fake, {}, dir.file());
+        REQUIRE(fake.wait_for_calls("chat.postMessage", 1, 10s));
+        CHECK(bot.st->freeze_windows().size() == 1);
+    }
+    // Started again: nothing is left to replay or to deliver.
+    running_bot again(fake, {}, dir.file());
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    again.command(engineer, "/freeze", "status");
     REQUIRE(fake.wait_for_calls("response_url", 1, 10s));
-    CHECK_THAT(all_text(fake.calls("response_url").at(0).body), Catch::Contains("already handled"));
-    CHECK(bot.st->freeze_windows().size() == 1);
-    CHECK(fake.calls("chat.postMessage").empty());
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+    CHECK(again.st->freeze_windows().size() == 1);
+    CHECK(again.st->outbox_pending() == 0);
+}
+
+TEST_CASE("an announcement committed just before a crash is delivered once after the restart") {
+    testing::fake_slack fake;
+    testing::temp_dir dir;
+    {
+        // The change, its record and its message committed; the process died before the post.
+        auto st = sqlite::open_sqlite_store(dir.file());
+        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        st->transaction([&](bot::store_session& s) {
+            const auto id = s.add_freeze_window(now + std::chrono::days(3), now + std::chrono::days(4), "committed",
+                                                release_manager, now);
+            bot::effects fx;
+            fx.record(release_manager, "freeze.add", "/freeze add …", "ok", {{"id", id}});
+            commands::message m;
+            m.header = "Freeze window #" + std::to_string(id) + " added";
+            fx.post("C0RELEASE01", m);
+            fx.apply(s, now);
+        });
+    }
+    running_bot bot(fake, {}, dir.file());
+    REQUIRE(fake.wait_for_calls("chat.postMessage", 1, 10s));
+    CHECK_THAT(fake.calls("chat.postMessage").at(0).body.dump(), Catch::Contains("Freeze window #1 added"));
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    bot.command(engineer, "/freeze", "status");
+    REQUIRE(fake.wait_for_calls("response_url", 1, 10s));
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+    CHECK(bot.st->outbox_pending() == 0);
+}
+
+TEST_CASE("acks never wait on a locked store: they go out in time and the commands are handled once it is free") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    // Another writer (a backup, an operator's sqlite3 shell) holds the write lock.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(bot.cfg.store.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    for (int i = 0; i < 5; ++i) bot.command(engineer, "/freeze", "status");
+    // Slack's deadline is 3 s; the journal holds an ack at most 100 ms.
+    const bool acked_in_time = fake.wait_for_acks(5, 2500ms);
+    const auto answered_while_locked = fake.calls("response_url").size();
+    REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    CHECK(acked_in_time);
+    CHECK(answered_while_locked == 0);  // the work waited for the store, the acks did not
+    REQUIRE(fake.wait_for_calls("response_url", 5, 10s));
+    for (const auto& call : fake.calls("response_url")) CHECK_THAT(all_text(call.body), Catch::Contains("Production is"));
 }

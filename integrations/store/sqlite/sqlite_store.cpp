@@ -3,17 +3,28 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <sqlite3.h>
 
 #include "commands/audit/sha256.hpp"
+#include "commands/message/message_json.hpp"
 
-namespace promotebot::bot {
+namespace promotebot::sqlite {
+
+using namespace bot;
 
 namespace {
 
@@ -114,9 +125,62 @@ constexpr std::array migrations{
         ALTER TABLE freeze_windows ADD COLUMN source_key TEXT;
         CREATE UNIQUE INDEX freeze_windows_by_source ON freeze_windows(source_key) WHERE source_key IS NOT NULL;
     )sql"},
+    migration{5, R"sql(
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY,
+            message_key     TEXT    NOT NULL,
+            kind            TEXT    NOT NULL CHECK (kind IN ('post', 'update', 'ephemeral', 'response_url')),
+            channel         TEXT    NOT NULL,
+            user_id         TEXT    NOT NULL,
+            response_url    TEXT    NOT NULL,
+            in_channel      INTEGER NOT NULL,
+            body            TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            in_doubt        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,  -- Unix milliseconds
+            last_error      TEXT,
+            ts              TEXT,
+            finished_at     INTEGER
+        );
+        CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX outbox_by_key ON outbox(message_key, id);
+    )sql"},
 };
 
-constexpr std::array<std::string_view, 4> deployment_results{"succeeded", "failed", "interrupted", "running"};
+constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds{{
+    {inbound_kind::slash_command, "slash_commands"},
+    {inbound_kind::interactive, "interactive"},
+    {inbound_kind::event, "events_api"},
+}};
+constexpr std::array<std::pair<outbox_kind, std::string_view>, 4> outbox_kinds{{
+    {outbox_kind::post, "post"},
+    {outbox_kind::update, "update"},
+    {outbox_kind::ephemeral, "ephemeral"},
+    {outbox_kind::response_url, "response_url"},
+}};
+constexpr std::array<std::pair<outbox_state, std::string_view>, 3> outbox_states{{
+    {outbox_state::pending, "pending"},
+    {outbox_state::delivered, "delivered"},
+    {outbox_state::failed, "failed"},
+}};
+
+// Enums are stored as the words above; a word this binary does not know is an error, not a default.
+template <typename Enum, std::size_t N>
+std::string_view word_of(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
+    for (const auto& [e, w] : table)
+        if (e == value) return w;
+    throw std::logic_error("store: enum value without a stored name");
+}
+template <typename Enum, std::size_t N>
+std::optional<Enum> enum_of(const std::array<std::pair<Enum, std::string_view>, N>& table, std::string_view word) {
+    for (const auto& [e, w] : table)
+        if (w == word) return e;
+    return std::nullopt;
+}
+std::string_view to_text(inbound_kind k) { return word_of(inbound_kinds, k); }
+std::optional<inbound_kind> inbound_kind_from(std::string_view w) { return enum_of(inbound_kinds, w); }
 
 std::int64_t to_unix(sys_seconds t) { return t.time_since_epoch().count(); }
 sys_seconds from_unix(std::int64_t s) { return sys_seconds{std::chrono::seconds{s}}; }
@@ -225,21 +289,33 @@ void exec(sqlite3* db, const char* sql, const std::string& doing) {
 
 // BEGIN IMMEDIATE takes the write lock up front, so a read-then-write
 // (last audit hash, current row_version) cannot interleave with another writer.
+// Inside another transaction it is a savepoint, so a repository call that
+// needs its own transaction composes into a caller's unit of work.
 class write_transaction {
 public:
-    explicit write_transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE", "starting a transaction"); }
+    explicit write_transaction(sqlite3* db, const char* begin = "BEGIN IMMEDIATE")
+        : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+        exec(db_, nested_ ? "SAVEPOINT nested" : begin, "starting a transaction");
+    }
     write_transaction(const write_transaction&) = delete;
     write_transaction& operator=(const write_transaction&) = delete;
     ~write_transaction() {
-        if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        if (done_) return;
+        if (nested_) {
+            sqlite3_exec(db_, "ROLLBACK TO nested", nullptr, nullptr, nullptr);
+            sqlite3_exec(db_, "RELEASE nested", nullptr, nullptr, nullptr);
+        } else {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
     }
     void commit() {
-        exec(db_, "COMMIT", "committing a transaction");
+        exec(db_, nested_ ? "RELEASE nested" : "COMMIT", "committing a transaction");
         done_ = true;
     }
 
 private:
     sqlite3* db_;
+    bool nested_;
     bool done_ = false;
 };
 
@@ -270,9 +346,9 @@ json parse_stored_json(const std::string& text, const std::string& where) {
     return j;
 }
 
-class sqlite_store final : public store {
+class sqlite_store_impl final : public sqlite_store {
 public:
-    explicit sqlite_store(const std::string& path) {
+    explicit sqlite_store_impl(const std::string& path) {
         try {
             open(path);
             migrate();
@@ -314,7 +390,7 @@ public:
         require_non_empty(e.key, "inbox key");
         std::lock_guard lock(mutex_);
         prepare("INSERT OR IGNORE INTO inbox (key, type, payload, received_at) VALUES (?, ?, ?, ?)")
-            .bind(e.key, e.type, e.payload.dump(-1, ' ', false, json::error_handler_t::replace), e.received_at)
+            .bind(e.key, std::string{to_text(e.kind)}, e.payload.dump(-1, ' ', false, json::error_handler_t::replace), e.received_at)
             .run();
         return sqlite3_changes(db()) == 1;
     }
@@ -331,7 +407,9 @@ public:
         std::vector<inbox_entry> out;
         while (q.step()) {
             auto payload = json::parse(q.text(2), nullptr, false);
-            out.push_back({q.text(0), q.text(1), payload.is_discarded() ? json::object() : payload,
+            auto kind = inbound_kind_from(q.text(1));
+            if (!kind) throw std::runtime_error("store: inbox entry " + q.text(0) + " has unknown type " + q.text(1));
+            out.push_back({q.text(0), *kind, payload.is_discarded() ? json::object() : payload,
                            from_unix(q.integer(3))});
         }
         return out;
@@ -370,170 +448,151 @@ public:
         return read_freeze_window(q);
     }
 
-    std::int64_t create_request(const promotion_row& r, sys_seconds now) override {
-        require_non_empty(r.version, "request version");
-        require_non_empty(r.target, "request target");
-        require_non_empty(r.requester, "requester");
-        require_non_empty(r.state, "request state");
-        const std::string detail = object_detail(r.detail, "request detail").dump();
+    // ---- outbox ----
+
+    std::int64_t enqueue_outbox(const outbox_message& m, sys_seconds now) override {
+        const std::string body = commands::to_json(m.body).dump(-1, ' ', false, json::error_handler_t::replace);
         std::lock_guard lock(mutex_);
         write_transaction tx(db());
-        prepare("INSERT INTO promotion_requests "
-                "(version, target, requester, state, row_version, detail, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?)")
-            .bind(r.version, r.target, r.requester, r.state, detail, now, now)
+        prepare("INSERT INTO outbox (message_key, kind, channel, user_id, response_url, in_channel, body, created_at, "
+                "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(m.message_key, std::string{word_of(outbox_kinds, m.kind)}, m.channel, m.user, m.response_url,
+                  m.in_channel ? 1 : 0, body, now,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count())
             .run();
         const std::int64_t id = sqlite3_last_insert_rowid(db());
-        // The history starts with the state the request was created in.
-        prepare("INSERT INTO request_transitions (request_id, from_state, to_state, actor, detail, at) "
-                "VALUES (?, NULL, ?, ?, '{}', ?)")
-            .bind(id, r.state, r.requester, now)
-            .run();
+        if (m.message_key.empty())
+            prepare("UPDATE outbox SET message_key = ? WHERE id = ?").bind("outbox:" + std::to_string(id), id).run();
         tx.commit();
         return id;
     }
 
-    std::optional<promotion_row> request(std::int64_t id) const override {
+    std::vector<outbox_row> due_outbox(sys_millis now, int limit) const override {
         std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT id, version, target, requester, state, row_version, detail, created_at, updated_at "
-                         "FROM promotion_requests WHERE id = ?");
+        write_transaction tx(db(), "BEGIN");
+        // The first pending row of each key, when it is due.
+        auto q = prepare(
+            "SELECT o.id, o.message_key, o.kind, o.channel, o.user_id, o.response_url, o.in_channel, o.body, "
+            "o.created_at, o.attempts, o.in_doubt FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.message_key = o.message_key AND p.state = 'pending' "
+            "AND p.id < o.id) ORDER BY o.id LIMIT ?");
+        q.bind(now.time_since_epoch().count(), limit);
+        std::vector<outbox_row> out;
+        while (q.step()) out.push_back(read_outbox_row(q));
+        for (auto& row : out) {
+            if (row.message.kind != outbox_kind::update) continue;
+            {
+                auto post = prepare("SELECT ts FROM outbox WHERE message_key = ? AND kind = 'post' AND "
+                                    "state = 'delivered' AND ts IS NOT NULL ORDER BY id LIMIT 1");
+                post.bind(row.message.message_key);
+                if (post.step()) row.post_ts = post.text(0);
+            }
+            // The newest pending update of the key replaces the older ones.
+            auto newest = prepare("SELECT id, body FROM outbox WHERE message_key = ? AND kind = 'update' AND "
+                                  "state = 'pending' AND id > ? ORDER BY id DESC LIMIT 1");
+            newest.bind(row.message.message_key, row.id);
+            if (newest.step()) {
+                row.covers_up_to = newest.integer(0);
+                if (auto body = commands::message_from_json(json::parse(newest.text(1), nullptr, false)))
+                    row.message.body = std::move(*body);
+            } else {
+                row.covers_up_to = row.id;
+            }
+        }
+        tx.commit();
+        return out;
+    }
+
+    std::optional<sys_millis> next_outbox_due() const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'");
+        if (!q.step() || q.is_null(0)) return std::nullopt;
+        return sys_millis{std::chrono::milliseconds{q.integer(0)}};
+    }
+
+    void outbox_attempt(std::int64_t id, bool in_doubt, sys_seconds now) override {
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE outbox SET attempts = attempts + 1, in_doubt = MAX(in_doubt, ?) WHERE id = ? AND "
+                "state = 'pending'")
+            .bind(in_doubt ? 1 : 0, id)
+            .run();
+        require_outbox_change(id);
+    }
+
+    void outbox_delivered(std::int64_t id, const std::string& ts, sys_seconds now) override {
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        std::string key;
+        std::string kind;
+        {
+            auto q = prepare("SELECT message_key, kind FROM outbox WHERE id = ? AND state = 'pending'");
+            q.bind(id);
+            if (!q.step()) throw std::invalid_argument("no pending outbox row " + std::to_string(id));
+            key = q.text(0);
+            kind = q.text(1);
+        }
+        if (kind == "update") {
+            // The update that went out stood for every older pending update of its key.
+            prepare("UPDATE outbox SET state = 'delivered', in_doubt = 0, finished_at = ? WHERE message_key = ? AND "
+                    "kind = 'update' AND state = 'pending' AND id <= ?")
+                .bind(now, key, id)
+                .run();
+        }
+        prepare("UPDATE outbox SET state = 'delivered', in_doubt = 0, ts = ?, finished_at = ? WHERE id = ?")
+            .bind(ts.empty() ? std::optional<std::string>{} : std::optional<std::string>{ts}, now, id)
+            .run();
+        tx.commit();
+    }
+
+    void outbox_retry(std::int64_t id, sys_millis next_attempt, const std::string& error, bool in_doubt) override {
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE outbox SET next_attempt_at = ?, last_error = ?, in_doubt = ? WHERE id = ? AND "
+                "state = 'pending'")
+            .bind(next_attempt.time_since_epoch().count(), bounded(error), in_doubt ? 1 : 0, id)
+            .run();
+        require_outbox_change(id);
+    }
+
+    void outbox_failed(std::int64_t id, const std::string& error, sys_seconds now) override {
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE outbox SET state = 'failed', last_error = ?, finished_at = ? WHERE id = ? AND "
+                "state = 'pending'")
+            .bind(bounded(error), now, id)
+            .run();
+        require_outbox_change(id);
+    }
+
+    std::optional<outbox_state> outbox_state_of(std::int64_t id) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT state FROM outbox WHERE id = ?");
         q.bind(id);
         if (!q.step()) return std::nullopt;
-        return read_request(q);
+        auto state = enum_of(outbox_states, q.text(0));
+        if (!state) throw std::runtime_error("store: outbox row " + std::to_string(id) + " has unknown state");
+        return state;
     }
 
-    bool transition_request(std::int64_t id, std::int64_t expected_version, const std::string& to,
-                            const std::string& actor, const nlohmann::json& detail, sys_seconds now) override {
-        require_non_empty(to, "target state");
-        require_non_empty(actor, "transition actor");
-        const std::string detail_text = object_detail(detail, "transition detail").dump();
+    std::int64_t outbox_pending() const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+        q.step();
+        return q.integer(0);
+    }
+
+    // ---- units of work ----
+
+    void transaction(const std::function<void(bot::store_session&)>& work) override {
         std::lock_guard lock(mutex_);
         write_transaction tx(db());
-        std::string from;
-        {
-            auto q = prepare("SELECT state FROM promotion_requests WHERE id = ? AND row_version = ?");
-            q.bind(id, expected_version);
-            if (!q.step()) return false;  // unknown request or stale version: roll back, change nothing
-            from = q.text(0);
-        }
-        prepare("UPDATE promotion_requests SET state = ?, row_version = row_version + 1, updated_at = ? "
-                "WHERE id = ? AND row_version = ?")
-            .bind(to, now, id, expected_version)
-            .run();
-        if (sqlite3_changes(db()) != 1) return false;
-        prepare("INSERT INTO request_transitions (request_id, from_state, to_state, actor, detail, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(id, from, to, actor, detail_text, now)
-            .run();
-        tx.commit();
-        return true;
-    }
-
-    std::vector<promotion_row> requests_in_states(const std::vector<std::string>& states) const override {
-        std::vector<std::string> wanted = states;
-        std::sort(wanted.begin(), wanted.end());
-        wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-        std::lock_guard lock(mutex_);
-        std::vector<promotion_row> out;
-        for (const auto& state : wanted) {
-            auto q = prepare("SELECT id, version, target, requester, state, row_version, detail, created_at, "
-                             "updated_at FROM promotion_requests WHERE state = ?");
-            q.bind(state);
-            while (q.step()) out.push_back(read_request(q));
-        }
-        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-        return out;
-    }
-
-    void add_approval(std::int64_t request_id, const std::string& kind, const std::string& user,
-                      sys_seconds now) override {
-        require_non_empty(kind, "approval kind");
-        require_non_empty(user, "approving user");
-        std::lock_guard lock(mutex_);
-        try {
-            // Approving twice is not an error: the first approval stands.
-            prepare("INSERT INTO approvals (request_id, kind, \"user\", at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (request_id, kind, \"user\") DO NOTHING")
-                .bind(request_id, kind, user, now)
-                .run();
-        } catch (const constraint_violation& e) {
-            if (e.extended_code == SQLITE_CONSTRAINT_FOREIGNKEY)
-                throw std::invalid_argument("approval for unknown request " + std::to_string(request_id));
-            throw;
-        }
-    }
-
-    std::vector<std::pair<std::string, std::string>> approvals(std::int64_t request_id) const override {
-        std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT kind, \"user\" FROM approvals WHERE request_id = ? ORDER BY at, rowid");
-        q.bind(request_id);
-        std::vector<std::pair<std::string, std::string>> out;
-        while (q.step()) out.emplace_back(q.text(0), q.text(1));
-        return out;
-    }
-
-    std::int64_t record_deployment(const deployment_row& d) override {
-        require_non_empty(d.env, "deployment environment");
-        require_non_empty(d.version, "deployment version");
-        require_non_empty(d.who, "deployment actor");
-        require_result(d.result);
-        std::lock_guard lock(mutex_);
-        try {
-            prepare("INSERT INTO deployments (request_id, env, version, image, who, result, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(d.request_id, d.env, d.version, d.image, d.who, d.result, d.at)
-                .run();
-        } catch (const constraint_violation& e) {
-            if (e.extended_code == SQLITE_CONSTRAINT_FOREIGNKEY)
-                throw std::invalid_argument("deployment for unknown request " + std::to_string(*d.request_id));
-            throw;
-        }
-        return sqlite3_last_insert_rowid(db());
-    }
-
-    void finish_deployment(std::int64_t id, const std::string& result) override {
-        require_result(result);
-        if (result == "running") throw std::invalid_argument("a deployment cannot finish as \"running\"");
-        const auto finished_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-        std::lock_guard lock(mutex_);
-        write_transaction tx(db());
-        std::string current;
-        {
-            auto q = prepare("SELECT result FROM deployments WHERE id = ?");
-            q.bind(id);
-            if (!q.step()) throw std::invalid_argument("no deployment " + std::to_string(id));
-            current = q.text(0);
-        }
-        // A finished deployment's result is history; it is never overwritten.
-        if (current != "running")
-            throw std::invalid_argument("deployment " + std::to_string(id) + " already finished as \"" + current +
-                                        "\"");
-        prepare("UPDATE deployments SET result = ?, finished_at = ? WHERE id = ?")
-            .bind(result, sys_seconds{finished_at}, id)
-            .run();
+        work(*this);
         tx.commit();
     }
 
-    std::vector<deployment_row> deployments(const std::string& env, int limit) const override {
-        if (limit <= 0) throw std::invalid_argument("deployment limit must be positive, got " + std::to_string(limit));
+    void snapshot(const std::function<void(const bot::store_session&)>& work) const override {
         std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT id, request_id, env, version, image, who, result, at FROM deployments "
-                         "WHERE env = ? ORDER BY at DESC, id DESC LIMIT ?");
-        q.bind(env, limit);
-        std::vector<deployment_row> out;
-        while (q.step()) {
-            deployment_row d;
-            d.id = q.integer(0);
-            if (!q.is_null(1)) d.request_id = q.integer(1);
-            d.env = q.text(2);
-            d.version = q.text(3);
-            d.image = q.text(4);
-            d.who = q.text(5);
-            d.result = q.text(6);
-            d.at = from_unix(q.integer(7));
-            out.push_back(std::move(d));
-        }
-        return out;
+        write_transaction tx(db(), "BEGIN");
+        work(*this);
+        tx.commit();
     }
 
     audit_record append_audit(const audit_entry& e, sys_seconds now) override {
@@ -645,10 +704,31 @@ private:
         return statement(db(), found->second.get());
     }
 
-    static void require_result(const std::string& result) {
-        if (std::find(deployment_results.begin(), deployment_results.end(), result) == deployment_results.end())
-            throw std::invalid_argument("deployment result \"" + result +
-                                        "\" is not one of succeeded, failed, interrupted, running");
+    void require_outbox_change(std::int64_t id) const {
+        if (sqlite3_changes(db()) != 1) throw std::invalid_argument("no pending outbox row " + std::to_string(id));
+    }
+
+    // Errors come from the network; what is kept of them is bounded.
+    static std::string bounded(const std::string& error) { return valid_utf8(error.substr(0, 1000)); }
+
+    static outbox_row read_outbox_row(const statement& q) {
+        outbox_row r;
+        r.id = q.integer(0);
+        r.message.message_key = q.text(1);
+        auto kind = enum_of(outbox_kinds, q.text(2));
+        if (!kind) throw std::runtime_error("store: outbox row " + std::to_string(r.id) + " has unknown kind");
+        r.message.kind = *kind;
+        r.message.channel = q.text(3);
+        r.message.user = q.text(4);
+        r.message.response_url = q.text(5);
+        r.message.in_channel = q.integer(6) != 0;
+        auto body = commands::message_from_json(json::parse(q.text(7), nullptr, false));
+        if (!body) throw std::runtime_error("store: outbox row " + std::to_string(r.id) + " holds no valid message");
+        r.message.body = std::move(*body);
+        r.created_at = from_unix(q.integer(8));
+        r.attempts = static_cast<int>(q.integer(9));
+        r.in_doubt = q.integer(10) != 0;
+        return r;
     }
 
     static stored_freeze_window read_freeze_window(const statement& q) {
@@ -660,20 +740,6 @@ private:
         w.created_by = q.text(4);
         w.created_at = from_unix(q.integer(5));
         return w;
-    }
-
-    static promotion_row read_request(const statement& q) {
-        promotion_row r;
-        r.id = q.integer(0);
-        r.version = q.text(1);
-        r.target = q.text(2);
-        r.requester = q.text(3);
-        r.state = q.text(4);
-        r.row_version = q.integer(5);
-        r.detail = parse_stored_json(q.text(6), "request " + std::to_string(r.id) + " detail");
-        r.created_at = from_unix(q.integer(7));
-        r.updated_at = from_unix(q.integer(8));
-        return r;
     }
 
     // Everything but the detail, which callers parse with their own error handling.
@@ -739,7 +805,7 @@ private:
     }
 
     db_handle db_;
-    mutable std::mutex mutex_;  // one connection; every call holds it for its whole transaction
+    mutable std::recursive_mutex mutex_;  // one connection; every call holds it for its whole transaction
     mutable std::unordered_map<std::string_view, statement_handle> statements_;
 };
 
@@ -747,6 +813,104 @@ private:
 
 int sqlite_schema_version_known() { return migrations.back().version; }
 
-std::unique_ptr<store> open_sqlite_store(const std::string& path) { return std::make_unique<sqlite_store>(path); }
+std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path) { return std::make_unique<sqlite_store_impl>(path); }
 
-}  // namespace promotebot::bot
+namespace {
+
+namespace asio = boost::asio;
+
+// One worker thread, a queue of jobs, and each job's completion posted back
+// to the executor of the coroutine that awaits it.
+class threaded : public bot::store {
+public:
+    explicit threaded(sqlite_store& db) : db_(db), worker_([this] { work(); }) {}
+    ~threaded() override {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        worker_.join();
+    }
+
+    asio::awaitable<void> write(std::function<void(bot::store_session&)> work) override {
+        co_await run([this, work = std::move(work)] { db_.transaction(work); });
+        if (on_commit) on_commit();
+    }
+
+    asio::awaitable<void> read(std::function<void(const bot::store_session&)> work) override {
+        co_await run([this, work = std::move(work)] { db_.snapshot(work); });
+    }
+
+private:
+    template <typename Job>
+    asio::awaitable<void> run(Job job) {
+        auto ex = co_await asio::this_coro::executor;
+        co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
+            [this, ex, job = std::move(job)](auto handler) mutable {
+                // Keeps the caller's executor alive while the job is on the worker.
+                auto guard = asio::make_work_guard(ex);
+                enqueue([job = std::move(job), handler = std::move(handler), guard = std::move(guard)]() mutable {
+                    std::exception_ptr error;
+                    try {
+                        job();
+                    } catch (...) {
+                        error = std::current_exception();
+                    }
+                    auto target = guard.get_executor();
+                    asio::post(target, [handler = std::move(handler), error, guard = std::move(guard)]() mutable {
+                        handler(error);
+                    });
+                });
+            },
+            asio::use_awaitable);
+    }
+
+    // Jobs own move-only completion handlers, which std::function cannot hold.
+    struct job_base {
+        virtual ~job_base() = default;
+        virtual void operator()() = 0;
+    };
+    template <typename F>
+    struct job_of : job_base {
+        explicit job_of(F f) : f(std::move(f)) {}
+        void operator()() override { f(); }
+        F f;
+    };
+
+    template <typename F>
+    void enqueue(F job) {
+        {
+            std::lock_guard lock(mutex_);
+            jobs_.push_back(std::make_unique<job_of<F>>(std::move(job)));
+        }
+        wake_.notify_one();
+    }
+
+    void work() {
+        for (;;) {
+            std::unique_ptr<job_base> job;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                if (jobs_.empty()) return;
+                job = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            (*job)();
+        }
+    }
+
+    sqlite_store& db_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::unique_ptr<job_base>> jobs_;
+    bool stopping_ = false;
+    std::thread worker_;
+};
+
+}  // namespace
+
+std::unique_ptr<bot::store> threaded_store(sqlite_store& db) { return std::make_unique<threaded>(db); }
+
+}  // namespace promotebot::sqlite

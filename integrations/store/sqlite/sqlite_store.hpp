@@ -1,16 +1,36 @@
 #pragma once
-// The SQLite store: one file in WAL mode, numbered migrations.
+// The SQLite store: one file in WAL mode, numbered migrations, every
+// repository of bot/ports/store.hpp on one connection.
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "bot/ports/store.hpp"
 
-namespace promotebot::bot {
+namespace promotebot::sqlite {
+
+// Synchronous: used by the command line, by tests, and (through
+// threaded_store) by the bot, always from one thread at a time. Each
+// repository call outside transaction() is a transaction of its own.
+class sqlite_store : public bot::store_session {
+public:
+    // One write transaction (BEGIN IMMEDIATE): commits when `work` returns,
+    // rolls back and rethrows when it throws. Calls nest as savepoints.
+    virtual void transaction(const std::function<void(bot::store_session&)>& work) = 0;
+    // One read transaction: a consistent snapshot.
+    virtual void snapshot(const std::function<void(const bot::store_session&)>& work) const = 0;
+};
 
 // Opens (creating if needed) the SQLite store in WAL mode and applies the
 // numbered migrations. Throws std::runtime_error when the file's schema is
 // newer than this binary knows, or when the file cannot be opened.
-std::unique_ptr<store> open_sqlite_store(const std::string& path);
+std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path);
 int sqlite_schema_version_known();
 
-}  // namespace promotebot::bot
+// The awaitable store port over a synchronous store: every unit of work runs
+// on one worker thread owned by the returned object, in submission order; the
+// awaiting coroutine resumes on its own executor. Destroying it finishes the
+// queued work first.
+std::unique_ptr<bot::store> threaded_store(sqlite_store& db);
+
+}  // namespace promotebot::sqlite

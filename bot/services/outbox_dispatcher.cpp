@@ -1,0 +1,204 @@
+#include "bot/services/outbox_dispatcher.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace promotebot::bot {
+
+namespace asio = boost::asio;
+using outcome = delivery_result::outcome;
+
+namespace {
+
+// A post may have landed in the channel a little before the row's clock said.
+constexpr std::chrono::minutes lookup_slack{2};
+
+const char* kind_name(outbox_kind k) {
+    switch (k) {
+    case outbox_kind::post: return "post";
+    case outbox_kind::update: return "update";
+    case outbox_kind::ephemeral: return "ephemeral";
+    case outbox_kind::response_url: return "response";
+    }
+    return "message";
+}
+
+}  // namespace
+
+outbox_dispatcher::outbox_dispatcher(asio::any_io_executor ex, store& st, chat_port& chat, clock now,
+                                     outbox_options options)
+    : store_(st), chat_(chat), clock_(std::move(now)), options_(std::move(options)), wake_(ex) {
+    if (!options_.backoff) throw std::invalid_argument("outbox: a backoff policy is required");
+}
+
+outbox_dispatcher::millis outbox_dispatcher::now_ms() const {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_());
+}
+
+sys_seconds outbox_dispatcher::now_s() const { return std::chrono::time_point_cast<std::chrono::seconds>(clock_()); }
+
+void outbox_dispatcher::notify() {
+    notified_ = true;
+    wake_.cancel();
+}
+
+void outbox_dispatcher::stop() {
+    stopping_ = true;
+    wake_.cancel();
+}
+
+asio::awaitable<void> outbox_dispatcher::run() {
+    while (!stopping_) {
+        notified_ = false;
+        int handled = 0;
+        bool store_failed = false;
+        try {
+            handled = co_await deliver_due();
+        } catch (const std::exception& e) {
+            spdlog::error("outbox: {}", e.what());
+            store_failed = true;
+        }
+        if (store_failed) {
+            // The store could not be read or written: wait a moment and try again.
+            wake_.expires_after(options_.backoff(1));
+            boost::system::error_code ignored;
+            co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            continue;
+        }
+        if (handled >= options_.batch) continue;  // more may be due right away
+        if (notified_ || stopping_) continue;
+        auto next = co_await read(store_, [](const store_session& s) { return s.next_outbox_due(); });
+        if (notified_ || stopping_) continue;
+        if (next) {
+            const auto wait = std::max(*next - now_ms(), std::chrono::milliseconds{0});
+            wake_.expires_after(wait);
+        } else {
+            wake_.expires_at(asio::steady_timer::time_point::max());
+        }
+        boost::system::error_code ignored;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+}
+
+asio::awaitable<int> outbox_dispatcher::deliver_due() {
+    const auto due = co_await read(store_, [now = now_ms(), n = options_.batch](const store_session& s) {
+        return s.due_outbox(now, n);
+    });
+    for (const auto& row : due) {
+        if (stopping_) break;
+        co_await deliver(row);
+    }
+    co_return static_cast<int>(due.size());
+}
+
+asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
+    const auto& m = row.message;
+    const auto id = row.id;
+    if (now_s() - row.created_at > options_.give_up_after) {
+        spdlog::error("outbox: giving up on {} #{} to {} after {} attempts", kind_name(m.kind), id, m.channel,
+                      row.attempts);
+        ++failed_;
+        co_await write(store_, [id, now = now_s()](store_session& s) {
+            s.outbox_failed(id, "not delivered in time", now);
+        });
+        co_return;
+    }
+    switch (m.kind) {
+    case outbox_kind::post: {
+        if (row.in_doubt) {
+            // The last attempt's answer was lost: is the post in the channel already?
+            const auto found = co_await chat_.find_post(m.channel, id, row.created_at - lookup_slack);
+            if (found.what == lookup_result::outcome::found) {
+                ++reconciled_;
+                spdlog::info("outbox: post #{} was delivered before (ts {}); not posted again", id, found.ts);
+                co_await settle(row, {outcome::delivered, found.ts, {}, {}}, false);
+                co_return;
+            }
+            if (found.what == lookup_result::outcome::unknown) {
+                co_await settle(row, {outcome::not_sent, {}, "lookup failed: " + found.error, {}}, true);
+                co_return;
+            }
+        }
+        // Written before the post leaves: a crash from here on leaves the row in doubt.
+        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, true, now); });
+        co_await settle(row, co_await chat_.post(m.channel, m.body, id), false);
+        co_return;
+    }
+    case outbox_kind::update: {
+        if (!row.post_ts) {
+            spdlog::error("outbox: update #{} of {} has no post to update", id, m.message_key);
+            ++failed_;
+            co_await write(store_, [id, now = now_s()](store_session& s) {
+                s.outbox_failed(id, "the message it updates was never posted", now);
+            });
+            co_return;
+        }
+        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
+        co_await settle(row, co_await chat_.update(m.channel, *row.post_ts, m.body), false);
+        co_return;
+    }
+    case outbox_kind::ephemeral:
+        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
+        co_await settle(row, co_await chat_.ephemeral(m.channel, m.user, m.body), false);
+        co_return;
+    case outbox_kind::response_url:
+        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
+        co_await settle(row, co_await chat_.respond(m.response_url, m.channel, m.user, m.in_channel, m.body), false);
+        co_return;
+    }
+}
+
+asio::awaitable<void> outbox_dispatcher::settle(const outbox_row& row, const delivery_result& r,
+                                                bool in_doubt_if_unsent) {
+    const auto id = row.id;
+    const auto& m = row.message;
+    const auto attempts = row.attempts + 1;
+    auto retry_at = [&] {
+        auto delay = options_.backoff(attempts);
+        if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
+        return now_ms() + delay;
+    };
+    switch (r.what) {
+    case outcome::delivered: {
+        ++delivered_;
+        const auto settled = m.kind == outbox_kind::update ? row.covers_up_to : id;
+        co_await write(store_, [settled, ts = r.ts, now = now_s()](store_session& s) {
+            s.outbox_delivered(settled, ts, now);
+        });
+        co_return;
+    }
+    case outcome::not_sent:
+        spdlog::warn("outbox: {} #{} not delivered ({}); retrying", kind_name(m.kind), id, r.error);
+        co_await write(store_, [id, at = retry_at(), error = r.error, in_doubt_if_unsent](store_session& s) {
+            s.outbox_retry(id, at, error, in_doubt_if_unsent);
+        });
+        co_return;
+    case outcome::maybe_sent:
+        if (m.kind == outbox_kind::post || m.kind == outbox_kind::update) {
+            // A post is looked up before it is sent again; an update may simply be repeated.
+            spdlog::warn("outbox: {} #{} may not have been delivered ({}); checking before retrying",
+                         kind_name(m.kind), id, r.error);
+            co_await write(store_, [id, at = retry_at(), error = r.error, post = m.kind == outbox_kind::post](
+                                       store_session& s) { s.outbox_retry(id, at, error, post); });
+            co_return;
+        }
+        // An ephemeral answer cannot be looked up: sent at most once rather than twice.
+        spdlog::warn("outbox: {} #{} may or may not have reached {} ({}); not repeated", kind_name(m.kind), id,
+                     m.user, r.error);
+        ++delivered_;
+        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_delivered(id, {}, now); });
+        co_return;
+    case outcome::rejected:
+        spdlog::error("outbox: {} #{} to {} refused: {}", kind_name(m.kind), id, m.channel, r.error);
+        ++failed_;
+        co_await write(store_, [id, error = r.error, now = now_s()](store_session& s) {
+            s.outbox_failed(id, error, now);
+        });
+        co_return;
+    }
+}
+
+}  // namespace promotebot::bot
