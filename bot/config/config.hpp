@@ -81,6 +81,10 @@ using file_reader = std::function<std::optional<std::string>(const std::string& 
 config parse_config(const std::string& yaml_text, const std::string& source_name,
                     const file_reader& read_file);
 config load_config_file(const std::string& path);
+// The permission table this configuration grants: the runbook's table with
+// the deploy rows taken from environments.<env>.deployers.
+commands::permission_table permissions_of(const config& cfg);
+
 // The configuration compiled into the binary (deploy/promotebot.example.yaml).
 config embedded_default_config();
 const std::string& embedded_default_config_text();

@@ -21,6 +21,7 @@
 #include "commands/audit/audit_chain.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "commands/freeze/freeze_view.hpp"
+#include "commands/grammar/grammar.hpp"
 
 namespace promotebot::bot {
 
@@ -113,33 +114,16 @@ config load(const arguments& a) {
 
 // A local date (start of day) or a date-time, local unless it carries Z or an offset.
 std::optional<sys_seconds> parse_time(const std::string& text, const date::time_zone* zone) {
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ"}) {
-        std::istringstream in(text);
-        sys_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return t;
-    }
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%S%Ez", "%Y-%m-%dT%H:%M%Ez"}) {
-        std::istringstream in(text);
-        sys_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return t;
-    }
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
-        std::istringstream in(text);
-        date::local_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return to_instant(t, zone);
-    }
-    return std::nullopt;
+    const auto moment = commands::parse_moment(text);
+    if (!moment) return std::nullopt;
+    if (moment->utc_offset) return sys_seconds{moment->at.time_since_epoch()} - *moment->utc_offset;
+    return to_instant(moment->at, zone);
 }
 
 std::optional<date::local_days> parse_day(const std::string& text) {
-    std::istringstream in(text);
-    date::local_days d;
-    in >> date::parse("%Y-%m-%d", d);
-    if (in && in.peek() == EOF) return d;
-    return std::nullopt;
+    const auto moment = commands::parse_moment(text);
+    if (!moment || !moment->date_only) return std::nullopt;
+    return date::floor<date::days>(moment->at);
 }
 
 int check_config(const arguments& a, std::ostream& out, std::ostream& err) {

@@ -45,7 +45,7 @@ const char* console_help =
 int run_console(const config& cfg, store& st, std::istream& in, std::ostream& out, const console_options& options) {
     boost::asio::io_context io;
     console::console_chat chat(out);
-    role_resolver roles(cfg, {});
+    role_resolver roles(cfg, {}, std::chrono::steady_clock::now);
     command_router router(cfg, st, roles, chat);
     const auto directory = roles.directory();
 

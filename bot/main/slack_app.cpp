@@ -139,7 +139,8 @@ struct slack_app::impl {
                         co_return std::nullopt;
                     }
                     co_return res.body["users"].get<std::vector<std::string>>();
-                }),
+                },
+                std::chrono::steady_clock::now),
           router(cfg, st, roles, chat),
           client(io.get_executor(), api, client_options(), handlers()) {}
 

@@ -27,7 +27,7 @@ std::string command_line(const commands::slash_command& c) {
 }  // namespace
 
 command_router::command_router(const config& cfg, store& st, role_resolver& roles, chat_port& chat, wall_clock now)
-    : cfg_(cfg), store_(st), roles_(roles), chat_(chat), clock_(std::move(now)), zone_(date::locate_zone(cfg.timezone)) {}
+    : cfg_(cfg), permissions_(permissions_of(cfg)), store_(st), roles_(roles), chat_(chat), clock_(std::move(now)), zone_(date::locate_zone(cfg.timezone)) {}
 
 std::chrono::sys_seconds command_router::now() const {
     return std::chrono::time_point_cast<std::chrono::seconds>(clock_());
@@ -56,7 +56,7 @@ void command_router::audit(const std::string& actor, const std::string& action, 
 boost::asio::awaitable<bool> command_router::allowed(const reply_target& who, commands::action a,
                                                      const std::string& what) {
     const auto held = co_await roles_.roles_of(who.user_id);
-    const auto d = commands::authorize(a, held, who.user_id);
+    const auto d = commands::authorize(permissions_, a, held, who.user_id);
     if (d.allowed) co_return true;
     nlohmann::json needed = nlohmann::json::array();
     for (auto r : d.needed) needed.push_back(std::string{commands::to_string(r)});

@@ -43,6 +43,7 @@ private:
     [[nodiscard]] std::chrono::sys_seconds now() const;
 
     const config& cfg_;
+    commands::permission_table permissions_;
     store& store_;
     role_resolver& roles_;
     chat_port& chat_;

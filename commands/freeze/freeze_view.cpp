@@ -2,18 +2,11 @@
 
 #include <sstream>
 
+#include "commands/message/text.hpp"
+
 namespace promotebot::commands {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-    std::string out;
-    for (const auto& i : items) {
-        if (!out.empty()) out += sep;
-        out += i;
-    }
-    return out;
-}
 
 std::string duration_text(std::chrono::seconds d) {
     using namespace std::chrono;

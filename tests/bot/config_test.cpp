@@ -151,6 +151,50 @@ TEST_CASE("omitted optional keys take the runbook's defaults") {
     CHECK(c.source_name == "minimal.yaml");
 }
 
+TEST_CASE("by default any engineer may deploy to int and only Release Managers to prod") {
+    using commands::action;
+    using commands::role;
+    for (const auto& c : {parse_config(minimal, "minimal.yaml", files({})), embedded_default_config()}) {
+        INFO(c.source_name);
+        const auto table = permissions_of(c);
+        const auto engineer = commands::role_set{role::engineer};
+        const auto release_manager = commands::role_set{role::release_manager};
+        CHECK(commands::authorize(table, action::deploy_int, engineer, "U1").allowed);
+        CHECK_FALSE(commands::authorize(table, action::deploy_prod, engineer, "U1").allowed);
+        CHECK(commands::authorize(table, action::deploy_prod, release_manager, "U1").allowed);
+        const auto vp_on_prod = commands::authorize(table, action::deploy_prod, commands::role_set{role::vp}, "U1");
+        CHECK_FALSE(vp_on_prod.allowed);
+        CHECK(vp_on_prod.reason == "Only a Release Manager can deploy to prod.");
+        CHECK(table.row(action::deploy_int).roles == std::vector{role::engineer});
+        CHECK(table.row(action::deploy_prod).roles == std::vector{role::release_manager});
+    }
+}
+
+TEST_CASE("environments.<env>.deployers decides who may deploy there") {
+    using commands::action;
+    using commands::role;
+    const auto c = parse_config(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n"
+        "    deployers: [release_manager]\n"
+        "  prod:\n"
+        "    project_id: markets-prod-12345\n"
+        "    deployers: [release_manager, vp]\n",
+        "strict.yaml", files({}));
+    const auto table = permissions_of(c);
+    const auto engineer = commands::authorize(table, action::deploy_int, commands::role_set{role::engineer}, "U1");
+    CHECK_FALSE(engineer.allowed);
+    CHECK(engineer.reason == "Only a Release Manager can deploy to int.");
+    CHECK(commands::authorize(table, action::deploy_int, commands::role_set{role::release_manager}, "U1").allowed);
+    CHECK(commands::authorize(table, action::deploy_prod, commands::role_set{role::vp}, "U1").allowed);
+    // The rows the configuration does not name keep the runbook's roles.
+    CHECK_FALSE(commands::authorize(table, action::manage_freeze, commands::role_set{role::vp}, "U1").allowed);
+    CHECK(table.row(action::approve_emergency) == commands::permission_table::runbook().row(action::approve_emergency));
+}
+
 TEST_CASE("a misspelt nested key is refused with its path, line and a suggestion") {
     const auto e = refusal(minimal + "slack_extra: 1\n" + "freeze:\n  month_end:\n    buisness_days: 2\n");
     const auto* top = problem_at(e, "slack_extra");
