@@ -226,7 +226,7 @@ TEST_CASE("keyed records fail with the wrong key, and cannot be verified without
           "record 1 is keyed (HMAC-SHA256) and cannot be verified without PROMOTEBOT_AUDIT_KEY");
 }
 
-TEST_CASE("a log started without a key and continued with one verifies; going back to plain hashes does not") {
+TEST_CASE("a log started without a key and continued with one verifies, but going back to plain hashes does not") {
     const auto mixed = chain(6, key, 3);
     CHECK(mixed[2].mac == "sha256");
     CHECK(mixed[3].mac == "hmac-sha256");
@@ -248,7 +248,7 @@ TEST_CASE("a log started without a key and continued with one verifies; going ba
     CHECK_THAT(refused.problem, Catch::StartsWith("record 5 has a plain SHA-256 hash after keyed record 4"));
 }
 
-TEST_CASE("an anchor is written SEQ:HASH and read back exactly; anything else is refused") {
+TEST_CASE("an anchor is written SEQ:HASH and read back exactly, and anything else is refused") {
     const std::string hash(64, 'a');
     CHECK(to_string(audit_anchor{42, hash}) == "42:" + hash);
     CHECK(to_string(audit_anchor{}) == "0:");
