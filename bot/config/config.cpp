@@ -283,7 +283,7 @@ private:
         bool saw_slack = false;
         bool saw_environments = false;
         if (root.IsMap()) {
-            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze"},
+            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -299,6 +299,8 @@ private:
                                parse_environments(value, path, line);
                            } else if (key == "freeze") {
                                parse_freeze(value, path, line);
+                           } else if (key == "audit") {
+                               parse_audit(value, path, line);
                            }
                        });
         }
@@ -349,6 +351,21 @@ private:
             problem(join_path(slack_path, "dead_link_ms"), dead_line != 0 ? dead_line : slack_line,
                     "must be more than slack.ping_interval_ms (" + std::to_string(s.ping_interval.count()) +
                         "), got " + std::to_string(s.dead_after.count()));
+    }
+
+    void parse_audit(const YAML::Node& node, const std::string& audit_path, int audit_line) {
+        if (!expect_map(node, audit_path, audit_line)) return;
+        each_entry(node, audit_path, {"channel"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key != "channel") return;
+                       auto v = text(value, path, line);
+                       if (!v || v->empty()) return;  // empty: no daily anchor post
+                       if (matches(*v, "[CG][A-Z0-9]{8,}")) config_.audit.channel = *v;
+                       else
+                           problem(path, line,
+                                   quote(*v) + " is not a Slack channel ID (C or G and at least 8 capital letters "
+                                               "or digits, e.g. C0123456789; not the #name), or empty for none");
+                   });
     }
 
     void parse_timezone(const YAML::Node& node, const std::string& path, int line) {

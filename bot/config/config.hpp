@@ -43,6 +43,12 @@ struct freeze_settings {
     std::vector<holiday_source> holidays;  // freeze.holidays; loaded into rules.bank_holidays
 };
 
+struct audit_settings {
+    // audit.channel: the Slack channel ID where the audit log's head (SEQ:HASH)
+    // is posted once a day, so a copy lives outside the database; none when empty.
+    std::string channel;
+};
+
 struct config {
     slack_settings slack;
     std::string timezone = "Europe/London";
@@ -50,6 +56,7 @@ struct config {
     std::map<commands::role, role_members> roles;
     std::map<std::string, environment_settings> environments;
     freeze_settings freeze;
+    audit_settings audit;
     std::string source_name;  // file the config came from ("<embedded>" for the defaults)
 };
 

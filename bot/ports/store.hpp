@@ -17,7 +17,9 @@
 namespace promotebot::bot {
 
 using sys_seconds = std::chrono::sys_seconds;
+using commands::audit_anchor;
 using commands::audit_entry;
+using commands::audit_key;
 using commands::audit_record;
 using commands::audit_verification;
 
@@ -110,7 +112,9 @@ public:
     // Audit log: append-only, hash-chained.
     virtual audit_record append_audit(const audit_entry& e, sys_seconds now) = 0;
     virtual std::vector<audit_record> audit_since(sys_seconds since) const = 0;
-    virtual audit_verification verify_audit() const = 0;
+    // The first break in the chain, if any; with an anchor, also a break
+    // unless record anchor->seq still has exactly anchor->hash.
+    virtual audit_verification verify_audit(const std::optional<audit_anchor>& anchor = std::nullopt) const = 0;
 };
 
 

@@ -86,6 +86,7 @@ void check_example(const config& c) {
     CHECK(c.slack.group_cache_ttl == std::chrono::seconds{300});
     CHECK(c.timezone == "Europe/London");
     CHECK(c.store == "promotebot.db");
+    CHECK(c.audit.channel.empty());
 
     REQUIRE(c.environments.count("int") == 1);
     REQUIRE(c.environments.count("prod") == 1);
@@ -347,6 +348,18 @@ TEST_CASE("channel and project IDs are checked against their patterns") {
     const auto* deployer = problem_at(e, "environments.prod.deployers[1]");
     REQUIRE(deployer != nullptr);
     CHECK(deployer->line == 8);
+}
+
+TEST_CASE("audit.channel names where the audit log's head is posted daily, and is optional") {
+    CHECK(parse_config(minimal, "t", files({})).audit.channel.empty());
+    CHECK(parse_config(minimal + "audit:\n  channel: \"\"\n", "t", files({})).audit.channel.empty());
+    CHECK(parse_config(minimal + "audit:\n  channel: C0AUDIT0001\n", "t", files({})).audit.channel == "C0AUDIT0001");
+    const auto e = refusal(minimal + "audit:\n  channel: \"#audit\"\n  chanel: C0AUDIT0001\n");
+    const auto* channel = problem_at(e, "audit.channel");
+    REQUIRE(channel != nullptr);
+    CHECK(channel->line == 9);
+    CHECK_THAT(channel->message, Catch::Contains("not a Slack channel ID"));
+    CHECK(problem_at(e, "audit.chanel") != nullptr);
 }
 
 TEST_CASE("regulatory windows: whole days include the last day, local times are exact") {
