@@ -7,7 +7,7 @@
 
 using namespace promotebot::commands;
 
-TEST_CASE("rich text is plain spans and typed mentions; plain spans are merged") {
+TEST_CASE("rich text is plain spans and typed mentions, adjacent plain spans merged") {
     const rich_text t = rich_text("Added ") + "by " + user_mention("U1") + "" + " in " + channel_mention("C1");
     REQUIRE(t.spans().size() == 4);
     CHECK(std::get<std::string>(t.spans()[0]) == "Added by ");
