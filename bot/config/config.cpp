@@ -2,6 +2,7 @@
 #include "bot/config/config.hpp"
 
 #include "commands/grammar/grammar.hpp"
+#include "commands/message/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -30,26 +31,18 @@ namespace {
 
 using commands::role;
 
-// Config names of the roles; the allow-list for roles.<name> and deployers.
-constexpr std::pair<std::string_view, role> role_names[] = {
-    {"engineer", role::engineer},
-    {"release_manager", role::release_manager},
-    {"vp", role::vp},
-    {"on_call", role::on_call},
-    {"data_engineering", role::data_engineering},
-    {"business_stakeholder", role::business_stakeholder},
-};
+using commands::role_named;
 
-std::optional<role> role_named(std::string_view name) {
-    for (const auto& [text, r] : role_names)
-        if (text == name) return r;
-    return std::nullopt;
-}
-
+// The roles' config names (the allow-list for roles.<name> and deployers), for messages.
 std::string role_list() {
     std::string out;
-    for (const auto& [text, r] : role_names) out += (out.empty() ? "" : ", ") + std::string{text};
+    for (const role r : commands::all_roles) out += (out.empty() ? "" : ", ") + std::string{commands::to_string(r)};
     return out;
+}
+
+// Deploying to `environment_name` is this action of the permission table.
+commands::action deploy_action(std::string_view environment_name) {
+    return environment_name == "prod" ? commands::action::deploy_prod : commands::action::deploy_int;
 }
 
 std::string quote(std::string_view s) { return "\"" + std::string{s} + "\""; }
@@ -73,7 +66,8 @@ std::string unknown_role(std::string_view name) {
     std::string message = "unknown role \"" + std::string{name} + "\"";
     std::optional<std::string_view> guess;
     std::size_t best = 3;  // more than two edits away is a different word
-    for (const auto& [text, r] : role_names) {
+    for (const role r : commands::all_roles) {
+        const auto text = commands::to_string(r);
         const auto d = edit_distance(name, text);
         if (d < best && d * 2 < std::max(name.size(), text.size())) {
             guess = text;
@@ -138,13 +132,7 @@ std::optional<date::month_day> parse_month_day(std::string_view s) {
     return md;
 }
 
-bool ends_with_ics(std::string_view file) {
-    if (file.size() < 4) return false;
-    std::string tail{file.substr(file.size() - 4)};
-    std::transform(tail.begin(), tail.end(), tail.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return tail == ".ics";
-}
+bool ends_with_ics(std::string_view file) { return commands::iends_with(file, ".ics"); }
 
 std::string join_path(const std::string& parent, std::string_view key) {
     return parent.empty() ? std::string{key} : parent + "." + std::string{key};
@@ -295,7 +283,7 @@ private:
         bool saw_slack = false;
         bool saw_environments = false;
         if (root.IsMap()) {
-            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze"},
+            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -311,6 +299,8 @@ private:
                                parse_environments(value, path, line);
                            } else if (key == "freeze") {
                                parse_freeze(value, path, line);
+                           } else if (key == "audit") {
+                               parse_audit(value, path, line);
                            }
                        });
         }
@@ -361,6 +351,21 @@ private:
             problem(join_path(slack_path, "dead_link_ms"), dead_line != 0 ? dead_line : slack_line,
                     "must be more than slack.ping_interval_ms (" + std::to_string(s.ping_interval.count()) +
                         "), got " + std::to_string(s.dead_after.count()));
+    }
+
+    void parse_audit(const YAML::Node& node, const std::string& audit_path, int audit_line) {
+        if (!expect_map(node, audit_path, audit_line)) return;
+        each_entry(node, audit_path, {"channel"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key != "channel") return;
+                       auto v = text(value, path, line);
+                       if (!v || v->empty()) return;  // empty: no daily anchor post
+                       if (matches(*v, "[CG][A-Z0-9]{8,}")) config_.audit.channel = *v;
+                       else
+                           problem(path, line,
+                                   quote(*v) + " is not a Slack channel ID (C or G and at least 8 capital letters "
+                                               "or digits, e.g. C0123456789; not the #name), or empty for none");
+                   });
     }
 
     void parse_timezone(const YAML::Node& node, const std::string& path, int line) {
@@ -428,7 +433,7 @@ private:
     void parse_environment(const std::string& name, const YAML::Node& node, const std::string& env_path, int env_line) {
         environment_settings env;
         env.name = name;
-        env.deployers = {name == "prod" ? role::release_manager : role::engineer};
+        env.deployers = commands::permission_table::runbook().row(deploy_action(name)).roles;
         if (!expect_map(node, env_path, env_line)) {
             return;
         }
@@ -682,6 +687,12 @@ config load_config_file(const std::string& path) {
 const std::string& embedded_default_config_text() {
     static const std::string text{embedded::config_yaml()};
     return text;
+}
+
+commands::permission_table permissions_of(const config& cfg) {
+    auto table = commands::permission_table::runbook();
+    for (const auto& [name, env] : cfg.environments) table.allow(deploy_action(name), env.deployers);
+    return table;
 }
 
 config embedded_default_config() {

@@ -43,6 +43,12 @@ struct freeze_settings {
     std::vector<holiday_source> holidays;  // freeze.holidays; loaded into rules.bank_holidays
 };
 
+struct audit_settings {
+    // audit.channel: the Slack channel ID where the audit log's head (SEQ:HASH)
+    // is posted once a day, so a copy lives outside the database; none when empty.
+    std::string channel;
+};
+
 struct config {
     slack_settings slack;
     std::string timezone = "Europe/London";
@@ -50,6 +56,7 @@ struct config {
     std::map<commands::role, role_members> roles;
     std::map<std::string, environment_settings> environments;
     freeze_settings freeze;
+    audit_settings audit;
     std::string source_name;  // file the config came from ("<embedded>" for the defaults)
 };
 
@@ -81,6 +88,10 @@ using file_reader = std::function<std::optional<std::string>(const std::string& 
 config parse_config(const std::string& yaml_text, const std::string& source_name,
                     const file_reader& read_file);
 config load_config_file(const std::string& path);
+// The permission table this configuration grants: the runbook's table with
+// the deploy rows taken from environments.<env>.deployers.
+commands::permission_table permissions_of(const config& cfg);
+
 // The configuration compiled into the binary (deploy/promotebot.example.yaml).
 config embedded_default_config();
 const std::string& embedded_default_config_text();

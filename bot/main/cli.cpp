@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,9 +19,11 @@
 #include "bot/main/logging.hpp"
 #include "bot/main/slack_app.hpp"
 #include "bot/ports/store.hpp"
+#include "commands/audit/audit_anchor.hpp"
 #include "commands/audit/audit_chain.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "commands/freeze/freeze_view.hpp"
+#include "commands/grammar/grammar.hpp"
 
 namespace promotebot::bot {
 
@@ -44,14 +47,18 @@ const char* usage_text =
     "      Is production frozen (now, or at DATE-TIME)? Exit 0 not frozen, 1 frozen, 2 error.\n"
     "  promotebot freeze list [--config FILE] --from DATE --to DATE [--json]\n"
     "      The merged freeze windows that touch DATE..DATE (both inclusive).\n"
-    "  promotebot audit verify [--config FILE]\n"
+    "  promotebot audit verify [--config FILE] [--anchor SEQ:HASH]\n"
     "      Recomputes the audit log's hash chain; exit 1 and the first broken record when tampered.\n"
+    "      With --anchor, also exit 1 unless record SEQ still has exactly HASH.\n"
+    "  promotebot audit anchor [--config FILE]\n"
+    "      Verifies the chain and prints its head as SEQ:HASH (0: for an empty log); keep it elsewhere.\n"
     "  promotebot audit export [--config FILE] --since DATE [--format jsonl|csv]\n"
     "      Writes the audit records since DATE to standard output.\n"
     "  promotebot --help | --version\n"
     "\n"
     "Environment: SLACK_APP_TOKEN (xapp-), SLACK_BOT_TOKEN (xoxb-), SLACK_API_URL (default\n"
-    "https://slack.com/api/), SSL_CERT_FILE (extra CA bundle). Dates are YYYY-MM-DD; date-times are\n"
+    "https://slack.com/api/), SSL_CERT_FILE (extra CA bundle), PROMOTEBOT_AUDIT_KEY (keys the audit\n"
+    "hashes with HMAC-SHA256). Dates are YYYY-MM-DD; date-times are\n"
     "YYYY-MM-DDTHH:MM[:SS] in the configured time zone, or with Z / +HH:MM.\n";
 
 struct arguments {
@@ -61,7 +68,7 @@ struct arguments {
 };
 
 const std::set<std::string> value_options{"--config", "--log-format", "--log-level", "--at", "--from", "--to",
-                                          "--since", "--format", "--user"};
+                                          "--since", "--format", "--user", "--anchor"};
 const std::set<std::string> flag_options{"--console", "--json", "--help", "--version"};
 
 std::optional<arguments> parse_arguments(int argc, const char* const* argv, std::ostream& err) {
@@ -106,6 +113,17 @@ void print_problems(const config_error& e, std::ostream& err) {
     err << "promotebot: the configuration is not valid:\n" << e.what() << "\n";
 }
 
+// The audit key comes from the environment only, and is redacted from every
+// log line and error from here on.
+std::optional<commands::audit_key> audit_key_from_env() {
+    const char* value = std::getenv("PROMOTEBOT_AUDIT_KEY");
+    if (value == nullptr) return std::nullopt;
+    if (*value == '\0')
+        throw std::invalid_argument("PROMOTEBOT_AUDIT_KEY is set but empty; unset it or give it a secret value");
+    register_secret(value);
+    return commands::audit_key{value};
+}
+
 config load(const arguments& a) {
     const auto path = value_of(a, "--config");
     return path.empty() ? embedded_default_config() : load_config_file(path);
@@ -113,33 +131,16 @@ config load(const arguments& a) {
 
 // A local date (start of day) or a date-time, local unless it carries Z or an offset.
 std::optional<sys_seconds> parse_time(const std::string& text, const date::time_zone* zone) {
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ"}) {
-        std::istringstream in(text);
-        sys_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return t;
-    }
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%S%Ez", "%Y-%m-%dT%H:%M%Ez"}) {
-        std::istringstream in(text);
-        sys_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return t;
-    }
-    for (const char* fmt : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
-        std::istringstream in(text);
-        date::local_seconds t;
-        in >> date::parse(fmt, t);
-        if (in && in.peek() == EOF) return to_instant(t, zone);
-    }
-    return std::nullopt;
+    const auto moment = commands::parse_moment(text);
+    if (!moment) return std::nullopt;
+    if (moment->utc_offset) return sys_seconds{moment->at.time_since_epoch()} - *moment->utc_offset;
+    return to_instant(moment->at, zone);
 }
 
 std::optional<date::local_days> parse_day(const std::string& text) {
-    std::istringstream in(text);
-    date::local_days d;
-    in >> date::parse("%Y-%m-%d", d);
-    if (in && in.peek() == EOF) return d;
-    return std::nullopt;
+    const auto moment = commands::parse_moment(text);
+    if (!moment || !moment->date_only) return std::nullopt;
+    return date::floor<date::days>(moment->at);
 }
 
 int check_config(const arguments& a, std::ostream& out, std::ostream& err) {
@@ -221,23 +222,59 @@ int freeze_command(const arguments& a, std::ostream& out, std::ostream& err) {
     return exit_usage;
 }
 
+void print_break(const audit_verification& v, std::ostream& out) {
+    out << "audit log BROKEN at record " << (v.first_broken_seq ? std::to_string(*v.first_broken_seq) : "?") << ": "
+        << v.problem << "\n";
+}
+
 int audit_command(const arguments& a, std::ostream& out, std::ostream& err) {
     const auto sub = a.positional.size() > 1 ? a.positional[1] : std::string{};
+    std::optional<audit_anchor> anchor;
+    if (auto text = a.values.find("--anchor"); text != a.values.end()) {
+        if (sub != "verify") {
+            err << "promotebot: --anchor belongs to audit verify\n";
+            return exit_usage;
+        }
+        anchor = commands::parse_audit_anchor(text->second);
+        if (!anchor) {
+            err << "promotebot: --anchor '" << text->second
+                << "' is not SEQ:HASH (a record number, a colon and its 64 hex digits; 0: for the empty log)\n";
+            return exit_usage;
+        }
+    }
     const auto cfg = load(a);
     if (!std::filesystem::exists(cfg.store)) {
         err << "promotebot: there is no store at " << cfg.store << " (the config's `store` key)\n";
         return exit_usage;
     }
-    auto st = sqlite::open_sqlite_store(cfg.store);
+    const auto key = audit_key_from_env();
+    auto st = sqlite::open_sqlite_store(cfg.store, key);
     if (sub == "verify") {
-        const auto v = st->verify_audit();
-        if (v.ok) {
-            out << "audit log intact: " << v.records << " record(s) in " << cfg.store << "\n";
-            return exit_ok;
+        const auto v = st->verify_audit(anchor);
+        if (!v.ok) {
+            print_break(v, out);
+            return exit_fail;
         }
-        out << "audit log BROKEN at record " << (v.first_broken_seq ? std::to_string(*v.first_broken_seq) : "?")
-            << ": " << v.problem << "\n";
-        return exit_fail;
+        out << "audit log intact: " << v.records << " record(s) in " << cfg.store << ", head "
+            << commands::to_string(v.head) << "\n";
+        if (anchor) out << "anchor " << commands::to_string(*anchor) << " holds\n";
+        if (v.keyed_records > 0)
+            out << v.keyed_records << " record(s) keyed with HMAC-SHA256 (PROMOTEBOT_AUDIT_KEY)\n";
+        if (key && v.keyed_records < v.records)
+            out << "records 1.." << v.records - v.keyed_records
+                << " have plain SHA-256 hashes (written without the key): only an anchor protects them "
+                   "against a rewrite\n";
+        return exit_ok;
+    }
+    if (sub == "anchor") {
+        const auto v = st->verify_audit();
+        if (!v.ok) {
+            print_break(v, out);
+            err << "promotebot: a broken audit log is not anchored\n";
+            return exit_fail;
+        }
+        out << commands::to_string(v.head) << "\n";
+        return exit_ok;
     }
     if (sub == "export") {
         const auto* zone = date::locate_zone(cfg.timezone);
@@ -255,7 +292,7 @@ int audit_command(const arguments& a, std::ostream& out, std::ostream& err) {
         commands::export_audit(st->audit_since(*since), format, out);
         return exit_ok;
     }
-    err << "promotebot: audit needs a command: verify or export\n";
+    err << "promotebot: audit needs a command: verify, anchor or export\n";
     return exit_usage;
 }
 
@@ -264,7 +301,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     auto env = slack_environment_from_env(cfg);
     if (!env.app_token.empty()) register_secret(env.app_token);
     if (!env.bot_token.empty()) register_secret(env.bot_token);
-    auto st = sqlite::open_sqlite_store(cfg.store);
+    auto st = sqlite::open_sqlite_store(cfg.store, audit_key_from_env());
     if (a.flags.count("--console") || env.app_token.empty()) {
         if (!a.flags.count("--console"))
             spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");

@@ -14,6 +14,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "commands/message/text.hpp"
+
 namespace promotebot::bot {
 namespace {
 
@@ -83,13 +85,6 @@ private:
     writer write_;
 };
 
-std::string lower(std::string_view s) {
-    std::string out{s};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 void install(std::shared_ptr<spdlog::sinks::sink> sink, spdlog::level::level_enum level) {
     auto logger = std::make_shared<spdlog::logger>("promotebot", std::move(sink));
     logger->set_level(level);
@@ -99,7 +94,7 @@ void install(std::shared_ptr<spdlog::sinks::sink> sink, spdlog::level::level_enu
 }  // namespace
 
 std::optional<log_format> parse_log_format(std::string_view name) {
-    const auto n = lower(name);
+    const auto n = commands::to_lower(name);
     if (n == "text") return log_format::text;
     if (n == "json") return log_format::json;
     return std::nullopt;
@@ -107,7 +102,7 @@ std::optional<log_format> parse_log_format(std::string_view name) {
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
     using spdlog::level::level_enum;
-    const auto n = lower(name);
+    const auto n = commands::to_lower(name);
     if (n == "trace") return level_enum::trace;
     if (n == "debug") return level_enum::debug;
     if (n == "info") return level_enum::info;

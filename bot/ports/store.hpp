@@ -25,7 +25,9 @@ namespace promotebot::bot {
 
 using sys_seconds = std::chrono::sys_seconds;
 using sys_millis = std::chrono::sys_time<std::chrono::milliseconds>;
+using commands::audit_anchor;
 using commands::audit_entry;
+using commands::audit_key;
 using commands::audit_record;
 using commands::audit_verification;
 
@@ -81,6 +83,7 @@ public:
     virtual bool remove_freeze_window(std::int64_t id, const std::string& removed_by, sys_seconds now) = 0;
     [[nodiscard]] virtual std::vector<stored_freeze_window> freeze_windows() const = 0;  // active ones, by start
     [[nodiscard]] virtual std::optional<stored_freeze_window> freeze_window(std::int64_t id) const = 0;
+
 };
 
 // ---- audit log ------------------------------------------------------------
@@ -91,7 +94,10 @@ public:
     // Appends to the hash chain. Oversized or invalid UTF-8 fields are made safe, never refused.
     virtual audit_record append_audit(const audit_entry& e, sys_seconds now) = 0;
     [[nodiscard]] virtual std::vector<audit_record> audit_since(sys_seconds since) const = 0;
-    [[nodiscard]] virtual audit_verification verify_audit() const = 0;
+    // The first break in the chain, if any; with an anchor, also a break
+    // unless record anchor->seq still has exactly anchor->hash.
+    [[nodiscard]] virtual audit_verification verify_audit(
+        const std::optional<audit_anchor>& anchor = std::nullopt) const = 0;
 };
 
 // ---- outbox ---------------------------------------------------------------

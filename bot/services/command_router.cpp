@@ -22,7 +22,7 @@ std::string command_line(const commands::slash_command& c) {
 
 command_router::command_router(const config& cfg, store& st, role_resolver& roles, freeze_service& freeze,
                                wall_clock now)
-    : cfg_(cfg), store_(st), roles_(roles), freeze_(freeze), clock_(std::move(now)) {}
+    : cfg_(cfg), permissions_(permissions_of(cfg)), store_(st), roles_(roles), freeze_(freeze), clock_(std::move(now)) {}
 
 sys_seconds command_router::now() const { return std::chrono::time_point_cast<std::chrono::seconds>(clock_()); }
 
@@ -36,7 +36,7 @@ std::optional<reply> command_router::immediate_reply(const commands::slash_comma
 
 asio::awaitable<bool> command_router::allowed(action_context& ctx, commands::action a) {
     const auto held = co_await roles_.roles_of(ctx.who.user_id);
-    const auto d = commands::authorize(a, held, ctx.who.user_id);
+    const auto d = commands::authorize(permissions_, a, held, ctx.who.user_id);
     if (d.allowed) co_return true;
     nlohmann::json needed = nlohmann::json::array();
     for (auto r : d.needed) needed.push_back(std::string{commands::to_string(r)});

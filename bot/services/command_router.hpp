@@ -36,6 +36,7 @@ private:
     [[nodiscard]] sys_seconds now() const;
 
     const config& cfg_;
+    commands::permission_table permissions_;
     store& store_;
     role_resolver& roles_;
     freeze_service& freeze_;

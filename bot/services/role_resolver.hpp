@@ -21,9 +21,11 @@ using group_lookup = std::function<boost::asio::awaitable<std::optional<std::vec
 
 class role_resolver {
 public:
+    // Reads the time that cache ages are measured in; the composition root
+    // passes the steady clock, tests a manual one.
     using clock = std::function<std::chrono::steady_clock::time_point()>;
 
-    role_resolver(const config& cfg, group_lookup lookup, clock now = std::chrono::steady_clock::now);
+    role_resolver(const config& cfg, group_lookup lookup, clock now);
 
     // The roles a user holds now; refreshes group membership first when it is older than the TTL.
     boost::asio::awaitable<commands::role_set> roles_of(std::string user_id);

@@ -2,16 +2,11 @@
 
 #include <algorithm>
 
+#include "commands/message/text.hpp"
+
 namespace promotebot::commands {
 
 namespace {
-
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
-}
 
 // How a refusal names a role inside a sentence.
 std::string_view role_phrase(role r) {
@@ -74,6 +69,13 @@ std::string_view display_name(role r) {
     return "Unknown";
 }
 
+std::optional<role> role_named(std::string_view name) {
+    for (const role r : all_roles) {
+        if (name == to_string(r)) return r;
+    }
+    return std::nullopt;
+}
+
 std::optional<role> parse_role(std::string_view name) {
     for (const role r : all_roles) {
         if (iequals(name, to_string(r)) || iequals(name, display_name(r))) return r;
@@ -106,28 +108,47 @@ role_set role_directory::roles_of(std::string_view user_id) const {
     return held;
 }
 
-std::vector<role> roles_allowed(action a) {
-    switch (a) {
-        case action::view: return {};
-        case action::deploy_int: return {role::engineer, role::release_manager};
-        case action::deploy_prod: return {role::release_manager};
-        case action::signoff_technical: return {role::data_engineering};
-        case action::signoff_data_quality: return {role::business_stakeholder};
-        case action::approve_emergency: return {role::vp};
-        case action::confirm_on_call_presence: return {role::on_call};
-        case action::manage_freeze: return {role::release_manager};
-        case action::rollback: return {role::release_manager, role::on_call};
-    }
-    return {role::release_manager};
+permission_table permission_table::runbook() {
+    permission_table t;
+    t.allow_everyone(action::view)
+        .allow(action::deploy_int, {role::engineer})
+        .allow(action::deploy_prod, {role::release_manager})
+        .allow(action::signoff_technical, {role::data_engineering})
+        .allow(action::signoff_data_quality, {role::business_stakeholder})
+        .allow(action::approve_emergency, {role::vp})
+        .allow(action::confirm_on_call_presence, {role::on_call})
+        .allow(action::manage_freeze, {role::release_manager})
+        .allow(action::rollback, {role::release_manager, role::on_call});
+    return t;
 }
 
-decision authorize(action a, const role_set& held, std::string_view actor, std::string_view requester) {
+permission_table& permission_table::allow(action a, std::vector<role> roles) {
+    rows_[a] = permission_row{false, std::move(roles)};
+    return *this;
+}
+
+permission_table& permission_table::allow_everyone(action a) {
+    rows_[a] = permission_row{true, {}};
+    return *this;
+}
+
+permission_row permission_table::row(action a) const {
+    const auto it = rows_.find(a);
+    return it == rows_.end() ? permission_row{} : it->second;
+}
+
+decision authorize(const permission_table& table, action a, const role_set& held, std::string_view actor,
+                   std::string_view requester) {
     decision d;
-    d.needed = roles_allowed(a);
-    const bool open_to_all = d.needed.empty();
+    const auto row = table.row(a);
+    d.needed = row.roles;
     const bool has_role =
-        open_to_all || std::any_of(d.needed.begin(), d.needed.end(), [&](role r) { return held.count(r) > 0; });
+        row.everyone || std::any_of(d.needed.begin(), d.needed.end(), [&](role r) { return held.count(r) > 0; });
     if (!has_role) {
+        if (d.needed.empty()) {
+            d.reason = "Nobody can " + std::string(action_phrase(a)) + ".";
+            return d;
+        }
         std::string who;
         for (std::size_t i = 0; i < d.needed.size(); ++i) {
             if (i > 0) who += " or ";

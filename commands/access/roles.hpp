@@ -28,8 +28,11 @@ enum class action {
     rollback,                  // restore a previous version (on-call or Release Manager)
 };
 
-std::string_view to_string(role r);           // "release_manager"
+std::string_view to_string(role r);           // "release_manager": the name in the config file
 std::string_view display_name(role r);        // "Release Manager"
+// The role whose config name is exactly `name` ("release_manager").
+std::optional<role> role_named(std::string_view name);
+// Lenient, for people: the config name or the display name, any case.
 std::optional<role> parse_role(std::string_view name);
 std::string_view to_string(action a);         // "deploy_prod"
 
@@ -41,19 +44,45 @@ struct role_directory {
     [[nodiscard]] role_set roles_of(std::string_view user_id) const;
 };
 
+// Who may take one action: everyone, or anyone holding one of `roles`.
+struct permission_row {
+    bool everyone = false;
+    std::vector<role> roles;
+    friend bool operator==(const permission_row&, const permission_row&) = default;
+};
+
+// The permission table: one row per action. The deploy rows come from the
+// configuration (environments.<env>.deployers); an action without a row is
+// refused to everyone.
+class permission_table {
+public:
+    // The runbook's table: int = all engineers, prod = Release Manager only,
+    // sign-offs by Data Engineering and a business stakeholder, emergency
+    // approval by the VP with on-call present, freeze windows and rollbacks
+    // as the runbook assigns them; viewing is open to everyone.
+    static permission_table runbook();
+
+    // Replaces the action's row: only holders of one of `roles` may take it.
+    permission_table& allow(action a, std::vector<role> roles);
+    // Replaces the action's row: everyone may take it.
+    permission_table& allow_everyone(action a);
+
+    [[nodiscard]] permission_row row(action a) const;
+
+private:
+    std::map<action, permission_row> rows_;
+};
+
 struct decision {
     bool allowed = false;
-    std::vector<role> needed;  // the roles that would allow it (any one suffices)
+    std::vector<role> needed;  // the roles that would allow it (any one suffices); empty when open to everyone
     std::string reason;        // for the person refused: what is needed and why
 };
 
-// The permission table. `requester` is the user who opened the request being
-// acted on (for sign-offs: nobody signs off their own request); empty when
-// the action is not about someone's request.
-decision authorize(action a, const role_set& held, std::string_view actor,
+// Checks one action against the table. `requester` is the user who opened
+// the request being acted on (for sign-offs: nobody signs off their own
+// request); empty when the action is not about someone's request.
+decision authorize(const permission_table& table, action a, const role_set& held, std::string_view actor,
                    std::string_view requester = {});
-
-// The roles that allow an action (the table's row), for help texts and tests.
-std::vector<role> roles_allowed(action a);
 
 }  // namespace promotebot::commands

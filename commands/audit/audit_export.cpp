@@ -12,19 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// 2026-11-26T10:00:00Z
-std::string iso8601_utc(sys_seconds t) {
-    const auto day = std::chrono::floor<std::chrono::days>(t);
-    const std::chrono::year_month_day ymd{day};
-    const std::chrono::hh_mm_ss hms{t - day};
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return text;
-}
-
 std::string compact(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // RFC 4180: a field holding a comma, quote or line break is quoted, and
@@ -73,6 +60,19 @@ void write_csv(const std::vector<audit_record>& records, std::ostream& out) {
 }
 
 }  // namespace
+
+// 2026-11-26T10:00:00Z
+std::string iso8601_utc(sys_seconds t) {
+    const auto day = std::chrono::floor<std::chrono::days>(t);
+    const std::chrono::year_month_day ymd{day};
+    const std::chrono::hh_mm_ss hms{t - day};
+    char text[32];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return text;
+}
 
 void export_audit(const std::vector<audit_record>& records, const std::string& format, std::ostream& out) {
     if (format == "jsonl") write_jsonl(records, out);

@@ -161,17 +161,24 @@ window_set generate(const date::time_zone* zone, const freeze_rules& rules,
     const date::year_month_day first_ymd{first};
     const date::year_month_day last_ymd{last};
 
+    // Month-end close is one window, from the first of the month's last N
+    // business days to the end of the last one: the weekends and holidays
+    // between them are frozen too, since the close is still running.
     if (rules.month_end_enabled && rules.month_end_business_days > 0) {
         const auto end_month = last_ymd.year() / last_ymd.month();
         for (auto ym = first_ymd.year() / first_ymd.month(); ym <= end_month; ym += date::months{1}) {
             const date::local_days month_first{ym / 1};
+            std::optional<date::local_days> first_close_day;
+            std::optional<date::local_days> last_close_day;
             int found = 0;
             for (date::local_days d{ym / date::last};
                  d >= month_first && found < rules.month_end_business_days; d -= days{1}) {
                 if (!business(d)) continue;
                 ++found;
-                add_days(d, d + days{1}, "month-end close");
+                if (!last_close_day) last_close_day = d;
+                first_close_day = d;
             }
+            if (first_close_day) add_days(*first_close_day, *last_close_day + days{1}, "month-end close");
         }
     }
 
@@ -237,7 +244,7 @@ window_set windows_around(const date::time_zone* zone, const freeze_rules& rules
                 grown = true;
             }
         }
-        // Weekends break recurring chains and dated windows are bounded, so
+        // Open days between months break recurring chains and dated windows are bounded, so
         // growing stops long before the cap in any real configuration.
         if (!grown) return set;
     }

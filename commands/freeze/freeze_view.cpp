@@ -2,18 +2,11 @@
 
 #include <sstream>
 
+#include "commands/message/text.hpp"
+
 namespace promotebot::commands {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-    std::string out;
-    for (const auto& i : items) {
-        if (!out.empty()) out += sep;
-        out += i;
-    }
-    return out;
-}
 
 std::string duration_text(std::chrono::seconds d) {
     using namespace std::chrono;
@@ -107,7 +100,7 @@ message freeze_added_message(const removable_window& w, const std::string& user_
     m.fields.push_back({"From", format_local(w.start, zone)});
     m.fields.push_back({"To", format_local(w.end, zone)});
     m.fields.push_back({"Reason", w.reason});
-    m.fields.push_back({"Added by", "<@" + user_id + ">"});
+    m.fields.push_back({"Added by", user_mention(user_id)});
     m.context.push_back("Remove it with `/freeze remove " + std::to_string(w.id) + "`.");
     return m;
 }
@@ -117,7 +110,7 @@ message freeze_removed_message(const removable_window& w, const std::string& use
     m.header = ":unlock: Freeze window #" + std::to_string(w.id) + " removed";
     m.fields.push_back({"Was", format_local(w.start, zone) + " → " + format_local(w.end, zone)});
     m.fields.push_back({"Reason", w.reason});
-    m.fields.push_back({"Removed by", "<@" + user_id + ">"});
+    m.fields.push_back({"Removed by", user_mention(user_id)});
     return m;
 }
 

@@ -1,4 +1,5 @@
 #include "commands/grammar/grammar.hpp"
+#include "commands/message/text.hpp"
 #include "commands/message/utf8.hpp"
 
 #include <algorithm>
@@ -59,20 +60,6 @@ bool is_space(char c) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string upper_case(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), to_upper);
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower(x) == to_lower(y); });
-}
 
 std::vector<std::string_view> split_words(std::string_view text) {
     std::vector<std::string_view> words;
@@ -184,7 +171,7 @@ parsed_command parse_promote(const std::vector<std::string_view>& words) {
             std::size_t taken = 0;
             while (i + 1 < words.size() && !is_promote_keyword(words[i + 1])) {
                 const auto raw = words[++i];
-                std::string record = upper_case(raw);
+                std::string record = to_upper(raw);
                 if (!is_valid_change_record(record))
                     return error(quote(raw) + " is not a change record: expected CHG followed by 7 to 10 digits, e.g. CHG0012345",
                                  promote_usage);
@@ -201,8 +188,8 @@ parsed_command parse_promote(const std::vector<std::string_view>& words) {
         } else if (iequals(w, "emergency")) {
             if (req.emergency) return error("`emergency` is given twice", promote_usage);
             req.emergency = true;
-        } else if (is_valid_change_record(upper_case(w))) {
-            return error("put `change` before the change record " + quote(w) + ", e.g. `change " + upper_case(w) + "`",
+        } else if (is_valid_change_record(to_upper(w))) {
+            return error("put `change` before the change record " + quote(w) + ", e.g. `change " + to_upper(w) + "`",
                          promote_usage);
         } else if (is_valid_version(w)) {
             return error("only one version can be promoted at a time; " + quote(w) + " is a second one", promote_usage);
@@ -270,6 +257,7 @@ parsed_command parse_rollback(const std::vector<std::string_view>& words) {
 // ---- /freeze --------------------------------------------------------------
 
 bool two_digits(std::string_view s, std::size_t pos, unsigned& out) {
+    if (pos + 2 > s.size()) return false;
     if (!is_digit(s[pos]) || !is_digit(s[pos + 1])) return false;
     out = static_cast<unsigned>((s[pos] - '0') * 10 + (s[pos + 1] - '0'));
     return true;
@@ -373,8 +361,8 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<local_moment> parse_local_moment(std::string_view w) {
-    if (w.size() != 10 && w.size() != 16) return std::nullopt;
+std::optional<typed_moment> parse_moment(std::string_view w) {
+    if (w.size() < 10) return std::nullopt;
     unsigned y_hi = 0, y_lo = 0, m = 0, d = 0;
     if (!two_digits(w, 0, y_hi) || !two_digits(w, 2, y_lo) || w[4] != '-' || !two_digits(w, 5, m) || w[7] != '-' ||
         !two_digits(w, 8, d))
@@ -383,20 +371,45 @@ std::optional<local_moment> parse_local_moment(std::string_view w) {
     if (year < 1970) return std::nullopt;
     const date::year_month_day ymd{date::year{year}, date::month{m}, date::day{d}};
     if (!ymd.ok()) return std::nullopt;
-    local_moment result;
+    typed_moment result;
     result.at = date::local_days{ymd};
     if (w.size() == 10) {
         result.date_only = true;
         return result;
     }
+    // THH:MM, then :SS, then Z or ±HH:MM.
     unsigned hh = 0, mm = 0;
-    if ((w[10] != 'T' && w[10] != 't') || !two_digits(w, 11, hh) || w[13] != ':' || !two_digits(w, 14, mm) || hh > 23 ||
-        mm > 59)
+    if (w.size() < 16 || (w[10] != 'T' && w[10] != 't') || !two_digits(w, 11, hh) || w[13] != ':' ||
+        !two_digits(w, 14, mm) || hh > 23 || mm > 59)
         return std::nullopt;
     result.at += std::chrono::hours{hh} + std::chrono::minutes{mm};
+    auto rest = w.substr(16);
+    if (!rest.empty() && rest[0] == ':') {
+        unsigned ss = 0;
+        if (!two_digits(rest, 1, ss) || ss > 59) return std::nullopt;
+        result.at += std::chrono::seconds{ss};
+        result.with_seconds = true;
+        rest.remove_prefix(3);
+    }
+    if (rest.empty()) return result;
+    if (rest == "Z" || rest == "z") {
+        result.utc_offset = std::chrono::minutes{0};
+        return result;
+    }
+    unsigned oh = 0, om = 0;
+    if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || !two_digits(rest, 1, oh) || rest[3] != ':' ||
+        !two_digits(rest, 4, om) || oh > 23 || om > 59)
+        return std::nullopt;
+    const std::chrono::minutes offset = std::chrono::hours{oh} + std::chrono::minutes{om};
+    result.utc_offset = rest[0] == '-' ? -offset : offset;
     return result;
 }
 
+std::optional<local_moment> parse_local_moment(std::string_view w) {
+    const auto moment = parse_moment(w);
+    if (!moment || moment->with_seconds || moment->utc_offset) return std::nullopt;
+    return local_moment{moment->at, moment->date_only};
+}
 
 const std::vector<command_usage>& known_commands() {
     static const std::vector<command_usage> commands{
@@ -409,8 +422,7 @@ const std::vector<command_usage>& known_commands() {
 
 parsed_command parse_command(std::string_view command, std::string_view text) {
     command = trim(command);
-    std::string name(command);
-    std::transform(name.begin(), name.end(), name.begin(), to_lower);
+    std::string name = to_lower(command);
     if (!name.empty() && name.front() != '/') name.insert(name.begin(), '/');
 
     for (const auto& entry : command_table) {

@@ -1,6 +1,7 @@
 #pragma once
 // One parser for the slash commands' text. Everything that could later reach
 // a command line is validated here by an allow-list pattern.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -76,6 +77,18 @@ struct local_moment {
     bool date_only = false;
 };
 std::optional<local_moment> parse_local_moment(std::string_view text);
+
+// The one parser of typed dates and times (chat commands, config, command
+// line): YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, wall-clock time
+// unless followed by Z or ±HH:MM. parse_local_moment takes the subset
+// without seconds or an offset.
+struct typed_moment {
+    date::local_seconds at;  // as written
+    bool date_only = false;
+    bool with_seconds = false;
+    std::optional<std::chrono::minutes> utc_offset;  // Z is zero; nullopt: local in the configured zone
+};
+std::optional<typed_moment> parse_moment(std::string_view text);
 
 // Allow-list validators, shared by the parser and by anything that builds argv.
 bool is_valid_version(std::string_view v);        // v<maj>.<min>.<patch>[-<prerelease>], <= 64 chars

@@ -1,23 +1,15 @@
 #include "commands/grammar/request_view.hpp"
 
+#include "commands/message/text.hpp"
+
 namespace promotebot::commands {
-
-namespace {
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-    return out;
-}
-
-}  // namespace
 
 message describe_request(const promote_request& r) {
     message m;
     m.header = "Promotion request understood: " + r.version + " to " + std::string{to_string(r.target)};
     m.fields.push_back({"Version", r.version});
     m.fields.push_back({"Target", std::string{to_string(r.target)}});
-    m.fields.push_back({"Change records", r.change_records.empty() ? "none given" : join(r.change_records)});
+    m.fields.push_back({"Change records", r.change_records.empty() ? "none given" : join(r.change_records, ", ")});
     m.fields.push_back({"Terraform changes", r.infra ? "yes (Option A: plan and apply)" : "no (Option B: image)"});
     m.fields.push_back({"Emergency", r.emergency ? "yes (VP approval, on-call present, rollback plan)" : "no"});
     m.text = "The `/promote` workflow (gates, sign-offs and deployment) is not available yet: nothing was "

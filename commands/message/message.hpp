@@ -1,8 +1,16 @@
 #pragma once
 // The platform-neutral message model that every command renders to.
 // integrations/slack turns it into Block Kit, the console adapter into text.
+//
+// Prose is `rich_text`: plain text spans and typed mentions. Plain text is
+// always shown as typed (a renderer escapes it), so text that came from a
+// user can never become a mention, a broadcast (@channel, @here) or a link;
+// only a `mention` built in code can notify someone.
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace promotebot::commands {
@@ -10,12 +18,114 @@ namespace promotebot::commands {
 enum class line_state { pending, running, passed, failed, unknown, skipped };
 enum class button_style { normal, primary, danger };
 
+enum class mention_kind { user, channel, user_group };
+
+// Someone or somewhere to notify, by chat-platform ID ("U0RM00001").
+struct mention {
+    mention_kind kind = mention_kind::user;
+    std::string id;
+    bool operator==(const mention&) const = default;
+};
+
+inline mention user_mention(std::string id) { return {mention_kind::user, std::move(id)}; }
+inline mention channel_mention(std::string id) { return {mention_kind::channel, std::move(id)}; }
+inline mention group_mention(std::string id) { return {mention_kind::user_group, std::move(id)}; }
+
+// The longest ID a mention may carry: Slack's IDs are 9 to 11 characters today.
+inline constexpr std::size_t max_mention_id = 21;
+
+// Slack's ID shape: a prefix letter that fits the kind (U or W for a user,
+// C or G for a channel, S for a user group), then uppercase letters and
+// digits, at most max_mention_id characters in all. Renderers show a mention
+// whose ID is not of this shape as plain text.
+inline bool is_valid(const mention& m) {
+    if (m.id.size() < 2 || m.id.size() > max_mention_id) return false;
+    const char p = m.id.front();
+    switch (m.kind) {
+        case mention_kind::user:
+            if (p != 'U' && p != 'W') return false;
+            break;
+        case mention_kind::channel:
+            if (p != 'C' && p != 'G') return false;
+            break;
+        case mention_kind::user_group:
+            if (p != 'S') return false;
+            break;
+    }
+    for (const char c : m.id)
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+    return true;
+}
+
+// How a mention reads without markup: "@U0RM00001", "#C0RELEASE1", "@S0RM".
+inline std::string readable(const mention& m) {
+    return (m.kind == mention_kind::channel ? "#" : "@") + m.id;
+}
+
+// Text with mentions: a sequence of plain text spans and mention spans.
+// Adjacent plain spans are merged and empty ones dropped, so two texts that
+// read the same compare equal.
+class rich_text {
+public:
+    using span = std::variant<std::string, mention>;
+
+    rich_text() = default;
+    // Plain text, shown as typed: implicit, so a string is a rich_text without mentions.
+    rich_text(std::string plain) { append(std::move(plain)); }       // NOLINT(google-explicit-constructor)
+    rich_text(const char* plain) { append(std::string(plain)); }     // NOLINT(google-explicit-constructor)
+    rich_text(std::string_view plain) { append(std::string(plain)); }  // NOLINT(google-explicit-constructor)
+    rich_text(mention m) { append(std::move(m)); }                     // NOLINT(google-explicit-constructor)
+
+    rich_text& append(std::string plain) {
+        if (plain.empty()) return *this;
+        if (!spans_.empty())
+            if (auto* last = std::get_if<std::string>(&spans_.back())) {
+                *last += plain;
+                return *this;
+            }
+        spans_.emplace_back(std::move(plain));
+        return *this;
+    }
+    rich_text& append(mention m) {
+        spans_.emplace_back(std::move(m));
+        return *this;
+    }
+    rich_text& append(const rich_text& more) {
+        for (const auto& s : more.spans_) std::visit([this](const auto& v) { append(v); }, s);
+        return *this;
+    }
+    rich_text& operator+=(const rich_text& more) { return append(more); }
+
+    [[nodiscard]] const std::vector<span>& spans() const { return spans_; }
+    [[nodiscard]] bool empty() const { return spans_.empty(); }
+    // The text with every mention in its readable form ("Added by @U0RM00001").
+    [[nodiscard]] std::string readable() const {
+        std::string out;
+        for (const auto& s : spans_)
+            std::visit(
+                [&out](const auto& v) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, mention>) out += commands::readable(v);
+                    else out += v;
+                },
+                s);
+        return out;
+    }
+    bool operator==(const rich_text&) const = default;
+
+private:
+    std::vector<span> spans_;
+};
+
+// "Added by " + user_mention(id)
+inline rich_text operator+(rich_text a, const rich_text& b) { return std::move(a.append(b)); }
+
 // A confirmation dialog shown before a dangerous button's action runs.
 struct confirm_dialog {
     std::string title;
     std::string text;
     std::string confirm_label = "Confirm";
     std::string deny_label = "Cancel";
+    bool operator==(const confirm_dialog&) const = default;
 };
 
 struct button {
@@ -24,29 +134,33 @@ struct button {
     std::string value;      // opaque argument of the action, e.g. a window ID
     button_style style = button_style::normal;
     std::optional<confirm_dialog> confirm;
+    bool operator==(const button&) const = default;
 };
 
 struct field {
     std::string label;
-    std::string value;
+    rich_text value;
+    bool operator==(const field&) const = default;
 };
 
 // One line of a live checklist: a gate, a sign-off or a deployment step.
 struct checklist_line {
     line_state state = line_state::pending;
-    std::string text;
-    std::string evidence;  // a number, a link or a time backing the state
+    rich_text text;
+    rich_text evidence;  // a number, a link or a time backing the state
+    bool operator==(const checklist_line&) const = default;
 };
 
 struct message {
-    std::string header;                     // one short title line
-    std::string text;                       // body, light markdown (*bold*, `code`)
+    std::string header;                     // one short title line, no mentions
+    rich_text text;                         // body, light markdown (*bold*, `code`)
     std::vector<field> fields;              // label/value pairs
     std::vector<checklist_line> checklist;  // live state lines
     std::vector<button> buttons;            // actions, in order
-    std::vector<std::string> context;       // small print lines
-    // A one-line plain-text summary for notifications and fallbacks.
-    [[nodiscard]] std::string summary() const { return header.empty() ? text : header; }
+    std::vector<rich_text> context;         // small print lines
+    // A one-line summary for notifications and fallbacks.
+    [[nodiscard]] rich_text summary() const { return header.empty() ? text : rich_text(header); }
+    bool operator==(const message&) const = default;
 };
 
 enum class visibility { ephemeral, in_channel };
@@ -55,6 +169,7 @@ enum class visibility { ephemeral, in_channel };
 struct reply {
     message body;
     visibility audience = visibility::ephemeral;
+    bool operator==(const reply&) const = default;
 };
 
 }  // namespace promotebot::commands

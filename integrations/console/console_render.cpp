@@ -1,5 +1,8 @@
 #include "integrations/console/console_render.hpp"
 
+#include <type_traits>
+#include <variant>
+
 #include "commands/message/utf8.hpp"
 
 namespace promotebot::console {
@@ -33,6 +36,22 @@ std::string sanitize(std::string_view s, bool keep_newlines) {
     return out;
 }
 
+// Mentions read as @U123, #C123 and @S123; the text around them is
+// sanitized, so nothing a user typed is taken for anything but text.
+std::string sanitize_rich(const commands::rich_text& text, bool keep_newlines) {
+    std::string out;
+    for (const auto& span : text.spans())
+        std::visit(
+            [&](const auto& v) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(v)>, commands::mention>)
+                    out += sanitize(commands::readable(v), false);
+                else
+                    out += sanitize(v, keep_newlines);
+            },
+            span);
+    return out;
+}
+
 void add_block(std::string& out, std::string_view text) {
     if (text.empty()) return;
     out += text;
@@ -53,44 +72,17 @@ std::string_view state_marker(commands::line_state state) {
     return "[ ?]";
 }
 
-namespace {
-
-// Slack's `<@U123>` and `<#C123>` read as @U123 and #C123 on a terminal.
-std::string plain_mentions(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '<' && i + 3 < text.size() && (text[i + 1] == '@' || text[i + 1] == '#')) {
-            std::size_t end = i + 2;
-            while (end < text.size() && ((text[end] >= 'A' && text[end] <= 'Z') || (text[end] >= '0' && text[end] <= '9')))
-                ++end;
-            if (end > i + 2 && end < text.size() && text[end] == '>') {
-                out.append(text, i + 1, end - i - 1);
-                i = end + 1;
-                continue;
-            }
-        }
-        out += c;
-        ++i;
-    }
-    return out;
-}
-
-}  // namespace
-
 std::string render_text(const commands::message& msg, int first_button_number, bool ephemeral) {
     std::string out;
     if (ephemeral) out += "(only you can see this)\n";
     add_block(out, sanitize(msg.header, false));
-    add_block(out, sanitize(msg.text, true));
-    for (const auto& f : msg.fields) add_block(out, sanitize(f.label, false) + ": " + sanitize(f.value, false));
+    add_block(out, sanitize_rich(msg.text, true));
+    for (const auto& f : msg.fields) add_block(out, sanitize(f.label, false) + ": " + sanitize_rich(f.value, false));
     for (const auto& line : msg.checklist) {
         std::string text(state_marker(line.state));
         text += ' ';
-        text += sanitize(line.text, false);
-        if (!line.evidence.empty()) text += " (" + sanitize(line.evidence, false) + ")";
+        text += sanitize_rich(line.text, false);
+        if (!line.evidence.empty()) text += " (" + sanitize_rich(line.evidence, false) + ")";
         add_block(out, text);
     }
     std::string buttons;
@@ -100,8 +92,8 @@ std::string render_text(const commands::message& msg, int first_button_number, b
         buttons += "[" + std::to_string(number++) + "] " + sanitize(b.label, false);
     }
     add_block(out, buttons);
-    for (const auto& c : msg.context) add_block(out, sanitize(c, true));
-    return plain_mentions(out);
+    for (const auto& c : msg.context) add_block(out, sanitize_rich(c, true));
+    return out;
 }
 
 }  // namespace promotebot::console

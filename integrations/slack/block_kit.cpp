@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace promotebot::slack {
@@ -24,11 +26,20 @@ struct glyph {
     std::size_t chars = 1;
 };
 
+// The one mrkdwn escaper: the three characters Slack's mrkdwn treats as
+// control characters, as entities; empty for every other character.
+std::string_view mrkdwn_entity(char c) {
+    switch (c) {
+        case '&': return "&amp;";
+        case '<': return "&lt;";
+        case '>': return "&gt;";
+        default: return {};
+    }
+}
+
 // Valid UTF-8 without control characters (newlines kept only when asked),
 // escaped for mrkdwn when asked, as glyphs.
-std::vector<glyph> glyphs_of(std::string_view raw, bool escape, bool keep_newlines) {
-    std::vector<glyph> out;
-    out.reserve(raw.size());
+void append_glyphs(std::vector<glyph>& out, std::string_view raw, bool escape, bool keep_newlines) {
     for (std::size_t i = 0; i < raw.size();) {
         const std::size_t len = utf8_length(raw, i);
         if (len == 0) {
@@ -43,12 +54,50 @@ std::vector<glyph> glyphs_of(std::string_view raw, bool escape, bool keep_newlin
             i += len;
             continue;
         }
-        if (escape && c == '&') out.push_back({"&amp;", 5});
-        else if (escape && c == '<') out.push_back({"&lt;", 4});
-        else if (escape && c == '>') out.push_back({"&gt;", 4});
+        const auto entity = escape ? mrkdwn_entity(c) : std::string_view{};
+        if (!entity.empty()) out.push_back({std::string(entity), entity.size()});
         else out.push_back({std::string(raw.substr(i, len)), 1});
         i += len;
     }
+}
+
+std::vector<glyph> glyphs_of(std::string_view raw, bool escape, bool keep_newlines) {
+    std::vector<glyph> out;
+    out.reserve(raw.size());
+    append_glyphs(out, raw, escape, keep_newlines);
+    return out;
+}
+
+// Slack's markup for a mention whose ID has Slack's shape.
+std::string mention_markup(const commands::mention& m) {
+    switch (m.kind) {
+        case commands::mention_kind::user: return "<@" + m.id + ">";
+        case commands::mention_kind::channel: return "<#" + m.id + ">";
+        case commands::mention_kind::user_group: return "<!subteam^" + m.id + ">";
+    }
+    return {};
+}
+
+// Rich text as mrkdwn glyphs: plain spans escaped, each valid mention one
+// glyph (never cut in half), an invalid one as escaped plain text.
+std::vector<glyph> glyphs_of(const commands::rich_text& text, bool keep_newlines) {
+    std::vector<glyph> out;
+    for (const auto& span : text.spans())
+        std::visit(
+            [&](const auto& v) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(v)>, commands::mention>) {
+                    if (commands::is_valid(v)) {
+                        std::string markup = mention_markup(v);
+                        const std::size_t n = markup.size();
+                        out.push_back({std::move(markup), n});
+                    } else {
+                        append_glyphs(out, commands::readable(v), true, false);
+                    }
+                } else {
+                    append_glyphs(out, v, true, keep_newlines);
+                }
+            },
+            span);
     return out;
 }
 
@@ -80,11 +129,12 @@ std::string plain(std::string_view raw, std::size_t limit, bool mark = true) {
     return fit(glyphs_of(raw, false, false), limit, mark);
 }
 
-std::string mrkdwn(std::string_view raw, std::size_t limit) { return fit(glyphs_of(raw, true, true), limit); }
+std::string mrkdwn(const commands::rich_text& text, std::size_t limit) { return fit(glyphs_of(text, true), limit); }
 
 // Splits text into pieces of at most `limit` characters, at line breaks
 // where possible.
-std::vector<std::string> split_mrkdwn(std::string_view raw, std::size_t limit) {
+std::vector<std::string> split_mrkdwn(const commands::rich_text& text, std::size_t limit) {
+    const auto all = glyphs_of(text, true);
     std::vector<std::string> pieces;
     std::string current;
     std::size_t current_chars = 0;
@@ -93,30 +143,31 @@ std::vector<std::string> split_mrkdwn(std::string_view raw, std::size_t limit) {
         current.clear();
         current_chars = 0;
     };
-    std::size_t start = 0;
-    while (start <= raw.size()) {
-        const auto end = std::min(raw.find('\n', start), raw.size());
-        const auto line = glyphs_of(raw.substr(start, end - start), true, false);
-        const std::size_t line_chars = count_chars(line);
+    auto start = all.begin();
+    while (true) {
+        const auto end = std::find_if(start, all.end(), [](const glyph& g) { return g.text == "\n"; });
+        std::size_t line_chars = 0;
+        for (auto it = start; it != end; ++it) line_chars += it->chars;
         const std::size_t joined = current_chars + (current_chars > 0 ? 1 : 0) + line_chars;
         if (joined <= limit) {
             if (current_chars > 0 || !current.empty()) current += '\n';
-            for (const auto& x : line) current += x.text;
+            for (auto it = start; it != end; ++it) current += it->text;
             current_chars = joined;
         } else {
             flush();
             // A single line longer than a section is cut into section-sized parts.
             std::size_t used = 0;
-            for (const auto& x : line) {
-                if (used + x.chars > limit) {
+            for (auto it = start; it != end; ++it) {
+                if (used + it->chars > limit) {
                     flush();
                     used = 0;
                 }
-                current += x.text;
-                used += x.chars;
+                current += it->text;
+                used += it->chars;
             }
             current_chars = used;
         }
+        if (end == all.end()) break;
         start = end + 1;
     }
     flush();
@@ -205,7 +256,7 @@ std::vector<built_block> build(const commands::message& msg) {
         fields = json::array();
     };
     for (const auto& f : msg.fields) {
-        std::string label = mrkdwn(f.label, 200);
+        std::string label = fit(glyphs_of(f.label, true, false), 200);
         std::string text = label.empty() ? std::string{} : "*" + label + "*\n";
         const std::size_t label_chars = count_chars(glyphs_of(text, false, true));
         text += mrkdwn(f.value, limits::max_field_text - label_chars);
@@ -282,42 +333,9 @@ std::vector<built_block> build(const commands::message& msg) {
 
 }  // namespace
 
-namespace {
-
-// `<@U123>` (a user) and `<#C123>` (a channel) stay mentions; any other
-// angle bracket is text, so nobody can smuggle a link or @channel in.
-std::size_t mention_length(std::string_view text, std::size_t at) {
-    if (text.size() < at + 4 || text[at] != '<' || (text[at + 1] != '@' && text[at + 1] != '#')) return 0;
-    std::size_t i = at + 2;
-    const char first = text[i];
-    if (text[at + 1] == '@' ? (first != 'U' && first != 'W') : (first != 'C' && first != 'G')) return 0;
-    while (i < text.size() && i - at < 40 && ((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= '0' && text[i] <= '9')))
-        ++i;
-    if (i >= text.size() || text[i] != '>' || i - at < 4) return 0;
-    return i - at + 1;
-}
-
-}  // namespace
-
-std::string escape_mrkdwn(std::string_view text) {
+std::string to_mrkdwn(const commands::rich_text& text) {
     std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '<') {
-            if (const auto n = mention_length(text, i); n > 0) {
-                out.append(text.substr(i, n));
-                i += n - 1;
-                continue;
-            }
-        }
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            default: out += c;
-        }
-    }
+    for (const auto& g : glyphs_of(text, true)) out += g.text;
     return out;
 }
 

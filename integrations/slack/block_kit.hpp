@@ -30,8 +30,11 @@ struct block_kit_limits {
     static constexpr std::size_t max_fallback_text = 3000;
 };
 
-// Escapes the three characters Slack's mrkdwn treats as control characters.
-std::string escape_mrkdwn(std::string_view text);
+// Rich text as Slack mrkdwn: plain text with `&`, `<` and `>` escaped (so it
+// can never become a mention, a broadcast or a link), mentions as `<@U…>`,
+// `<#C…>` and `<!subteam^S…>`, a mention whose ID is not of Slack's shape as
+// escaped plain text ("@…"). Control characters are dropped, newlines kept.
+std::string to_mrkdwn(const commands::rich_text& text);
 
 // The emoji that shows a checklist line's state.
 std::string_view state_emoji(commands::line_state state);

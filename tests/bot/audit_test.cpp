@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/audit_tamper.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <chrono>
@@ -24,6 +25,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using promotebot::testing::audit_tamperer;
 using promotebot::testing::temp_dir;
 
 namespace {
@@ -352,4 +354,108 @@ TEST_CASE("an unknown audit export format is refused and nothing is written") {
     CHECK_THROWS_AS(export_audit({}, "xml", out), std::invalid_argument);
     CHECK_THROWS_WITH(export_audit({}, "xml", out), "unknown audit export format \"xml\"; use jsonl or csv");
     CHECK(out.str().empty());
+}
+
+TEST_CASE("a rewrite that recomputes every hash passes the chain but not an anchor taken before it") {
+    temp_dir dir;
+    audit_anchor anchor;
+    {
+        auto s = open_sqlite_store(dir.file());
+        append_five(*s);
+        anchor = s->verify_audit().head;
+        CHECK(anchor.seq == 5);
+    }
+    audit_tamperer(dir.file()).rewrite_outcome_and_rehash(2, "refused");
+    auto s = open_sqlite_store(dir.file());
+    CHECK(s->audit_since(utc(2026, 1, 1))[1].entry.outcome == "refused");
+    CHECK(s->verify_audit().ok);
+    const auto v = s->verify_audit(anchor);
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_broken_seq == std::optional<std::int64_t>{5});
+    CHECK_THAT(v.problem, Catch::StartsWith("record 5 does not match the anchor"));
+}
+
+TEST_CASE("the store hashes audit records with HMAC-SHA256 when opened with the audit key") {
+    temp_dir dir;
+    const audit_key key{"s3cret-audit-key"};
+    auto s = open_sqlite_store(dir.file(), key);
+    const auto r = s->append_audit({"U0REQ", "command", "/freeze", "ok", {}}, utc(2026, 11, 26, 10));
+    CHECK(r.mac == "hmac-sha256");
+    CHECK(r.hash == hmac_sha256_hex(key.bytes, audit_hash_input(r)));
+    const auto stored = s->audit_since(utc(2026, 1, 1));
+    REQUIRE(stored.size() == 1);
+    CHECK(stored[0].mac == "hmac-sha256");
+    CHECK(stored[0].hash == r.hash);
+    const auto v = s->verify_audit();
+    CHECK(v.ok);
+    CHECK(v.keyed_records == 1);
+}
+
+TEST_CASE("a log started without the key and continued with it verifies with the key only") {
+    temp_dir dir;
+    const audit_key key{"s3cret-audit-key"};
+    {
+        auto plain = open_sqlite_store(dir.file());
+        append_five(*plain);
+    }
+    {
+        auto keyed = open_sqlite_store(dir.file(), key);
+        CHECK(keyed->verify_audit().ok);
+        CHECK(keyed->append_audit({"U0REQ", "command", "/freeze", "ok", {}}, utc(2026, 11, 26, 11)).mac ==
+              "hmac-sha256");
+        const auto v = keyed->verify_audit();
+        CHECK(v.ok);
+        CHECK(v.records == 6);
+        CHECK(v.keyed_records == 1);
+    }
+    const auto keyless = open_sqlite_store(dir.file())->verify_audit();
+    CHECK_FALSE(keyless.ok);
+    CHECK(keyless.first_broken_seq == std::optional<std::int64_t>{6});
+    CHECK(keyless.problem == "record 6 is keyed (HMAC-SHA256) and cannot be verified without PROMOTEBOT_AUDIT_KEY");
+}
+
+TEST_CASE("with the key, a record rewritten and rehashed by someone without the key fails verification") {
+    temp_dir dir;
+    const audit_key key{"s3cret-audit-key"};
+    {
+        auto s = open_sqlite_store(dir.file(), key);
+        append_five(*s);
+    }
+    SECTION("keyed records rehashed with SHA-256 after a keyed record") {
+        audit_tamperer(dir.file()).rewrite_outcome_and_rehash(3, "refused");
+        const auto v = open_sqlite_store(dir.file(), key)->verify_audit();
+        CHECK_FALSE(v.ok);
+        CHECK(v.first_broken_seq == std::optional<std::int64_t>{3});
+        CHECK_THAT(v.problem, Catch::StartsWith("record 3 has a plain SHA-256 hash after keyed record 1"));
+    }
+    SECTION("a field changed under its HMAC") {
+        audit_tamperer(dir.file()).exec("UPDATE audit_log SET outcome = 'refused' WHERE seq = 3");
+        const auto v = open_sqlite_store(dir.file(), key)->verify_audit();
+        CHECK_FALSE(v.ok);
+        CHECK(v.first_broken_seq == std::optional<std::int64_t>{3});
+        CHECK_THAT(v.problem, Catch::StartsWith("HMAC mismatch at record 3"));
+    }
+    SECTION("the whole log downgraded to plain hashes passes alone, but not an anchor") {
+        const auto anchor = open_sqlite_store(dir.file(), key)->verify_audit().head;
+        audit_tamperer(dir.file()).rewrite_outcome_and_rehash(1, "refused");
+        auto s = open_sqlite_store(dir.file(), key);
+        const auto alone = s->verify_audit();
+        CHECK(alone.ok);
+        CHECK(alone.keyed_records == 0);
+        const auto v = s->verify_audit(anchor);
+        CHECK_FALSE(v.ok);
+        CHECK_THAT(v.problem, Catch::StartsWith("record 5 does not match the anchor"));
+    }
+}
+
+TEST_CASE("keyed audit records fail verification with the wrong key") {
+    temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file(), audit_key{"s3cret-audit-key"});
+        append_five(*s);
+    }
+    const auto v = open_sqlite_store(dir.file(), audit_key{"another-key"})->verify_audit();
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_broken_seq == std::optional<std::int64_t>{1});
+    CHECK_THAT(v.problem, Catch::StartsWith("HMAC mismatch at record 1"));
 }

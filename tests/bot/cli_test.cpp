@@ -2,11 +2,14 @@
 // log tools, and the console a newcomer starts with.
 #include <catch2/catch.hpp>
 
+#include "tests/support/audit_tamper.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include "bot/main/cli.hpp"
@@ -16,6 +19,7 @@
 
 using namespace promotebot;
 
+using promotebot::testing::audit_tamperer;
 using promotebot::testing::temp_dir;
 
 namespace {
@@ -56,6 +60,33 @@ std::string write_config(const temp_dir& dir, const std::string& extra_replace_f
                                dir.path / "holidays/england-and-wales-2026-2027.json",
                                std::filesystem::copy_options::overwrite_existing);
     return path.string();
+}
+
+// PROMOTEBOT_AUDIT_KEY set for one scope, as the operator's environment would.
+struct audit_key_env {
+    explicit audit_key_env(const std::string& key) { ::setenv("PROMOTEBOT_AUDIT_KEY", key.c_str(), 1); }
+    ~audit_key_env() { ::unsetenv("PROMOTEBOT_AUDIT_KEY"); }
+    audit_key_env(const audit_key_env&) = delete;
+    audit_key_env& operator=(const audit_key_env&) = delete;
+};
+
+std::chrono::sys_seconds at_minute(int m) {
+    // 2026-11-26T10:00:00Z plus m minutes.
+    return std::chrono::sys_seconds{std::chrono::seconds{1795687200 + 60 * m}};
+}
+
+// Appends `n` audit records through the store, as the bot would.
+void append_records(const std::string& db, int n, std::optional<commands::audit_key> key = std::nullopt) {
+    auto st = bot::open_sqlite_store(db, std::move(key));
+    for (int i = 0; i < n; ++i) st->append_audit({"U0RM00001", "command", "/freeze list", "ok", {{"i", i}}}, at_minute(i));
+}
+
+// `promotebot audit anchor`'s output, checked for its shape.
+std::string take_anchor(const std::string& cfg) {
+    const auto r = run({"audit", "anchor", "--config", cfg});
+    REQUIRE(r.code == 0);
+    REQUIRE(std::regex_match(r.out, std::regex("[1-9][0-9]*:[0-9a-f]{64}\n")));
+    return r.out.substr(0, r.out.size() - 1);
 }
 
 }  // namespace
@@ -200,4 +231,154 @@ TEST_CASE("help and version") {
     CHECK(version.code == 0);
     CHECK_THAT(version.out, Catch::StartsWith("promotebot "));
     CHECK(run({"--bogus"}).code == 2);
+}
+
+TEST_CASE("audit anchor prints the head of the log as SEQ:HASH, and 0: for an empty log") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    { bot::open_sqlite_store(db); }
+    const auto empty = run({"audit", "anchor", "--config", cfg});
+    CHECK(empty.code == 0);
+    CHECK(empty.out == "0:\n");
+    CHECK(run({"audit", "verify", "--config", cfg, "--anchor", "0:"}).code == 0);
+
+    append_records(db, 3);
+    const auto head = bot::open_sqlite_store(db)->audit_since(at_minute(0)).back();
+    CHECK(take_anchor(cfg) == "3:" + head.hash);
+}
+
+TEST_CASE("audit anchor refuses to anchor a broken log") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    append_records(db, 3);
+    audit_tamperer(db).exec("UPDATE audit_log SET outcome = 'refused' WHERE seq = 2");
+    const auto r = run({"audit", "anchor", "--config", cfg});
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::StartsWith("audit log BROKEN at record 2: hash mismatch at record 2"));
+    CHECK_THAT(r.err, Catch::Contains("not anchored"));
+}
+
+TEST_CASE("audit verify --anchor fails on a rewrite that recomputed the whole chain, which plain verify misses") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    append_records(db, 5);
+    const auto anchor = take_anchor(cfg);
+    CHECK(run({"audit", "verify", "--config", cfg, "--anchor", anchor}).code == 0);
+
+    audit_tamperer(db).rewrite_outcome_and_rehash(2, "refused");
+    const auto plain = run({"audit", "verify", "--config", cfg});
+    CHECK(plain.code == 0);
+    CHECK_THAT(plain.out, Catch::Contains("intact"));
+    const auto anchored = run({"audit", "verify", "--config", cfg, "--anchor", anchor});
+    CHECK(anchored.code == 1);
+    CHECK_THAT(anchored.out, Catch::StartsWith("audit log BROKEN at record 5: record 5 does not match the anchor"));
+}
+
+TEST_CASE("audit verify --anchor fails when the tail holding the anchor's record was deleted") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    append_records(db, 5);
+    const auto anchor = take_anchor(cfg);
+    audit_tamperer(db).exec("DELETE FROM audit_log WHERE seq >= 4");
+    CHECK(run({"audit", "verify", "--config", cfg}).code == 0);
+    const auto r = run({"audit", "verify", "--config", cfg, "--anchor", anchor});
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("the anchor names record 5 but the log ends at record 3"));
+}
+
+TEST_CASE("audit verify --anchor passes when records were appended after the anchor") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    append_records(db, 3);
+    const auto anchor = take_anchor(cfg);
+    append_records(db, 4);
+    const auto r = run({"audit", "verify", "--config", cfg, "--anchor", anchor});
+    CHECK(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("audit log intact: 7 record(s)"));
+    CHECK_THAT(r.out, Catch::Contains("anchor " + anchor + " holds"));
+    CHECK(take_anchor(cfg) != anchor);
+}
+
+TEST_CASE("a malformed anchor is a usage error that names the value") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    append_records((dir.path / "test.db").string(), 2);
+    const std::vector<std::string> malformed{"5", "5:abc", "x:" + std::string(64, 'a'), "-1:" + std::string(64, 'a')};
+    for (const auto& bad : malformed) {
+        INFO(bad);
+        const auto r = run({"audit", "verify", "--config", cfg, "--anchor", bad});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--anchor '" + bad + "' is not SEQ:HASH"));
+        CHECK(r.out.empty());
+    }
+    CHECK(run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--anchor", "0:"}).code == 2);
+}
+
+TEST_CASE("with PROMOTEBOT_AUDIT_KEY the bot keys its audit records, and verify needs the same key") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const std::string key = "k3y-that-must-never-be-shown";
+    std::vector<std::string> shown;
+    {
+        audit_key_env env(key);
+        const auto console = run({"--config", cfg, "--console", "--user", "U0RM00001"},
+                                 "/freeze add 2030-01-10 2030-01-11 keyed\nquit\n");
+        REQUIRE(console.code == 0);
+        const auto verify = run({"audit", "verify", "--config", cfg});
+        CHECK(verify.code == 0);
+        CHECK_THAT(verify.out, Catch::Contains("keyed with HMAC-SHA256"));
+        const auto anchor = run({"audit", "anchor", "--config", cfg});
+        CHECK(anchor.code == 0);
+        for (const auto* r : {&console, &verify, &anchor}) shown.insert(shown.end(), {r->out, r->err});
+    }
+    const auto keyless = run({"audit", "verify", "--config", cfg});
+    CHECK(keyless.code == 1);
+    CHECK_THAT(keyless.out, Catch::Contains("cannot be verified without PROMOTEBOT_AUDIT_KEY"));
+    {
+        audit_key_env env("the-wrong-key");
+        const auto wrong = run({"audit", "verify", "--config", cfg});
+        CHECK(wrong.code == 1);
+        CHECK_THAT(wrong.out, Catch::Contains("HMAC mismatch at record 1"));
+        shown.insert(shown.end(), {wrong.out, wrong.err});
+    }
+    for (const auto& text : shown) CHECK_THAT(text, !Catch::Contains(key));
+}
+
+TEST_CASE("with PROMOTEBOT_AUDIT_KEY a record rewritten and rehashed without the key fails verify") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    const std::string key = "k3y-that-must-never-be-shown";
+    audit_key_env env(key);
+    append_records(db, 2);  // before the key was configured
+    {
+        auto st = bot::open_sqlite_store(db, commands::audit_key{key});
+        st->append_audit({"U0RM00001", "freeze.add", "window 1", "ok", {}}, at_minute(10));
+        st->append_audit({"U0RM00001", "freeze.remove", "window 1", "ok", {}}, at_minute(11));
+    }
+    const auto before = run({"audit", "verify", "--config", cfg});
+    CHECK(before.code == 0);
+    CHECK_THAT(before.out, Catch::Contains("2 record(s) keyed with HMAC-SHA256"));
+    CHECK_THAT(before.out, Catch::Contains("records 1..2 have plain SHA-256 hashes"));
+
+    audit_tamperer(db).rewrite_outcome_and_rehash(4, "refused");
+    const auto after = run({"audit", "verify", "--config", cfg});
+    CHECK(after.code == 1);
+    CHECK_THAT(after.out, Catch::StartsWith("audit log BROKEN at record 4: record 4 has a plain SHA-256 hash"));
+    CHECK_THAT(after.out + after.err, !Catch::Contains(key));
+}
+
+TEST_CASE("an empty PROMOTEBOT_AUDIT_KEY is refused rather than silently ignored") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    append_records((dir.path / "test.db").string(), 1);
+    audit_key_env env("");
+    const auto r = run({"audit", "verify", "--config", cfg});
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("PROMOTEBOT_AUDIT_KEY is set but empty"));
 }

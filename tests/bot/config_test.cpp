@@ -86,6 +86,7 @@ void check_example(const config& c) {
     CHECK(c.slack.group_cache_ttl == std::chrono::seconds{300});
     CHECK(c.timezone == "Europe/London");
     CHECK(c.store == "promotebot.db");
+    CHECK(c.audit.channel.empty());
 
     REQUIRE(c.environments.count("int") == 1);
     REQUIRE(c.environments.count("prod") == 1);
@@ -149,6 +150,50 @@ TEST_CASE("omitted optional keys take the runbook's defaults") {
     CHECK(c.freeze.rules.month_end_business_days == 3);
     CHECK(c.freeze.rules.bank_holidays.empty());
     CHECK(c.source_name == "minimal.yaml");
+}
+
+TEST_CASE("by default any engineer may deploy to int and only Release Managers to prod") {
+    using commands::action;
+    using commands::role;
+    for (const auto& c : {parse_config(minimal, "minimal.yaml", files({})), embedded_default_config()}) {
+        INFO(c.source_name);
+        const auto table = permissions_of(c);
+        const auto engineer = commands::role_set{role::engineer};
+        const auto release_manager = commands::role_set{role::release_manager};
+        CHECK(commands::authorize(table, action::deploy_int, engineer, "U1").allowed);
+        CHECK_FALSE(commands::authorize(table, action::deploy_prod, engineer, "U1").allowed);
+        CHECK(commands::authorize(table, action::deploy_prod, release_manager, "U1").allowed);
+        const auto vp_on_prod = commands::authorize(table, action::deploy_prod, commands::role_set{role::vp}, "U1");
+        CHECK_FALSE(vp_on_prod.allowed);
+        CHECK(vp_on_prod.reason == "Only a Release Manager can deploy to prod.");
+        CHECK(table.row(action::deploy_int).roles == std::vector{role::engineer});
+        CHECK(table.row(action::deploy_prod).roles == std::vector{role::release_manager});
+    }
+}
+
+TEST_CASE("environments.<env>.deployers decides who may deploy there") {
+    using commands::action;
+    using commands::role;
+    const auto c = parse_config(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n"
+        "    deployers: [release_manager]\n"
+        "  prod:\n"
+        "    project_id: markets-prod-12345\n"
+        "    deployers: [release_manager, vp]\n",
+        "strict.yaml", files({}));
+    const auto table = permissions_of(c);
+    const auto engineer = commands::authorize(table, action::deploy_int, commands::role_set{role::engineer}, "U1");
+    CHECK_FALSE(engineer.allowed);
+    CHECK(engineer.reason == "Only a Release Manager can deploy to int.");
+    CHECK(commands::authorize(table, action::deploy_int, commands::role_set{role::release_manager}, "U1").allowed);
+    CHECK(commands::authorize(table, action::deploy_prod, commands::role_set{role::vp}, "U1").allowed);
+    // The rows the configuration does not name keep the runbook's roles.
+    CHECK_FALSE(commands::authorize(table, action::manage_freeze, commands::role_set{role::vp}, "U1").allowed);
+    CHECK(table.row(action::approve_emergency) == commands::permission_table::runbook().row(action::approve_emergency));
 }
 
 TEST_CASE("a misspelt nested key is refused with its path, line and a suggestion") {
@@ -303,6 +348,18 @@ TEST_CASE("channel and project IDs are checked against their patterns") {
     const auto* deployer = problem_at(e, "environments.prod.deployers[1]");
     REQUIRE(deployer != nullptr);
     CHECK(deployer->line == 8);
+}
+
+TEST_CASE("audit.channel names where the audit log's head is posted daily, and is optional") {
+    CHECK(parse_config(minimal, "t", files({})).audit.channel.empty());
+    CHECK(parse_config(minimal + "audit:\n  channel: \"\"\n", "t", files({})).audit.channel.empty());
+    CHECK(parse_config(minimal + "audit:\n  channel: C0AUDIT0001\n", "t", files({})).audit.channel == "C0AUDIT0001");
+    const auto e = refusal(minimal + "audit:\n  channel: \"#audit\"\n  chanel: C0AUDIT0001\n");
+    const auto* channel = problem_at(e, "audit.channel");
+    REQUIRE(channel != nullptr);
+    CHECK(channel->line == 9);
+    CHECK_THAT(channel->message, Catch::Contains("not a Slack channel ID"));
+    CHECK(problem_at(e, "audit.chanel") != nullptr);
 }
 
 TEST_CASE("regulatory windows: whole days include the last day, local times are exact") {

@@ -87,14 +87,33 @@ TEST_CASE("every checklist state has its console marker") {
     CHECK(console::state_marker(line_state::pending) == "[  ]");
 }
 
-TEST_CASE("the console shows Slack mentions as plain @user and #channel") {
-    promotebot::commands::message m;
+TEST_CASE("the console shows mentions as @user, #channel and @group") {
+    using promotebot::commands::channel_mention;
+    using promotebot::commands::group_mention;
+    using promotebot::commands::rich_text;
+    using promotebot::commands::user_mention;
+    message m;
     m.header = "Freeze window #1 added";
-    m.fields.push_back({"Added by", "<@U0RM00001> in <#C0RELEASE01>"});
-    const auto text = promotebot::console::render_text(m, 1, false);
-    CHECK(text.find("Added by: @U0RM00001 in #C0RELEASE01") != std::string::npos);
-    CHECK(text.find("<@") == std::string::npos);
-    // Not a mention: left alone.
-    m.fields = {{"Reason", "a <b> c <@lower>"}};
-    CHECK(promotebot::console::render_text(m, 1, false).find("a <b> c <@lower>") != std::string::npos);
+    m.text = rich_text("Ping ") + group_mention("S0DATAENG1");
+    m.fields.push_back({"Added by", rich_text(user_mention("U123ABC")) + " in " + channel_mention("C0RELEASE01")});
+    m.checklist = {{line_state::pending, rich_text("Sign-off by ") + user_mention("W0DE00001"), user_mention("U9")}};
+    m.context = {rich_text("Posted in ") + channel_mention("G0PRIVATE1")};
+    CHECK(console::render_text(m, 1, false) ==
+          "Freeze window #1 added\n"
+          "Ping @S0DATAENG1\n"
+          "Added by: @U123ABC in #C0RELEASE01\n"
+          "[  ] Sign-off by @W0DE00001 (@U9)\n"
+          "Posted in #G0PRIVATE1\n");
+}
+
+TEST_CASE("text typed by a user is shown as typed, never turned into a mention") {
+    message m;
+    m.fields = {{"Reason", "a <b> c <@U1> <!channel>"}};
+    CHECK(console::render_text(m, 1, false) == "Reason: a <b> c <@U1> <!channel>\n");
+}
+
+TEST_CASE("a mention cannot smuggle control characters to the terminal") {
+    message m;
+    m.text = promotebot::commands::rich_text("by ") + promotebot::commands::user_mention("U1\x1b[2J\nX");
+    CHECK(console::render_text(m, 1, false) == "by @U1[2J X\n");
 }

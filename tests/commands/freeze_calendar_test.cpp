@@ -88,7 +88,9 @@ struct day_oracle {
         return iso <= 5 && holiday_on(d) == nullptr;
     }
 
-    // Lists the month's business days from the 1st onwards and keeps the last ones.
+    // Lists the month's business days from the 1st onwards and keeps the last
+    // ones; the close runs from the first kept day to the last, every day
+    // between them (weekends, holidays) included.
     bool in_month_end(date::year_month_day d) const {
         std::vector<unsigned> business_days;
         const unsigned last = static_cast<unsigned>((d.year() / d.month() / date::last).day());
@@ -96,8 +98,11 @@ struct day_oracle {
             if (business(d.year() / d.month() / date::day{day})) business_days.push_back(day);
         }
         const auto keep = std::min<std::size_t>(business_days.size(), static_cast<std::size_t>(month_end_days));
-        return std::find(business_days.end() - static_cast<std::ptrdiff_t>(keep), business_days.end(),
-                         static_cast<unsigned>(d.day())) != business_days.end();
+        if (keep == 0) return false;
+        const unsigned first_kept = business_days[business_days.size() - keep];
+        const unsigned last_kept = business_days.back();
+        const auto day = static_cast<unsigned>(d.day());
+        return first_kept <= day && day <= last_kept;
     }
 
     names rules_on(date::year_month_day d) const {
@@ -135,6 +140,55 @@ TEST_CASE("prod is frozen on the last 3 business days of the month") {
     CHECK(january[0].start == utc(2026, 1, 28));
     CHECK(january[0].end == utc(2026, 1, 31));
     CHECK(january[0].rules == names{"month-end close"});
+}
+
+TEST_CASE("month-end close is one window from the first of the last 3 business days to the end of the last, weekend included") {
+    const auto calendar = runbook_calendar();
+    // November 2026's last three business days are Thursday 26, Friday 27 and Monday 30.
+    const auto saturday = calendar.status_at(at(london(), 2026, 11, 28, 12));
+    CHECK(saturday.frozen);
+    CHECK(saturday.rules == names{"month-end close"});
+    REQUIRE(saturday.until);
+    CHECK(*saturday.until == at(london(), 2026, 12, 1));
+    CHECK(calendar.status_at(at(london(), 2026, 11, 29, 23, 59)).rules == names{"month-end close"});
+    CHECK_FALSE(calendar.status_at(at(london(), 2026, 11, 25, 23, 59)).frozen);
+    CHECK_FALSE(calendar.status_at(at(london(), 2026, 12, 1, 0, 0)).frozen);
+
+    const auto november = calendar.windows_between(utc(2026, 11, 10), utc(2026, 12, 10));
+    REQUIRE(november.size() == 1);
+    CHECK(november[0].start == at(london(), 2026, 11, 26));
+    CHECK(november[0].end == at(london(), 2026, 12, 1));
+    CHECK(november[0].rules == names{"month-end close"});
+
+    const auto before = calendar.status_at(at(london(), 2026, 11, 20, 12));
+    REQUIRE(before.next);
+    CHECK(before.next->start == at(london(), 2026, 11, 26));
+    CHECK(before.next->end == at(london(), 2026, 12, 1));
+}
+
+TEST_CASE("a bank holiday inside month-end close is frozen by the close, even when bank holidays do not freeze") {
+    // August 2027: Thursday 26, Friday 27, then the Summer bank holiday on Monday 30, then Tuesday 31.
+    const auto calendar = runbook_calendar();
+    const auto august = calendar.windows_between(utc(2027, 8, 20), utc(2027, 9, 10));
+    REQUIRE(august.size() == 1);
+    CHECK(august[0].start == at(london(), 2027, 8, 26));
+    CHECK(august[0].end == at(london(), 2027, 9, 1));
+    CHECK(august[0].rules == names{"bank holiday: Summer bank holiday", "month-end close"});
+    CHECK(calendar.status_at(at(london(), 2027, 8, 28, 12)).rules == names{"month-end close"});
+    CHECK(calendar.status_at(at(london(), 2027, 8, 30, 12)).rules ==
+          names{"bank holiday: Summer bank holiday", "month-end close"});
+
+    auto rules = runbook_rules();
+    rules.bank_holidays_enabled = false;
+    const freeze_calendar without_holidays{london(), rules};
+    const auto holiday = without_holidays.status_at(at(london(), 2027, 8, 30, 12));
+    CHECK(holiday.rules == names{"month-end close"});
+    REQUIRE(holiday.until);
+    CHECK(*holiday.until == at(london(), 2027, 9, 1));
+    const auto close = without_holidays.windows_between(utc(2027, 8, 20), utc(2027, 9, 10));
+    REQUIRE(close.size() == 1);
+    CHECK(close[0].start == at(london(), 2027, 8, 26));
+    CHECK(close[0].end == at(london(), 2027, 9, 1));
 }
 
 TEST_CASE("every day of 2026 and 2027 is frozen exactly when and by the rules the runbook names") {
@@ -228,14 +282,13 @@ TEST_CASE("year-end close runs from 20 December to 5 January as one window with 
     CHECK_FALSE(calendar.status_at(at(london(), 2026, 12, 19, 23, 59)).frozen);
 }
 
-TEST_CASE("month-end close in leap-year February 2028 covers Friday 25, Monday 28 and Tuesday 29") {
+TEST_CASE("month-end close in leap-year February 2028 runs from Friday 25 to the end of Tuesday 29") {
     const auto calendar = runbook_calendar();
     const auto windows = calendar.windows_between(utc(2028, 2, 1), utc(2028, 3, 1));
-    REQUIRE(windows.size() == 2);
+    REQUIRE(windows.size() == 1);
     CHECK(windows[0].start == utc(2028, 2, 25));
-    CHECK(windows[0].end == utc(2028, 2, 26));
-    CHECK(windows[1].start == utc(2028, 2, 28));
-    CHECK(windows[1].end == utc(2028, 3, 1));
+    CHECK(windows[0].end == utc(2028, 3, 1));
+    CHECK(calendar.status_at(utc(2028, 2, 26, 12)).frozen);
     CHECK(calendar.status_at(utc(2028, 2, 29, 12)).frozen);
     CHECK_FALSE(calendar.status_at(utc(2028, 3, 1, 12)).frozen);
     const auto thursday = calendar.status_at(utc(2028, 2, 24, 12));
@@ -252,15 +305,18 @@ TEST_CASE("frozen days on the London clock changes last 23 and 25 hours") {
 
     const auto spring = calendar.windows_between(utc(2026, 3, 29, 12), utc(2026, 3, 29, 13));
     REQUIRE(spring.size() == 1);
-    // Month-end close (Mon 30, Tue 31 in BST) adjoins the Sunday, so they merge.
-    CHECK(spring[0].start == utc(2026, 3, 29, 0));
+    // Month-end close runs from Friday 27 (GMT) to the end of Tuesday 31 (BST), the Sunday inside.
+    CHECK(spring[0].start == utc(2026, 3, 27, 0));
     CHECK(spring[0].end == utc(2026, 3, 31, 23));
+    CHECK(spring[0].end - spring[0].start == hours{5 * 24 - 1});
     CHECK(spring[0].rules == names{"bank holiday: Clocks go forward", "month-end close"});
-    // Friday 27 March is still in GMT.
-    const auto friday = calendar.windows_between(utc(2026, 3, 27, 12), utc(2026, 3, 27, 13));
-    REQUIRE(friday.size() == 1);
-    CHECK(friday[0].start == utc(2026, 3, 27, 0));
-    CHECK(friday[0].end == utc(2026, 3, 28, 0));
+    // Without month-end close the Sunday alone lasts 23 hours.
+    auto no_close = rules;
+    no_close.month_end_enabled = false;
+    const auto sunday = freeze_calendar{london(), no_close}.windows_between(utc(2026, 3, 29, 12), utc(2026, 3, 29, 13));
+    REQUIRE(sunday.size() == 1);
+    CHECK(sunday[0].start == utc(2026, 3, 29, 0));
+    CHECK(sunday[0].end == utc(2026, 3, 29, 23));
 
     const auto autumn = calendar.status_at(utc(2026, 10, 25, 12));
     CHECK(autumn.frozen);
@@ -285,22 +341,20 @@ TEST_CASE("the calendar follows local midnight in New York and Sydney") {
     CHECK(january[0].end == utc(2026, 1, 31, 5));
     // On 30 March 2026 New York is on EDT.
     const auto march = new_york.windows_between(utc(2026, 3, 20), utc(2026, 4, 1));
-    REQUIRE(march.size() == 2);
+    REQUIRE(march.size() == 1);
     CHECK(march[0].start == utc(2026, 3, 27, 4));
-    CHECK(march[0].end == utc(2026, 3, 28, 4));
-    CHECK(march[1].start == utc(2026, 3, 30, 4));
-    CHECK(march[1].end == utc(2026, 4, 1, 4));
+    CHECK(march[0].end == utc(2026, 4, 1, 4));
     CHECK(new_york.status_at(utc(2026, 1, 28, 4, 59)).frozen == false);
     CHECK(new_york.status_at(utc(2026, 1, 28, 5, 0)).frozen);
 
     freeze_rules sydney_rules;
     sydney_rules.bank_holidays = {{ymd(2026, 4, 5), "Daylight saving ends"}};
     const freeze_calendar sydney{date::locate_zone("Australia/Sydney"), sydney_rules};
-    // AEDT (+11): month-end close of March 2026 is Friday 27 to Tuesday 31 with the weekend open.
+    // AEDT (+11): month-end close of March 2026 runs from Friday 27 to the end of Tuesday 31.
     const auto sydney_march = sydney.windows_between(utc(2026, 3, 26, 13), utc(2026, 3, 26, 14));
     REQUIRE(sydney_march.size() == 1);
     CHECK(sydney_march[0].start == utc(2026, 3, 26, 13));
-    CHECK(sydney_march[0].end == utc(2026, 3, 27, 13));
+    CHECK(sydney_march[0].end == utc(2026, 3, 31, 13));
     const auto clocks_back = sydney.windows_between(utc(2026, 4, 5, 0), utc(2026, 4, 5, 1));
     REQUIRE(clocks_back.size() == 1);
     CHECK(clocks_back[0].start == utc(2026, 4, 4, 13));
@@ -345,6 +399,19 @@ TEST_CASE("the number of month-end business days is configurable") {
     REQUIRE(whole_week.size() == 1);
     CHECK(whole_week[0].start == utc(2026, 1, 26));
     CHECK(whole_week[0].end == utc(2026, 1, 31));
+
+    // November 2026 ends on Monday 30: one day is that Monday alone; five
+    // days start on Tuesday 24 and take the weekend in.
+    const auto november_one = freeze_calendar{london(), one}.windows_between(utc(2026, 11, 10), utc(2026, 12, 10));
+    REQUIRE(november_one.size() == 1);
+    CHECK(november_one[0].start == utc(2026, 11, 30));
+    CHECK(november_one[0].end == utc(2026, 12, 1));
+    CHECK_FALSE(freeze_calendar{london(), one}.status_at(utc(2026, 11, 28, 12)).frozen);
+    const auto november_five = five_days.windows_between(utc(2026, 11, 10), utc(2026, 12, 10));
+    REQUIRE(november_five.size() == 1);
+    CHECK(november_five[0].start == utc(2026, 11, 24));
+    CHECK(november_five[0].end == utc(2026, 12, 1));
+    CHECK(five_days.status_at(utc(2026, 11, 29, 12)).rules == names{"month-end close"});
 
     // The property holds for other lengths too.
     const day_oracle oracle{england_and_wales(), 5};
@@ -446,10 +513,10 @@ TEST_CASE("when prod is open the status names the next freeze") {
     CHECK_FALSE(status.frozen);
     CHECK(status.rules.empty());
     CHECK_FALSE(status.until);
-    // June 2026 ends on a Tuesday: Friday 26, then Monday 29 and Tuesday 30.
+    // June 2026 ends on a Tuesday: Friday 26 to the end of Tuesday 30, the weekend included.
     REQUIRE(status.next);
     CHECK(status.next->start == at(london(), 2026, 6, 26));
-    CHECK(status.next->end == at(london(), 2026, 6, 27));
+    CHECK(status.next->end == at(london(), 2026, 7, 1));
     CHECK(status.next->rules == names{"month-end close"});
 }
 
@@ -457,11 +524,12 @@ TEST_CASE("when prod is frozen the next freeze starts after the current one ends
     const auto status = runbook_calendar().status_at(at(london(), 2026, 6, 26, 12));
     CHECK(status.frozen);
     REQUIRE(status.until);
-    CHECK(*status.until == at(london(), 2026, 6, 27));
+    CHECK(*status.until == at(london(), 2026, 7, 1));
     REQUIRE(status.next);
     CHECK(status.next->start > *status.until);
-    CHECK(status.next->start == at(london(), 2026, 6, 29));
-    CHECK(status.next->end == at(london(), 2026, 7, 1));
+    // July 2026 ends on a Friday: Wednesday 29 to Friday 31.
+    CHECK(status.next->start == at(london(), 2026, 7, 29));
+    CHECK(status.next->end == at(london(), 2026, 8, 1));
 }
 
 TEST_CASE("the next freeze is found even when it is years away") {

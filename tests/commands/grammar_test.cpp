@@ -323,3 +323,47 @@ TEST_CASE("environments print as int and prod") {
     CHECK(to_string(environment::int_) == "int");
     CHECK(to_string(environment::prod) == "prod");
 }
+
+TEST_CASE("one parser reads dates, local times, seconds and UTC offsets for every caller") {
+    const auto day = parse_moment("2026-12-24");
+    REQUIRE(day);
+    CHECK(day->date_only);
+    CHECK(day->at == local(2026, 12, 24));
+    CHECK_FALSE(day->utc_offset);
+
+    const auto minute = parse_moment("2026-12-24T10:05");
+    REQUIRE(minute);
+    CHECK_FALSE(minute->date_only);
+    CHECK_FALSE(minute->with_seconds);
+    CHECK(minute->at == local(2026, 12, 24, 10, 5));
+
+    const auto second = parse_moment("2026-11-10T09:00:30Z");
+    REQUIRE(second);
+    CHECK(second->with_seconds);
+    CHECK(second->at == local(2026, 11, 10, 9) + std::chrono::seconds{30});
+    CHECK(second->utc_offset == std::chrono::minutes{0});
+
+    const auto summer = parse_moment("2026-07-29T12:00+01:00");
+    REQUIRE(summer);
+    CHECK(summer->utc_offset == std::chrono::minutes{60});
+    const auto west = parse_moment("2026-07-29T12:00:00-05:30");
+    REQUIRE(west);
+    CHECK(west->utc_offset == -std::chrono::minutes{330});
+
+    for (const std::string bad : {"2026-02-30", "2026-1-5", "2026-01-01T24:00", "2026-01-01T12:00:60",
+                                  "2026-01-01T12:00:5", "2026-01-01T12:00+1:00", "2026-01-01T12:00+01",
+                                  "2026-01-01T12:00Zulu", "2026-01-01 12:00", "1969-12-31", "2026-01-01T", ""}) {
+        INFO(bad);
+        CHECK_FALSE(parse_moment(bad));
+    }
+}
+
+TEST_CASE("chat commands and the config take local dates and minutes only, never seconds or offsets") {
+    CHECK(parse_local_moment("2026-12-24T10:05"));
+    CHECK(parse_local_moment("2026-12-24")->date_only);
+    CHECK_FALSE(parse_local_moment("2026-12-24T10:05:00"));
+    CHECK_FALSE(parse_local_moment("2026-12-24T10:05Z"));
+    CHECK_FALSE(parse_local_moment("2026-12-24T10:05+01:00"));
+    CHECK(expect_error(parse_command("/freeze", "add 2026-12-01T10:00Z 2026-12-03 audit"))
+              .message.find("is not a valid start") != std::string::npos);
+}

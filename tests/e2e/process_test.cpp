@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "bot/config/config.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 
 extern char** environ;
@@ -64,7 +65,9 @@ child spawn_bot(const std::vector<std::string>& args, const std::vector<std::str
     std::vector<std::string> environment = env;
     for (char** e = environ; *e; ++e) {
         std::string entry = *e;
-        if (entry.rfind("SLACK_", 0) != 0 && entry.rfind("SSL_CERT_FILE=", 0) != 0) environment.push_back(entry);
+        if (entry.rfind("SLACK_", 0) != 0 && entry.rfind("SSL_CERT_FILE=", 0) != 0 &&
+            entry.rfind("PROMOTEBOT_AUDIT_KEY=", 0) != 0)
+            environment.push_back(entry);
     }
     std::vector<char*> argv, envp;
     std::string binary = PROMOTEBOT_BINARY;
@@ -100,9 +103,11 @@ TEST_CASE("SIGTERM stops the connected bot cleanly with close frames and exit co
     testing::fake_slack fake;
     temp_dir dir;
     const auto log = dir.path / "bot.log";
+    const std::string audit_key = "audit-k3y-kept-out-of-logs";
     auto bot = spawn_bot({"--config", write_config(dir), "--log-format", "json", "--log-level", "debug"},
                          {"SLACK_APP_TOKEN=" + fake.options().app_token, "SLACK_BOT_TOKEN=" + fake.options().bot_token,
-                          "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file()},
+                          "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file(),
+                          "PROMOTEBOT_AUDIT_KEY=" + audit_key},
                          log);
     REQUIRE(fake.wait_for_connections(1, 15s));
 
@@ -128,6 +133,12 @@ TEST_CASE("SIGTERM stops the connected bot cleanly with close frames and exit co
     CHECK_THAT(text, !Catch::Contains(fake.options().app_token));
     CHECK_THAT(text, !Catch::Contains(fake.options().bot_token));
     CHECK_THAT(text, !Catch::Contains("xoxb-"));
+    CHECK_THAT(text, !Catch::Contains(audit_key));
+    // The audit key from the environment keyed the command's audit record.
+    const auto audit = bot::open_sqlite_store((dir.path / "bot.db").string(), commands::audit_key{audit_key})->verify_audit();
+    CHECK(audit.ok);
+    CHECK(audit.keyed_records >= 1);
+    CHECK(audit.keyed_records == audit.records);
     // Every line is one JSON object.
     std::istringstream lines(text);
     std::string line;

@@ -83,7 +83,7 @@ std::string all_section_text(const json& blocks) {
 TEST_CASE("a message renders as header, body, fields, checklist, buttons and context in Block Kit shape") {
     message msg;
     msg.header = "Promote v1.4.2 to prod";
-    msg.text = "Requested by <@U1> & approved";
+    msg.text = commands::rich_text("Requested by ") + commands::user_mention("U1") + " & approved";
     msg.fields = {{"Version", "v1.4.2"}, {"Target", "prod"}};
     msg.checklist = {{line_state::passed, "CI green on main", "run 812"},
                      {line_state::failed, "dbt tests", "3 failures"},
@@ -102,7 +102,7 @@ TEST_CASE("a message renders as header, body, fields, checklist, buttons and con
     CHECK(blocks[0] == json{{"type", "header"},
                             {"text", {{"type", "plain_text"}, {"text", "Promote v1.4.2 to prod"}, {"emoji", true}}}});
     CHECK(blocks[1] == json{{"type", "section"},
-                            {"text", {{"type", "mrkdwn"}, {"text", "Requested by &lt;@U1&gt; &amp; approved"}}}});
+                            {"text", {{"type", "mrkdwn"}, {"text", "Requested by <@U1> &amp; approved"}}}});
     CHECK(blocks[2]["fields"] == json::array({{{"type", "mrkdwn"}, {"text", "*Version*\nv1.4.2"}},
                                               {{"type", "mrkdwn"}, {"text", "*Target*\nprod"}}}));
     CHECK(blocks[3]["text"]["text"] ==
@@ -149,7 +149,7 @@ TEST_CASE("user text in checklist, fields and context is escaped for mrkdwn") {
     CHECK(dumped.find("_a&amp;b_") != std::string::npos);
     CHECK(dumped.find("&lt;script&gt;") != std::string::npos);
     CHECK(dumped.find("by &lt;@U2&gt;") != std::string::npos);
-    CHECK(slack::escape_mrkdwn("a<b>&c") == "a&lt;b&gt;&amp;c");
+    CHECK(slack::to_mrkdwn("a<b>&c") == "a&lt;b&gt;&amp;c");
 }
 
 TEST_CASE("60 checklist lines stay within the limits and all are shown") {
@@ -298,7 +298,78 @@ TEST_CASE("the chat payload carries the summary as fallback text") {
     CHECK(slack::to_chat_payload(no_header)["text"] == "a &lt; b");
 }
 
-TEST_CASE("user and channel mentions survive escaping, other angle brackets do not") {
-    CHECK(slack::escape_mrkdwn("added by <@U0RM00001> in <#C0RELEASE01>") == "added by <@U0RM00001> in <#C0RELEASE01>");
-    CHECK(slack::escape_mrkdwn("<!channel> <https://evil|x> <@u1> <@U") == "&lt;!channel&gt; &lt;https://evil|x&gt; &lt;@u1&gt; &lt;@U");
+TEST_CASE("a typed user mention becomes <@U…> in the section text") {
+    message msg;
+    msg.text = commands::rich_text("Added by ") + commands::user_mention("U123ABC");
+    const json blocks = slack::to_blocks(msg);
+    REQUIRE(blocks.size() == 1);
+    CHECK(blocks[0]["text"]["text"] == "Added by <@U123ABC>");
+}
+
+TEST_CASE("user text that looks like a broadcast, a mention or a link stays inert") {
+    message msg;
+    msg.text = "<!channel> <@U1> <https://x|y> & more";
+    msg.fields = {{"Reason", "<!here> <#C1>"}};
+    msg.checklist = {{line_state::failed, "<!everyone>", "<!subteam^S1>"}};
+    msg.context = {"<@W1|bob>"};
+    const json blocks = slack::to_blocks(msg);
+    REQUIRE(blocks.size() == 4);
+    CHECK(blocks[0]["text"]["text"] == "&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; &amp; more");
+    CHECK(blocks[1]["fields"][0]["text"] == "*Reason*\n&lt;!here&gt; &lt;#C1&gt;");
+    CHECK(blocks[2]["text"]["text"] == ":x: &lt;!everyone&gt; — _&lt;!subteam^S1&gt;_");
+    CHECK(blocks[3]["elements"][0]["text"] == "&lt;@W1|bob&gt;");
+    CHECK(slack::to_chat_payload(msg)["text"] == "&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; &amp; more");
+}
+
+TEST_CASE("users, channels and user groups are mentioned in fields, checklist, evidence, context and fallback") {
+    using commands::channel_mention;
+    using commands::group_mention;
+    using commands::rich_text;
+    using commands::user_mention;
+    message msg;
+    msg.text = rich_text("Ping ") + group_mention("S0DATAENG1") + " in " + channel_mention("C0RELEASE01");
+    msg.fields = {{"Requested by", user_mention("W0ENTERPRISE1")}};
+    msg.checklist = {{line_state::pending, rich_text("Technical sign-off by ") + group_mention("S0DATAENG1"),
+                      rich_text("asked ") + user_mention("U0DE00001")}};
+    msg.context = {rich_text("Posted in ") + channel_mention("G0PRIVATE1")};
+    const json blocks = slack::to_blocks(msg);
+    REQUIRE(blocks.size() == 4);
+    CHECK(blocks[0]["text"]["text"] == "Ping <!subteam^S0DATAENG1> in <#C0RELEASE01>");
+    CHECK(blocks[1]["fields"][0]["text"] == "*Requested by*\n<@W0ENTERPRISE1>");
+    CHECK(blocks[2]["text"]["text"] ==
+          ":white_circle: Technical sign-off by <!subteam^S0DATAENG1> — _asked <@U0DE00001>_");
+    CHECK(blocks[3]["elements"][0]["text"] == "Posted in <#G0PRIVATE1>");
+    CHECK(slack::to_chat_payload(msg)["text"] == "Ping <!subteam^S0DATAENG1> in <#C0RELEASE01>");
+}
+
+TEST_CASE("a mention whose ID is not of Slack's shape is shown as escaped text") {
+    using commands::channel_mention;
+    using commands::group_mention;
+    using commands::user_mention;
+    CHECK(slack::to_mrkdwn(user_mention("U1><!channel")) == "@U1&gt;&lt;!channel");
+    CHECK(slack::to_mrkdwn(user_mention("u123abc")) == "@u123abc");
+    CHECK(slack::to_mrkdwn(user_mention("C0RELEASE01")) == "@C0RELEASE01");  // a channel ID is no user
+    CHECK(slack::to_mrkdwn(channel_mention("U123ABC")) == "#U123ABC");
+    CHECK(slack::to_mrkdwn(group_mention("U123ABC")) == "@U123ABC");
+    CHECK(slack::to_mrkdwn(user_mention("U")) == "@U");
+    CHECK(slack::to_mrkdwn(user_mention("")) == "@");
+    const std::string longest = "U" + std::string(20, 'A');
+    CHECK(slack::to_mrkdwn(user_mention(longest)) == "<@" + longest + ">");
+    CHECK(slack::to_mrkdwn(user_mention(longest + "A")) == "@" + longest + "A");
+}
+
+TEST_CASE("splitting and cutting text never breaks a mention in half") {
+    using commands::rich_text;
+    using commands::user_mention;
+    message msg;
+    // The mention would straddle the 3000-character boundary of the first section.
+    msg.text = rich_text(std::string(2995, 'a')) + user_mention("U123ABC") + std::string(10, 'b');
+    msg.fields = {{"", rich_text(std::string(1995, 'v')) + user_mention("U123ABC")}};
+    const json blocks = slack::to_blocks(msg);
+    check_within_limits(blocks);
+    REQUIRE(blocks.size() == 3);
+    CHECK(blocks[0]["text"]["text"] == std::string(2995, 'a'));
+    CHECK(blocks[1]["text"]["text"] == "<@U123ABC>" + std::string(10, 'b'));
+    const std::string field = blocks[2]["fields"][0]["text"];
+    CHECK(field == std::string(1995, 'v') + "…");
 }

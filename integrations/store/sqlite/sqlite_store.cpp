@@ -125,7 +125,12 @@ constexpr std::array migrations{
         ALTER TABLE freeze_windows ADD COLUMN source_key TEXT;
         CREATE UNIQUE INDEX freeze_windows_by_source ON freeze_windows(source_key) WHERE source_key IS NOT NULL;
     )sql"},
+    // Which digest each audit record's hash is: 'sha256' (every record written
+    // before this migration) or 'hmac-sha256' (written with PROMOTEBOT_AUDIT_KEY).
     migration{5, R"sql(
+        ALTER TABLE audit_log ADD COLUMN mac TEXT NOT NULL DEFAULT 'sha256';
+    )sql"},
+    migration{6, R"sql(
         CREATE TABLE outbox (
             id              INTEGER PRIMARY KEY,
             message_key     TEXT    NOT NULL,
@@ -348,7 +353,7 @@ json parse_stored_json(const std::string& text, const std::string& where) {
 
 class sqlite_store_impl final : public sqlite_store {
 public:
-    explicit sqlite_store_impl(const std::string& path) {
+    sqlite_store_impl(const std::string& path, std::optional<audit_key> key) : audit_key_(std::move(key)) {
         try {
             open(path);
             migrate();
@@ -617,11 +622,11 @@ public:
                 r.seq = 1;
             }
         }
-        r.hash = audit_record_hash(r);
-        prepare("INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        seal_audit_record(r, audit_key_);
+        prepare("INSERT INTO audit_log (seq, at, actor, action, subject, outcome, detail, prev_hash, hash, mac) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(r.seq, r.at, r.entry.actor, r.entry.action, r.entry.subject, r.entry.outcome,
-                  r.entry.detail.dump(), r.prev_hash, r.hash)
+                  r.entry.detail.dump(), r.prev_hash, r.hash, r.mac)
             .run();
         tx.commit();
         return r;
@@ -629,8 +634,8 @@ public:
 
     std::vector<audit_record> audit_since(sys_seconds since) const override {
         std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash FROM audit_log "
-                         "WHERE at >= ? ORDER BY seq");
+        auto q = prepare("SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash, mac "
+                         "FROM audit_log WHERE at >= ? ORDER BY seq");
         q.bind(since);
         std::vector<audit_record> out;
         while (q.step()) {
@@ -641,51 +646,17 @@ public:
         return out;
     }
 
-    audit_verification verify_audit() const override {
+    audit_verification verify_audit(const std::optional<audit_anchor>& anchor) const override {
         std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash FROM audit_log "
-                         "ORDER BY seq");
-        audit_verification v;
-        std::int64_t expected_seq = 1;
-        std::string previous_hash;
-        auto broken = [&v](std::int64_t seq, std::string problem) {
-            if (!v.ok) return;  // only the first break is reported
-            v.ok = false;
-            v.first_broken_seq = seq;
-            v.problem = std::move(problem);
-        };
+        auto q = prepare("SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash, mac "
+                         "FROM audit_log ORDER BY seq");
+        commands::audit_chain_verifier verifier(audit_key_, anchor);
         while (q.step()) {
-            ++v.records;
             audit_record r = read_audit_columns(q);
-            const std::string seq_text = std::to_string(r.seq);
-            if (r.seq != expected_seq) {
-                broken(r.seq, "gap in seq numbers: expected record " + std::to_string(expected_seq) +
-                                  " but the next record is " + seq_text + " (" +
-                                  (r.seq > expected_seq ? "records " + std::to_string(expected_seq) + ".." +
-                                                              std::to_string(r.seq - 1) + " are missing"
-                                                        : std::string("numbers went backwards")) +
-                                  ")");
-            } else if (r.prev_hash != previous_hash) {
-                broken(r.seq, "prev_hash link broken at record " + seq_text + ": it names " +
-                                  (r.prev_hash.empty() ? std::string("no previous record") : r.prev_hash) +
-                                  " but the previous record's hash is " +
-                                  (previous_hash.empty() ? std::string("absent") : previous_hash));
-            } else {
-                json detail = json::parse(q.text(6), nullptr, false);
-                if (detail.is_discarded()) {
-                    broken(r.seq, "detail of record " + seq_text + " is not valid JSON");
-                } else {
-                    r.entry.detail = std::move(detail);
-                    const std::string recomputed = audit_record_hash(r);
-                    if (recomputed != r.hash)
-                        broken(r.seq, "hash mismatch at record " + seq_text + ": stored " + r.hash +
-                                          ", recomputed " + recomputed);
-                }
-            }
-            expected_seq = r.seq + 1;
-            previous_hash = r.hash;
+            r.entry.detail = json::parse(q.text(6), nullptr, false);  // discarded when it does not parse
+            verifier.add(r);
         }
-        return v;
+        return verifier.result();
     }
 
 private:
@@ -753,6 +724,7 @@ private:
         r.entry.outcome = q.text(5);
         r.prev_hash = q.text(7);
         r.hash = q.text(8);
+        r.mac = q.text(9);
         return r;
     }
 
@@ -804,6 +776,7 @@ private:
         }
     }
 
+    std::optional<audit_key> audit_key_;  // keys new records' hashes and checks keyed ones
     db_handle db_;
     mutable std::recursive_mutex mutex_;  // one connection; every call holds it for its whole transaction
     mutable std::unordered_map<std::string_view, statement_handle> statements_;
@@ -813,7 +786,9 @@ private:
 
 int sqlite_schema_version_known() { return migrations.back().version; }
 
-std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path) { return std::make_unique<sqlite_store_impl>(path); }
+std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path, std::optional<audit_key> key) {
+    return std::make_unique<sqlite_store_impl>(path, std::move(key));
+}
 
 namespace {
 

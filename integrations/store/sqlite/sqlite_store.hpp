@@ -3,6 +3,7 @@
 // repository of bot/ports/store.hpp on one connection.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bot/ports/store.hpp"
@@ -24,7 +25,11 @@ public:
 // Opens (creating if needed) the SQLite store in WAL mode and applies the
 // numbered migrations. Throws std::runtime_error when the file's schema is
 // newer than this binary knows, or when the file cannot be opened.
-std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path);
+// With `key`, new audit records are hashed with HMAC-SHA256 under it and
+// verify_audit() can check keyed records; the caller reads it from the
+// environment.
+std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path,
+                                                std::optional<commands::audit_key> key = std::nullopt);
 int sqlite_schema_version_known();
 
 // The awaitable store port over a synchronous store: every unit of work runs
