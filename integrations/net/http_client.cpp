@@ -38,6 +38,10 @@ struct target_url {
     throw boost::system::system_error(boost::system::error_code(ec.value(), ec.category()), what);
 }
 
+[[noreturn]] void throw_request_error(boost::system::error_code ec, const std::string& what, request_sent sent) {
+    throw request_error(boost::system::error_code(ec.value(), ec.category()), what, sent);
+}
+
 target_url parse_url(const std::string& url) {
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed) throw_error(parsed.error(), "invalid URL");
@@ -75,9 +79,25 @@ struct connection {
 
 struct exchange_result {
     boost::system::error_code ec;
-    bool got_response_bytes = false;
+    std::size_t bytes_written = 0;
     http::response<http::string_body> response;
 };
+
+// An idle pooled connection must have nothing to read: end of stream, a reset
+// or any byte (a TLS close_notify, say) means the server is done with it.
+bool closed_by_peer(connection& c) {
+    if (c.buffer.size() > 0) return true;
+    auto& socket = c.tcp().socket();
+    if (!socket.is_open()) return true;
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    if (ec) return true;
+    char byte = 0;
+    socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    boost::system::error_code ignored;
+    socket.non_blocking(false, ignored);
+    return ec != asio::error::would_block;
+}
 
 template <class Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::flat_buffer& buffer, beast::tcp_stream& tcp,
@@ -85,13 +105,13 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::flat_buffer& bu
                                           std::chrono::milliseconds timeout, std::size_t limit) {
     exchange_result out;
     tcp.expires_after(timeout);
-    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, out.ec));
+    out.bytes_written =
+        co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, out.ec));
     if (out.ec) co_return out;
     http::response_parser<http::string_body> parser;
     parser.body_limit(limit);
     tcp.expires_after(timeout);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, out.ec));
-    out.got_response_bytes = parser.got_some();
     if (!out.ec) out.response = parser.release();
     tcp.expires_never();
     co_return out;
@@ -126,12 +146,21 @@ struct http_client::impl {
         if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
     }
 
+    // A pooled connection the server has not closed, or none.
+    std::unique_ptr<connection> take_live_idle(const std::string& origin) {
+        while (auto c = take_idle(origin)) {
+            if (!closed_by_peer(*c)) return c;
+        }
+        return nullptr;
+    }
+
+    // Resolve, connect and TLS under one deadline. Every failure here is
+    // before the request, so it is reported as not sent.
     asio::awaitable<std::unique_ptr<connection>> connect(const target_url& t) {
+        const auto deadline = std::chrono::steady_clock::now() + options.timeout;
         boost::system::error_code ec;
-        tcp::resolver resolver(ex);
-        auto endpoints =
-            co_await resolver.async_resolve(t.host, t.port, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) throw_error(ec, "resolving " + t.origin());
+        auto endpoints = co_await resolve_until(ex, options.resolver, t.host, t.port, deadline, ec);
+        if (ec) throw_request_error(ec, "resolving " + t.origin(), request_sent::no);
 
         auto c = std::make_unique<connection>();
         if (t.tls) {
@@ -140,23 +169,22 @@ struct http_client::impl {
             c->plain.emplace(ex);
         }
         beast::tcp_stream& stream = c->tcp();
-        stream.expires_after(options.timeout);
+        stream.expires_at(deadline);
         co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) throw_error(ec, "connecting to " + t.origin());
+        if (ec) throw_request_error(ec, "connecting to " + t.origin(), request_sent::no);
         stream.socket().set_option(tcp::no_delay(true), ec);
         if (t.tls) {
             // SNI carries host names only; certificates for IP literals are
             // still checked by the verification callback.
             if (!is_ip_literal(t.host) && !SSL_set_tlsext_host_name(c->secure->native_handle(), t.host.c_str())) {
-                throw_error(boost::system::error_code(static_cast<int>(::ERR_get_error()),
-                                                      asio::error::get_ssl_category()),
-                            "setting SNI for " + t.origin());
+                throw_request_error(boost::system::error_code(static_cast<int>(::ERR_get_error()),
+                                                              asio::error::get_ssl_category()),
+                                    "setting SNI for " + t.origin(), request_sent::no);
             }
             c->secure->set_verify_callback(ssl::host_name_verification(t.host));
-            stream.expires_after(options.timeout);
             co_await c->secure->async_handshake(ssl::stream_base::client,
                                                 asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) throw_error(ec, "TLS handshake with " + t.origin());
+            if (ec) throw_request_error(ec, "TLS handshake with " + t.origin(), request_sent::no);
         }
         stream.expires_never();
         ++opened;
@@ -191,8 +219,10 @@ asio::awaitable<http_response> http_client::request(http::verb method, std::stri
     req.body() = std::move(body);
     req.prepare_payload();
 
-    for (int attempt = 0;; ++attempt) {
-        std::unique_ptr<connection> c = attempt == 0 ? impl_->take_idle(origin) : nullptr;
+    // A pooled connection may fail the first byte of the write when the server
+    // closed it meanwhile; that connection is replaced once, by a fresh one.
+    for (bool pooled_failed = false;;) {
+        std::unique_ptr<connection> c = pooled_failed ? nullptr : impl_->take_live_idle(origin);
         const bool reused = c != nullptr;
         if (!c) c = co_await impl_->connect(t);
 
@@ -205,10 +235,14 @@ asio::awaitable<http_response> http_client::request(http::verb method, std::stri
                                   impl_->options.max_response_bytes);
         }
         if (r.ec) {
-            // A pooled connection the server already closed fails before any
-            // response byte; the request never reached the application.
-            if (reused && !r.got_response_bytes) continue;
-            throw_error(r.ec, std::string(http::to_string(method)) + " " + origin);
+            const std::string what = std::string(http::to_string(method)) + " " + origin;
+            // Once a byte left, the server may have acted on the request: never resend it.
+            if (r.bytes_written > 0) throw_request_error(r.ec, what, request_sent::maybe);
+            if (reused) {
+                pooled_failed = true;
+                continue;
+            }
+            throw_request_error(r.ec, what, request_sent::no);
         }
 
         http_response out;

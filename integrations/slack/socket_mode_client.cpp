@@ -42,6 +42,11 @@ struct link_endpoint {
     std::string host;
     std::string port;
     std::string target;
+    // The Host header: the port only when it is not the scheme's default.
+    std::string host_header() const {
+        const std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+        return port == (tls ? "443" : "80") ? name : name + ":" + port;
+    }
 };
 
 link_endpoint parse_link_url(const std::string& url) {
@@ -65,6 +70,9 @@ struct link_io {
     virtual void send(std::string text) = 0;
     virtual void ping() = 0;
     virtual void close(bool graceful) = 0;
+    // Runs `work` once the frames queued so far were written (or at once
+    // when the link can write no more).
+    virtual void after_writes(std::function<void()> work) = 0;
 };
 
 }  // namespace
@@ -119,15 +127,18 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
 template <class Stream>
 struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this<ws_link<Stream>> {
     struct outgoing {
-        enum class kind { text, ping, close } what;
+        enum class kind { text, ping, close, after } what;
         std::string text;
+        std::function<void()> work;  // kind::after
     };
 
     ws_link(Stream&& s, asio::any_io_executor ex, std::chrono::milliseconds close_timeout)
-        : ws(std::move(s)), wake(ex), close_timer(ex), close_timeout(close_timeout) {
+        : ex(ex), ws(std::move(s)), wake(ex), close_timer(ex), close_timeout(close_timeout) {
         wake.expires_at(asio::steady_timer::time_point::max());
     }
 
+    asio::any_io_executor ex;
+    std::function<void(std::string_view)> written;  // after each text frame
     websocket::stream<Stream> ws;
     std::deque<outgoing> queue;
     asio::steady_timer wake;
@@ -138,12 +149,27 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
 
     void send(std::string text) override {
         if (closing) return;
-        queue.push_back({outgoing::kind::text, std::move(text)});
+        queue.push_back({outgoing::kind::text, std::move(text), {}});
         wake.cancel();
+    }
+    void after_writes(std::function<void()> work) override {
+        if (closing) {
+            asio::post(ex, std::move(work));
+            return;
+        }
+        queue.push_back({outgoing::kind::after, {}, std::move(work)});
+        wake.cancel();
+    }
+    // Work waiting behind writes that will never happen still runs.
+    void release_waiting_work() {
+        for (auto& item : queue) {
+            if (item.what == outgoing::kind::after) asio::post(ex, std::move(item.work));
+        }
+        queue.clear();
     }
     void ping() override {
         if (closing) return;
-        queue.push_back({outgoing::kind::ping, {}});
+        queue.push_back({outgoing::kind::ping, {}, {}});
         wake.cancel();
     }
     void close(bool graceful) override {
@@ -153,7 +179,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
         }
         if (closing) return;
         closing = true;
-        queue.push_back({outgoing::kind::close, {}});
+        queue.push_back({outgoing::kind::close, {}, {}});
         wake.cancel();
         // A peer that never answers the close frame must not hold us up.
         close_timer.expires_after(close_timeout);
@@ -188,11 +214,16 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
                 case outgoing::kind::text:
                     ws.text(true);
                     co_await ws.async_write(asio::buffer(next.text), use_awaitable);
+                    if (written) written(next.text);
                     break;
                 case outgoing::kind::ping:
                     co_await ws.async_ping({}, use_awaitable);
                     break;
+                case outgoing::kind::after:
+                    asio::post(ex, std::move(next.work));
+                    break;
                 case outgoing::kind::close:
+                    release_waiting_work();
                     co_await ws.async_close(websocket::close_code::normal, use_awaitable);
                     close_timer.cancel();
                     co_return;
@@ -202,6 +233,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
             spdlog::debug("socket mode: write ended: {}", e.code().message());
             tear_down();
         }
+        release_waiting_work();
     }
 };
 
@@ -214,6 +246,10 @@ asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared
         if (kind != websocket::frame_type::pong) return;
         if (auto s = weak.lock()) s->apply(s->session.on_pong(id, now()));
     });
+    link->written = [weak, id](std::string_view text) {
+        auto s = weak.lock();
+        if (s && s->options.frame_written) s->options.frame_written(id, text);
+    };
     apply(session.on_link_opened(id, now()));
     asio::co_spawn(ex, link->writer(), asio::detached);
 
@@ -237,7 +273,8 @@ asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared
 template <class Stream>
 asio::awaitable<void> socket_mode_client::impl::handshake_and_run(link_id id, std::shared_ptr<ws_link<Stream>> link,
                                                                   const link_endpoint& ep) {
-    co_await link->ws.async_handshake(ep.host, ep.target, use_awaitable);
+    // Still under the connect deadline set on the TCP stream.
+    co_await link->ws.async_handshake(ep.host_header(), ep.target, use_awaitable);
     // From here our own pings and deadlines watch the link, not Beast's idle timer.
     beast::get_lowest_layer(link->ws).expires_never();
     link->ws.set_option(
@@ -254,7 +291,8 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
         std::string detail = res.error.empty() ? res.ec.message() : res.error;
         const bool slack_said = res.body.is_object() && res.body.contains("error");
         auto failure = classify_open_failure(slack_said ? detail : std::string{},
-                                             res.http_status == 0 ? 503 : res.http_status, res.retry_after);
+                                             res.http_status == 0 ? 503 : res.http_status,
+                                             res.retry_after.value_or(std::chrono::seconds{0}));
         if (!slack_said) failure.detail = detail;
         apply(session.on_open_failed(id, failure, now()));
         co_return;
@@ -263,10 +301,13 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
     link_endpoint ep;
     try {
         ep = parse_link_url(url);
-        tcp::resolver resolver(ex);
-        auto endpoints = co_await resolver.async_resolve(ep.host, ep.port, use_awaitable);
+        // One deadline for the whole set-up: resolve, TCP, TLS and the websocket handshake.
+        const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+        boost::system::error_code ec;
+        auto endpoints = co_await net::resolve_until(ex, options.resolver, ep.host, ep.port, deadline, ec);
+        if (ec) throw boost::system::system_error(ec, "resolving");
         beast::tcp_stream stream(ex);
-        stream.expires_after(options.connect_timeout);
+        stream.expires_at(deadline);
         co_await stream.async_connect(endpoints, use_awaitable);
         // Small frames (acks) must leave at once.
         stream.socket().set_option(tcp::no_delay(true));
@@ -325,14 +366,20 @@ void socket_mode_client::impl::apply(actions out) {
                         return;
                     }
                     if (handlers.on_envelope) {
-                        // After the ack: the writer is woken first, the handler runs next.
-                        asio::post(ex, [self = shared_from_this(), env = std::move(act.env)]() mutable {
+                        const link_id via = act.env.link;
+                        std::function<void()> work = [self = shared_from_this(), env = std::move(act.env)]() mutable {
                             try {
                                 self->handlers.on_envelope(std::move(env));
                             } catch (const std::exception& e) {
                                 spdlog::error("socket mode: envelope handler failed: {}", e.what());
                             }
-                        });
+                        };
+                        // Ack first, work after: the handler runs once the ack queued before it is written.
+                        if (auto it = links.find(via); it != links.end()) {
+                            it->second->after_writes(std::move(work));
+                        } else {
+                            asio::post(ex, std::move(work));
+                        }
                     }
                 } else if constexpr (std::is_same_v<T, action::log>) {
                     log_at(act.level, act.text);

@@ -6,10 +6,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "integrations/net/resolve.hpp"
 #include "integrations/slack/socket_mode_session.hpp"
 
 namespace promotebot::slack {
@@ -19,13 +21,18 @@ class web_api;
 struct socket_mode_client_options {
     socket_mode_options session;
     std::string ca_file;                              // extra CA bundle for wss://
-    std::chrono::milliseconds connect_timeout{10000};  // resolve + TCP + TLS + websocket handshake
+    std::chrono::milliseconds connect_timeout{10000};  // one deadline: resolve + TCP + TLS + websocket handshake
     std::chrono::milliseconds close_timeout{2000};     // bound on a graceful close
+    net::resolver_function resolver;                   // empty: the system resolver (DNS)
+    // Called on the io thread after each text frame (an ack) was written to
+    // a link; for metrics and tests. Envelopes are delivered after their ack
+    // was written, so this runs before the envelope's on_envelope.
+    std::function<void(link_id, std::string_view text)> frame_written;
 };
 
 struct socket_mode_handlers {
     ack_responder ack_payload;                   // pure: the immediate ack payload, or none
-    std::function<void(envelope)> on_envelope;   // runs after the ack was queued; must not block
+    std::function<void(envelope)> on_envelope;   // runs after the ack was written; must not block
     // Runs before the envelope's ack leaves, to write the envelope down
     // (keep it short: microseconds). false: it was handled before (by an
     // earlier run of the process); it is acked but not delivered again.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "integrations/net/backoff.hpp"
+
 namespace promotebot::slack {
 
 namespace {
@@ -72,13 +74,7 @@ std::optional<socket_mode_session::link_state> socket_mode_session::state_of(lin
 }
 
 std::chrono::milliseconds socket_mode_session::backoff_delay() {
-    if (consecutive_failures_ <= 0) return std::chrono::milliseconds{0};
-    const int exponent = std::min(consecutive_failures_ - 1, 16);
-    auto delay = options_.backoff_base * (1LL << exponent);
-    delay = std::min<std::chrono::milliseconds>(delay, options_.backoff_max);
-    // Equal jitter: half fixed, half random, so replicas do not reconnect in step.
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    return std::chrono::milliseconds{static_cast<long long>(static_cast<double>(delay.count()) * jitter(random_))};
+    return net::backoff_delay({options_.backoff_base, options_.backoff_max}, consecutive_failures_, random_);
 }
 
 void socket_mode_session::top_up(steady_time now, actions& out) {

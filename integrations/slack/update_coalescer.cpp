@@ -43,12 +43,36 @@ struct update_coalescer::state : std::enable_shared_from_this<update_coalescer::
     std::uint64_t next_sequence = 0;
     bool running = false;
     bool stopped = false;
-    asio::steady_timer wake;     // the worker sleeps on it; update() cancels it
+    asio::steady_timer wake;     // the worker sleeps on it; update() and the clock's alarm cancel it
     asio::steady_timer drained;  // flush() waits on it; the worker cancels it when idle
+    asio::steady_timer alarm_timer;  // the default clock's alarm
+    coalescer_clock clock;
 
-    state(asio::any_io_executor e, sender s, std::chrono::milliseconds w, std::chrono::milliseconds i)
-        : ex(e), send(std::move(s)), window(w), interval(i), wake(e), drained(e) {
+    state(asio::any_io_executor e, sender s, std::chrono::milliseconds w, std::chrono::milliseconds i,
+          coalescer_clock c)
+        : ex(e), send(std::move(s)), window(w), interval(i), wake(e), drained(e), alarm_timer(e),
+          clock(std::move(c)) {
         drained.expires_at(clock_type::time_point::max());
+        if (!clock.now) clock.now = [] { return clock_type::now(); };
+        if (!clock.alarm) {
+            clock.alarm = [this](clock_type::time_point at, std::function<void()> fire) {
+                alarm_timer.expires_at(at);
+                alarm_timer.async_wait([fire = std::move(fire)](boost::system::error_code ec) {
+                    if (!ec) fire();
+                });
+            };
+        }
+    }
+
+    // Sleeps until `due` by the clock, or until update() wakes the worker.
+    static asio::awaitable<void> sleep_until(std::shared_ptr<state> self, clock_type::time_point due) {
+        self->wake.expires_at(clock_type::time_point::max());
+        std::weak_ptr<state> weak = self;
+        self->clock.alarm(due, [weak] {
+            if (auto s = weak.lock()) s->wake.cancel();
+        });
+        boost::system::error_code ec;
+        co_await self->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 
     std::size_t pending_count() const {
@@ -86,11 +110,9 @@ struct update_coalescer::state : std::enable_shared_from_this<update_coalescer::
             auto it = self->next_message();
             if (it == self->messages.end()) break;
             const auto due = std::max(it->second.next_allowed, self->global_next);
-            if (clock_type::now() < due) {
-                self->wake.expires_at(due);
-                boost::system::error_code ec;
-                co_await self->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                continue;  // woken early by an update: choose again
+            if (self->clock.now() < due) {
+                co_await sleep_until(self, due);
+                continue;  // due, or woken early by an update: choose again
             }
 
             const auto key = it->first;
@@ -107,13 +129,14 @@ struct update_coalescer::state : std::enable_shared_from_this<update_coalescer::
                 result.ec = make_error_code(slack_errc::server_error);
                 result.error = e.what();
             }
-            const auto now = clock_type::now();
+            const auto now = self->clock.now();
             self->global_next = now + self->interval;
             auto& m = self->messages[key];
             m.next_allowed = now + self->window;
             if (!result.ok()) {
                 if (result.ec == slack_errc::rate_limited) {
-                    const auto wait = std::max<std::chrono::milliseconds>(result.retry_after, std::chrono::seconds(1));
+                    const auto wait = std::max<std::chrono::milliseconds>(result.retry_after.value_or(std::chrono::seconds(1)),
+                                                                      std::chrono::seconds(1));
                     self->global_next = std::max(self->global_next, now + wait);
                 }
                 if (worth_retrying(result) && ++m.failures <= max_failures) {
@@ -134,13 +157,14 @@ struct update_coalescer::state : std::enable_shared_from_this<update_coalescer::
 };
 
 update_coalescer::update_coalescer(asio::any_io_executor ex, sender send, std::chrono::milliseconds per_message_window,
-                                   std::chrono::milliseconds min_interval)
-    : state_(std::make_shared<state>(ex, std::move(send), per_message_window, min_interval)) {}
+                                   std::chrono::milliseconds min_interval, coalescer_clock clock)
+    : state_(std::make_shared<state>(ex, std::move(send), per_message_window, min_interval, std::move(clock))) {}
 
 update_coalescer::~update_coalescer() {
     state_->stopped = true;
     state_->wake.cancel();
     state_->drained.cancel();
+    state_->alarm_timer.cancel();
 }
 
 void update_coalescer::update(std::string channel, std::string ts, json message_payload) {

@@ -17,6 +17,17 @@
 
 namespace promotebot::slack {
 
+// The coalescer's time: what time it is, and a wake-up call at a time point.
+// Empty members: the steady clock and an Asio timer. Tests pass a manual clock.
+struct coalescer_clock {
+    using time_point = std::chrono::steady_clock::time_point;
+    std::function<time_point()> now;
+    // Calls `fire` on the executor's thread once `at` has come (by this
+    // clock). A call may replace an earlier alarm; a spurious or a late
+    // alarm is harmless.
+    std::function<void(time_point at, std::function<void()> fire)> alarm;
+};
+
 class update_coalescer {
 public:
     // Receives the full chat.update arguments (the payload plus channel and ts).
@@ -24,7 +35,8 @@ public:
 
     update_coalescer(boost::asio::any_io_executor ex, sender send,
                      std::chrono::milliseconds per_message_window = std::chrono::milliseconds(1000),
-                     std::chrono::milliseconds min_interval = std::chrono::milliseconds(1200));
+                     std::chrono::milliseconds min_interval = std::chrono::milliseconds(1200),
+                     coalescer_clock clock = {});
     ~update_coalescer();
     update_coalescer(const update_coalescer&) = delete;
     update_coalescer& operator=(const update_coalescer&) = delete;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <array>
 #include <random>
 
 #include <boost/asio.hpp>
 #include <spdlog/spdlog.h>
 
+#include "integrations/net/backoff.hpp"
 #include "integrations/net/http_client.hpp"
 
 namespace promotebot::slack {
@@ -17,7 +19,27 @@ using nlohmann::json;
 
 namespace {
 
-enum class outcome { done, rate_limited, transient };
+// The methods Slack may receive twice without a second effect. Everything
+// else (chat.postMessage, chat.postEphemeral, views.open, response URLs,
+// methods not listed) would post, open or announce twice.
+constexpr std::array<std::string_view, 9> repeatable_methods{
+    "chat.update",            // replaces the message at (channel, ts)
+    "views.update",           // replaces the view by view_id
+    "views.publish",          // replaces the user's App Home
+    "auth.test",              // reads from here on
+    "apps.connections.open",  // an unused ticket just expires
+    "conversations.history",
+    "conversations.replies",
+    "usergroups.users.list",
+    "users.info",
+};
+
+enum class outcome {
+    done,          // answered, or not to be sent again
+    not_sent,      // never left: any method may go again
+    rate_limited,  // Slack refused it for now: any method may go again after Retry-After
+    transient,     // may have been processed: only a repeatable method goes again
+};
 
 struct attempt_result {
     api_result result;
@@ -47,6 +69,7 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
     attempt_result out;
     api_result& r = out.result;
     r.http_status = res.status;
+    r.delivered = delivery::answered;
     json body = json::parse(res.body, nullptr, false);
     if (!body.is_discarded()) r.body = body;
 
@@ -58,8 +81,10 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
         return out;
     }
     if (res.status >= 500) {
+        // A gateway's 5xx does not say whether Slack behind it acted.
         r.ec = slack_errc::server_error;
         r.error = "HTTP " + std::to_string(res.status);
+        r.delivered = delivery::maybe_sent;
         out.kind = outcome::transient;
         return out;
     }
@@ -81,6 +106,8 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
         r.ec = slack_errc::fatal_auth;
     } else if (r.error == "ratelimited") {
         r.ec = slack_errc::rate_limited;
+        r.retry_after = parse_retry_after(res.headers, max_retry_after);
+        out.kind = outcome::rate_limited;
     } else {
         r.ec = slack_errc::ok_false;
     }
@@ -89,13 +116,25 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
 
 }  // namespace
 
+bool safe_to_repeat(std::string_view method) {
+    return std::find(repeatable_methods.begin(), repeatable_methods.end(), method) != repeatable_methods.end();
+}
+
 struct web_api::impl {
     asio::any_io_executor ex;
     net::http_client client;
-    std::minstd_rand rng{std::random_device{}()};
+    std::mt19937_64 random;
 
     impl(asio::any_io_executor e, const web_api_options& o)
-        : ex(e), client(e, net::http_client_options{o.ca_file, o.timeout}) {}
+        : ex(e), client(e, client_options(o)), random(o.random_seed) {}
+
+    static net::http_client_options client_options(const web_api_options& o) {
+        net::http_client_options c;
+        c.ca_file = o.ca_file;
+        c.timeout = o.timeout;
+        c.resolver = o.resolver;
+        return c;
+    }
 
     asio::awaitable<attempt_result> attempt(const std::string& url, const std::string& body,
                                             const std::string* token, std::chrono::seconds max_retry_after) {
@@ -106,33 +145,48 @@ struct web_api::impl {
         try {
             net::http_response res = co_await client.request(http::verb::post, url, body, std::move(headers));
             out = classify(res, max_retry_after);
-        } catch (const boost::system::system_error& e) {
+        } catch (const net::request_error& e) {
             out.result.ec = e.code();
             out.result.error = e.what();
-            out.kind = outcome::transient;
+            const bool left = e.sent() == net::request_sent::maybe;
+            out.result.delivered = left ? delivery::maybe_sent : delivery::not_sent;
+            out.kind = left ? outcome::transient : outcome::not_sent;
+        } catch (const boost::system::system_error& e) {
+            // A URL the client cannot use: nothing was sent.
+            out.result.ec = e.code();
+            out.result.error = e.what();
+            out.result.delivered = delivery::not_sent;
         }
+        out.result.attempts = 1;
         co_return out;
     }
 
     asio::awaitable<api_result> with_retries(const web_api_options& o, std::string what, std::string url,
-                                             json args, const std::string* token) {
+                                             json args, const std::string* token, bool repeatable) {
         const std::string body = args.dump();
         const int max_attempts = std::max(1, o.max_attempts);
+        bool may_have_been_processed = false;
         int backoffs = 0;
         for (int n = 1;; ++n) {
             attempt_result a = co_await attempt(url, body, token, o.max_retry_after);
-            if (a.kind == outcome::done || n >= max_attempts) co_return std::move(a.result);
+            a.result.attempts = n;
+            // An earlier send that may have been processed stays possible until Slack answers one.
+            if (a.result.delivered == delivery::maybe_sent) may_have_been_processed = true;
+            if (a.result.delivered == delivery::not_sent && may_have_been_processed) {
+                a.result.delivered = delivery::maybe_sent;
+            }
+            const bool again = a.kind == outcome::not_sent || a.kind == outcome::rate_limited ||
+                               (a.kind == outcome::transient && repeatable);
+            if (!again || n >= max_attempts) co_return std::move(a.result);
 
             std::chrono::milliseconds wait{0};
             if (a.kind == outcome::rate_limited) {
-                wait = a.result.retry_after;
+                wait = a.result.retry_after.value_or(std::chrono::seconds(1));
             } else {
-                const auto ceiling = o.backoff_base * (1LL << std::min(backoffs++, 10));
-                std::uniform_int_distribution<long long> jitter(ceiling.count() / 2, ceiling.count());
-                wait = std::chrono::milliseconds(jitter(rng));
+                wait = net::backoff_delay({o.backoff_base, o.backoff_max}, ++backoffs, random);
             }
-            spdlog::warn("Slack {}: {}; retrying in {} ms (attempt {} of {})", what, a.result.error, wait.count(),
-                         n + 1, max_attempts);
+            spdlog::warn("Slack {}: {}; sending again in {} ms (attempt {} of {})", what, a.result.error,
+                         wait.count(), n + 1, max_attempts);
             asio::steady_timer timer(ex, wait);
             co_await timer.async_wait(asio::use_awaitable);
         }
@@ -146,6 +200,7 @@ api_result invalid_method() {
     api_result r;
     r.ec = make_error_code(boost::system::errc::invalid_argument);
     r.error = "invalid Slack method name";
+    r.delivered = delivery::not_sent;
     return r;
 }
 
@@ -161,7 +216,9 @@ web_api::~web_api() = default;
 asio::awaitable<api_result> web_api::call(std::string method, json args, token_kind token) {
     if (!valid_method(method)) co_return invalid_method();
     const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
-    co_return co_await impl_->with_retries(options_, method, options_.base_url + method, std::move(args), &t);
+    const bool repeatable = safe_to_repeat(method);
+    co_return co_await impl_->with_retries(options_, method, options_.base_url + method, std::move(args), &t,
+                                           repeatable);
 }
 
 asio::awaitable<api_result> web_api::call_once(std::string method, json args, token_kind token) {
@@ -176,9 +233,11 @@ asio::awaitable<api_result> web_api::post_response_url(std::string url, json bod
         api_result r;
         r.ec = make_error_code(boost::system::errc::invalid_argument);
         r.error = "a response URL must be an http(s) URL";
+        r.delivered = delivery::not_sent;
         co_return r;
     }
-    co_return co_await impl_->with_retries(options_, "response_url", std::move(url), std::move(body), nullptr);
+    co_return co_await impl_->with_retries(options_, "response_url", std::move(url), std::move(body), nullptr,
+                                           false);
 }
 
 }  // namespace promotebot::slack

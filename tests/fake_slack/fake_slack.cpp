@@ -122,6 +122,7 @@ struct fake_slack::impl {
     int links_opened = 0;
     int tcp_accepted = 0;
     std::vector<recorded_ack> acks;
+    std::vector<std::string> websocket_hosts;
     std::vector<recorded_call> calls;
     std::map<std::string, std::deque<canned_response>> canned;
     std::map<std::string, std::vector<std::string>> usergroups;
@@ -184,7 +185,13 @@ struct fake_slack::impl {
         return res;
     }
 
-    http::response<http::string_body> handle(const http::request<http::string_body>& req) {
+    // How a canned answer is delivered: late, or not at all.
+    struct delivery_plan {
+        std::chrono::milliseconds delay{0};
+        bool hang_up = false;
+    };
+
+    http::response<http::string_body> handle(const http::request<http::string_body>& req, delivery_plan& plan) {
         const std::string target(req.target());
         const unsigned version = req.version();
         const bool keep_alive = req.keep_alive();
@@ -211,6 +218,11 @@ struct fake_slack::impl {
         if (target.starts_with("/response/")) {
             call.method = "response_url";
             record(std::move(call));
+            if (auto r = take_canned("response_url")) {
+                plan.delay = r->delay;
+                plan.hang_up = r->hang_up;
+                return respond(r->status, r->body, version, keep_alive, r->headers);
+            }
             return respond(200, {{"ok", true}}, version, keep_alive);
         }
         if (!target.starts_with("/api/")) {
@@ -223,14 +235,10 @@ struct fake_slack::impl {
         const json args = call.body.is_object() ? call.body : json::object();
         record(std::move(call));
 
-        {
-            std::lock_guard lock(mutex);
-            auto it = canned.find(method);
-            if (it != canned.end() && !it->second.empty()) {
-                canned_response r = std::move(it->second.front());
-                it->second.pop_front();
-                return respond(r.status, r.body, version, keep_alive, r.headers);
-            }
+        if (auto r = take_canned(method)) {
+            plan.delay = r->delay;
+            plan.hang_up = r->hang_up;
+            return respond(r->status, r->body, version, keep_alive, r->headers);
         }
 
         const std::string& expected = method == "apps.connections.open" ? options.app_token : options.bot_token;
@@ -241,6 +249,15 @@ struct fake_slack::impl {
             return respond(200, {{"ok", false}, {"error", "invalid_auth"}}, version, keep_alive);
         }
         return respond(200, default_response(method, args), version, keep_alive);
+    }
+
+    std::optional<canned_response> take_canned(const std::string& method) {
+        std::lock_guard lock(mutex);
+        auto it = canned.find(method);
+        if (it == canned.end() || it->second.empty()) return std::nullopt;
+        canned_response r = std::move(it->second.front());
+        it->second.pop_front();
+        return r;
     }
 
     void record(recorded_call call) {
@@ -503,10 +520,20 @@ struct fake_slack::impl {
             if (ec) break;
             http::request<http::string_body> req = parser.release();
             if (websocket::is_upgrade(req)) {
+                {
+                    std::lock_guard lock(mutex);
+                    websocket_hosts.emplace_back(req[http::field::host]);
+                }
                 co_await run_link(std::move(stream), std::move(req));
                 co_return;
             }
-            auto res = handle(req);
+            delivery_plan plan;
+            auto res = handle(req, plan);
+            if (plan.hang_up) break;
+            if (plan.delay.count() > 0) {
+                asio::steady_timer late(ioc, plan.delay);
+                co_await late.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
             beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
             co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
             if (ec || !res.keep_alive()) break;
@@ -677,6 +704,15 @@ void fake_slack::drop(int connection) {
 bool fake_slack::closed_cleanly(int connection) const {
     std::lock_guard lock(impl_->mutex);
     return impl_->clean_closes.count(connection) > 0;
+}
+
+std::vector<std::string> fake_slack::websocket_hosts() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->websocket_hosts;
+}
+
+bool fake_slack::wait_for_clean_close(int connection, std::chrono::milliseconds timeout) const {
+    return impl_->wait(timeout, [&] { return impl_->clean_closes.count(connection) > 0; });
 }
 
 std::vector<recorded_ack> fake_slack::acks() const {

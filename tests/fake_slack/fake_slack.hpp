@@ -39,6 +39,11 @@ struct canned_response {
     unsigned status = 200;
     nlohmann::json body = nlohmann::json{{"ok", true}};
     std::map<std::string, std::string> headers;  // e.g. {"Retry-After", "1"}
+    // The request is recorded (as processed by Slack), then the answer waits
+    // this long: beyond a client's timeout it looks like a lost answer.
+    std::chrono::milliseconds delay{0};
+    // The request is recorded, then the connection is closed without an answer.
+    bool hang_up = false;
 };
 
 class fake_slack {
@@ -74,11 +79,15 @@ public:
     void drop(int connection);  // closes the TCP connection without a close frame
     [[nodiscard]] bool closed_cleanly(int connection) const;  // the client sent a close frame
 
+    // The Host header of every websocket upgrade request, in arrival order.
+    [[nodiscard]] std::vector<std::string> websocket_hosts() const;
+    bool wait_for_clean_close(int connection, std::chrono::milliseconds timeout) const;
+
     [[nodiscard]] std::vector<recorded_ack> acks() const;
     bool wait_for_acks(std::size_t n, std::chrono::milliseconds timeout) const;
 
     // --- Web API -----------------------------------------------------------
-    // Queued responses for `method` are used first, in order; then the
+    // Queued responses for `method` ("response_url" for response URLs) are used first, in order; then the
     // default behaviour of the method (ok:true with realistic fields:
     // chat.postMessage returns a new ts; usergroups.users.list returns the
     // members set below; a wrong or missing token gives ok:false invalid_auth).

@@ -242,10 +242,7 @@ TEST_CASE("a Socket Mode link says hello, delivers envelopes and records acks") 
     CHECK(acks[0].payload["text"] == "ok");
 
     link.ws.close(websocket::close_code::normal);
-    for (int i = 0; i < 500 && !fake.closed_cleanly(1); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    CHECK(fake.closed_cleanly(1));
+    CHECK(fake.wait_for_clean_close(1, std::chrono::seconds(5)));
     CHECK(fake.connections().empty());
 }
 

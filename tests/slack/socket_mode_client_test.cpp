@@ -2,12 +2,15 @@
 // TLS websockets on loopback.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -22,11 +25,21 @@ namespace asio = boost::asio;
 
 namespace {
 
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+}
+
 // A running client on its own io_context thread, recording what it delivers.
 class client_under_test {
 public:
     explicit client_under_test(testing::fake_slack& fake, int connections = 2,
-                               std::chrono::milliseconds ping = 1000ms, std::chrono::milliseconds dead = 5000ms)
+                               std::chrono::milliseconds ping = 1000ms, std::chrono::milliseconds dead = 5000ms,
+                               const std::function<void(slack::socket_mode_client_options&)>& adjust = {})
         : api_(io_.get_executor(), testing::web_api_options_for(fake)) {
         slack::socket_mode_client_options o;
         o.session.connections = connections;
@@ -35,6 +48,14 @@ public:
         o.session.backoff_base = 100ms;
         o.session.backoff_max = 2s;
         o.ca_file = fake.ca_file();
+        // Every ack written and every delivery get the next number of one sequence.
+        o.frame_written = [this](slack::link_id, std::string_view text) {
+            const auto frame = nlohmann::json::parse(text, nullptr, false);
+            if (!frame.is_object() || !frame.contains("envelope_id")) return;
+            std::lock_guard lock(mutex_);
+            ack_written_at_.emplace(frame["envelope_id"].get<std::string>(), ++sequence_);
+        };
+        if (adjust) adjust(o);
         slack::socket_mode_handlers h;
         h.ack_payload = [](const slack::envelope& e) -> std::optional<nlohmann::json> {
             if (e.type != "slash_commands") return std::nullopt;
@@ -42,6 +63,7 @@ public:
         };
         h.on_envelope = [this](slack::envelope e) {
             std::lock_guard lock(mutex_);
+            delivered_at_.emplace(e.envelope_id, ++sequence_);
             delivered_.push_back(std::move(e));
         };
         client_ = std::make_unique<slack::socket_mode_client>(io_.get_executor(), api_, o, h);
@@ -83,6 +105,16 @@ public:
         return delivered_;
     }
 
+    // Sequence numbers: when the ack of an envelope was written, when it was delivered.
+    std::map<std::string, std::uint64_t> ack_written_at() {
+        std::lock_guard lock(mutex_);
+        return ack_written_at_;
+    }
+    std::map<std::string, std::uint64_t> delivered_at() {
+        std::lock_guard lock(mutex_);
+        return delivered_at_;
+    }
+
     bool wait_for_deliveries(std::size_t n, std::chrono::milliseconds timeout) {
         const auto until = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < until) {
@@ -101,16 +133,28 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     std::vector<slack::envelope> delivered_;
+    std::uint64_t sequence_ = 0;
+    std::map<std::string, std::uint64_t> ack_written_at_;
+    std::map<std::string, std::uint64_t> delivered_at_;
 };
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(5ms);
+// Sends an envelope on every live link and waits for all their acks. A
+// link acks in order, so an ack for anything sent earlier on a link has
+// arrived once its sentinel's ack has.
+bool acked_up_to_sentinels(testing::fake_slack& fake, const std::string& name, std::chrono::milliseconds timeout) {
+    std::set<std::string> sentinels;
+    for (int link : fake.connections()) {
+        sentinels.insert(fake.send_envelope("events_api", {{"event_id", name + std::to_string(link)}}, false, link));
     }
-    return condition();
+    return eventually(
+        [&] {
+            std::size_t seen = 0;
+            for (const auto& a : fake.acks()) seen += sentinels.count(a.envelope_id);
+            return seen == sentinels.size();
+        },
+        timeout);
 }
+
 
 }  // namespace
 
@@ -130,7 +174,7 @@ TEST_CASE("the client holds two TLS Socket Mode links and closes them cleanly on
     REQUIRE(result);
     CHECK_FALSE(result->fatal);
     // The fake notes the close frame on its own thread, just after answering it.
-    for (int id : links) CHECK(eventually([&] { return fake.closed_cleanly(id); }, 2s));
+    for (int id : links) CHECK(fake.wait_for_clean_close(id, 2s));
 }
 
 TEST_CASE("every envelope type is acked exactly once and delivered after its ack") {
@@ -151,7 +195,7 @@ TEST_CASE("every envelope type is acked exactly once and delivered after its ack
     }
     REQUIRE(fake.wait_for_acks(ids.size(), 10s));
     REQUIRE(client.wait_for_deliveries(ids.size(), 10s));
-    std::this_thread::sleep_for(100ms);  // any extra ack would have arrived by now
+    REQUIRE(acked_up_to_sentinels(fake, "EvSentinel", 5s));
 
     std::map<std::string, int> acked;
     for (const auto& a : fake.acks()) {
@@ -159,9 +203,21 @@ TEST_CASE("every envelope type is acked exactly once and delivered after its ack
         if (a.payload.is_object()) CHECK_THAT(a.payload.value("text", ""), Catch::StartsWith("got "));
     }
     for (const auto& id : ids) CHECK(acked[id] == 1);
-    CHECK(acked.size() == ids.size());
+    CHECK(acked.size() == ids.size() + 2);  // and the two sentinels
+
+    // Ack first, work after: each delivery came after its ack was written.
+    const auto ack_written_at = client.ack_written_at();
+    const auto delivered_at = client.delivered_at();
+    for (const auto& id : ids) {
+        REQUIRE(ack_written_at.count(id) == 1);
+        REQUIRE(delivered_at.count(id) == 1);
+        CHECK(ack_written_at.at(id) < delivered_at.at(id));
+    }
+    const std::set<std::string> sent(ids.begin(), ids.end());
     std::map<std::string, int> by_type;
-    for (const auto& e : client.delivered()) ++by_type[e.type];
+    for (const auto& e : client.delivered()) {
+        if (sent.count(e.envelope_id)) ++by_type[e.type];
+    }
     CHECK(by_type["slash_commands"] == 30);
     CHECK(by_type["interactive"] == 30);
     CHECK(by_type["events_api"] == 30);
@@ -189,8 +245,11 @@ TEST_CASE("refresh_requested and warning during a stream of envelopes lose and d
         send(i);
         if (i % 20 == 0) std::this_thread::sleep_for(20ms);
     }
-    // Redeliver whatever was not acked, as Slack does after its timeout.
-    std::this_thread::sleep_for(1500ms);
+    // Redeliver whatever was not acked, as Slack does after its timeout. Once
+    // both old links are gone and the new ones acked a sentinel, every ack
+    // that will ever come has come.
+    REQUIRE(eventually([&] { return fake.connections_opened() == 4 && fake.connections().size() == 2; }, 10s));
+    REQUIRE(acked_up_to_sentinels(fake, "EvAfterRefresh", 5s));
     std::set<std::string> acked_triggers;
     for (const auto& a : fake.acks()) acked_triggers.insert(trigger_of[a.envelope_id]);
     int redelivered = 0;
@@ -200,17 +259,22 @@ TEST_CASE("refresh_requested and warning during a stream of envelopes lose and d
             ++redelivered;
         }
     }
-    REQUIRE(client.wait_for_deliveries(total, 10s));
-    std::this_thread::sleep_for(200ms);
+    // Two sentinels were delivered too; a third pair, sent after the
+    // redeliveries, is delivered after any duplicate of them would have been.
+    REQUIRE(client.wait_for_deliveries(total + 2, 10s));
+    REQUIRE(acked_up_to_sentinels(fake, "EvLast", 5s));
+    REQUIRE(client.wait_for_deliveries(total + 4, 10s));
 
     std::map<std::string, int> handled;
-    for (const auto& e : client.delivered()) ++handled[e.payload.value("trigger_id", "")];
+    for (const auto& e : client.delivered()) {
+        if (e.type == "interactive") ++handled[e.payload.value("trigger_id", "")];
+    }
     CHECK(handled.size() == static_cast<std::size_t>(total));
     for (const auto& [trigger, n] : handled) CHECK(n == 1);
     CHECK(redelivered <= 2);  // make-before-break: at most an envelope in flight on a closing link
     // Both asked-to-go links were replaced: four links opened in all, two live now.
     CHECK(fake.connections_opened() == 4);
-    CHECK(eventually([&] { return fake.connections().size() == 2; }, 5s));
+    CHECK(fake.connections().size() == 2);
 }
 
 TEST_CASE("a link that goes silent without a close frame is replaced within the dead-link bound") {
@@ -282,4 +346,54 @@ TEST_CASE("plain ws:// links work for tests") {
     auto id = fake.send_envelope("events_api", {{"event_id", "EvPlain"}});
     REQUIRE(fake.wait_for_acks(1, 5s));
     CHECK(fake.acks().front().envelope_id == id);
+}
+
+TEST_CASE("the websocket upgrade names a non-default port in its Host header") {
+    testing::fake_slack fake;
+    client_under_test client(fake, 1);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    const auto api = fake.api_url();  // https://127.0.0.1:<port>/api/
+    const auto port = api.substr(api.rfind(':') + 1, api.find('/', api.rfind(':')) - api.rfind(':') - 1);
+    REQUIRE(fake.websocket_hosts().size() == 1);
+    CHECK(fake.websocket_hosts().front() == "127.0.0.1:" + port);
+}
+
+TEST_CASE("a link whose TLS handshake never completes is given up at the connect deadline and replaced") {
+    testing::fake_slack fake;
+    // Listening but never accepting: the kernel completes TCP, nobody speaks TLS.
+    asio::io_context blackhole_io;
+    asio::ip::tcp::acceptor blackhole(blackhole_io, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = std::to_string(blackhole.local_endpoint().port());
+    fake.queue_response("apps.connections.open",
+                        {200, {{"ok", true}, {"url", "wss://127.0.0.1:" + port + "/link/?ticket=0"}}, {}});
+    const auto started = std::chrono::steady_clock::now();
+    client_under_test client(fake, 1, 1000ms, 5000ms,
+                             [](slack::socket_mode_client_options& o) { o.connect_timeout = 300ms; });
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK(took >= 300ms);
+    CHECK(took < 5s);
+    CHECK(fake.calls("apps.connections.open").size() == 2);
+}
+
+TEST_CASE("a resolver that never answers is given up at the connect deadline and the link is opened again") {
+    testing::fake_slack fake;
+    auto resolutions = std::make_shared<std::atomic<int>>(0);
+    client_under_test client(fake, 1, 1000ms, 5000ms, [&](slack::socket_mode_client_options& o) {
+        o.connect_timeout = 300ms;
+        // Owned by the client, so the parked answer goes before the client's io_context.
+        auto parked = std::make_shared<std::vector<net::resolve_callback>>();
+        o.resolver = [resolutions, parked](const std::string& host, const std::string& port,
+                                           net::resolve_callback done) {
+            if ((*resolutions)++ == 0) {
+                parked->push_back(std::move(done));  // a DNS server that never answers
+                return;
+            }
+            asio::ip::tcp::endpoint ep(asio::ip::make_address(host), static_cast<unsigned short>(std::stoi(port)));
+            done({}, asio::ip::tcp::resolver::results_type::create(ep, host, port));
+        };
+    });
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    CHECK(*resolutions == 2);
+    CHECK(fake.calls("apps.connections.open").size() == 2);
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -15,6 +16,7 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 using promotebot::slack::api_result;
+using promotebot::slack::delivery;
 using promotebot::slack::slack_errc;
 using promotebot::slack::token_kind;
 using promotebot::slack::web_api;
@@ -29,6 +31,35 @@ T run(asio::io_context& ioc, asio::awaitable<T> work) {
     ioc.restart();
     ioc.run();
     return result.get();
+}
+
+// A loopback port with nothing listening on it: connecting is refused.
+unsigned short closed_port(asio::io_context& ioc) {
+    asio::ip::tcp::acceptor probe(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = probe.local_endpoint().port();
+    probe.close();
+    return port;
+}
+
+// A resolver that answers 127.0.0.1 with the port of its script, one entry
+// per resolution (the last one repeats), and counts the resolutions.
+struct scripted_resolver {
+    std::shared_ptr<std::vector<unsigned short>> ports = std::make_shared<std::vector<unsigned short>>();
+    std::shared_ptr<int> count = std::make_shared<int>(0);
+
+    promotebot::net::resolver_function function() const {
+        return [ports = ports, count = count](const std::string& host, const std::string& service,
+                                              promotebot::net::resolve_callback done) {
+            const auto i = std::min<std::size_t>(static_cast<std::size_t>((*count)++), ports->size() - 1);
+            const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), (*ports)[i]);
+            done({}, asio::ip::tcp::resolver::results_type::create(ep, host, service));
+        };
+    }
+};
+
+unsigned short port_of(const std::string& url) {
+    const auto colon = url.find(':', url.find("//") + 2);
+    return static_cast<unsigned short>(std::stoi(url.substr(colon + 1)));
 }
 
 }  // namespace
@@ -72,6 +103,180 @@ TEST_CASE("a 429 is honoured: the call waits Retry-After and then succeeds") {
     REQUIRE(r.ok());
     CHECK(waited >= std::chrono::milliseconds(950));
     CHECK(fake.calls("chat.postMessage").size() == 2);
+    CHECK(r.delivered == delivery::answered);
+    CHECK(r.attempts == 2);
+}
+
+TEST_CASE("ok:false ratelimited is a refusal too: even chat.postMessage is sent again") {
+    fake_slack fake;
+    fake.queue_response("chat.postMessage",
+                        canned_response{200, {{"ok", false}, {"error", "ratelimited"}}, {{"Retry-After", "0"}}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    REQUIRE(r.ok());
+    CHECK(fake.calls("chat.postMessage").size() == 2);
+}
+
+TEST_CASE("a chat.postMessage whose answer is lost is sent exactly once and reported maybe_sent") {
+    fake_slack fake;
+    canned_response late;
+    late.delay = std::chrono::seconds(3);
+    fake.queue_response("chat.postMessage", late);
+    asio::io_context ioc;
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.timeout = std::chrono::milliseconds(300);
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "deploying"}}));
+    CHECK_FALSE(r.ok());
+    CHECK(r.ec == boost::beast::error::timeout);
+    CHECK(r.delivered == delivery::maybe_sent);
+    CHECK(r.attempts == 1);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("a chat.postMessage whose connection closes after the request is not sent again") {
+    fake_slack fake;
+    canned_response hang_up;
+    hang_up.hang_up = true;
+    fake.queue_response("chat.postMessage", hang_up);
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "deploying"}}));
+    CHECK_FALSE(r.ok());
+    CHECK(r.delivered == delivery::maybe_sent);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("a chat.update whose answer is lost is sent again: updating twice is harmless") {
+    fake_slack fake;
+    canned_response late;
+    late.delay = std::chrono::seconds(3);
+    fake.queue_response("chat.update", late);
+    asio::io_context ioc;
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.timeout = std::chrono::milliseconds(300);
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
+    REQUIRE(r.ok());
+    CHECK(r.delivered == delivery::answered);
+    CHECK(r.attempts == 2);
+    CHECK(fake.calls("chat.update").size() == 2);
+}
+
+TEST_CASE("a 5xx to chat.postMessage is not sent again and is reported maybe_sent") {
+    fake_slack fake;
+    fake.queue_response("chat.postMessage", canned_response{503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    CHECK(r.ec == slack_errc::server_error);
+    CHECK(r.http_status == 503);
+    CHECK(r.delivered == delivery::maybe_sent);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("a refused connection never sent anything: it is retried and reported not_sent") {
+    asio::io_context ioc;
+    scripted_resolver resolver;
+    resolver.ports->push_back(closed_port(ioc));
+    web_api_options o;
+    o.base_url = "http://slack.invalid/api/";
+    o.bot_token = "xoxb-t";
+    o.max_attempts = 3;
+    o.backoff_base = std::chrono::milliseconds(5);
+    o.resolver = resolver.function();
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    CHECK(r.ec == asio::error::connection_refused);
+    CHECK(r.delivered == delivery::not_sent);
+    CHECK(r.attempts == 3);
+    CHECK(*resolver.count == 3);
+}
+
+TEST_CASE("a chat.postMessage refused at connect and then accepted is posted exactly once") {
+    fake_slack fake;
+    asio::io_context ioc;
+    scripted_resolver resolver;
+    resolver.ports->push_back(closed_port(ioc));
+    resolver.ports->push_back(port_of(fake.api_url()));
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.resolver = resolver.function();
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    REQUIRE(r.ok());
+    CHECK(r.delivered == delivery::answered);
+    CHECK(r.attempts == 2);
+    CHECK(fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("a send that may have been processed keeps the result maybe_sent when a later send never leaves") {
+    fake_slack fake;
+    canned_response late;
+    late.delay = std::chrono::seconds(3);
+    fake.queue_response("chat.update", late);
+    asio::io_context ioc;
+    scripted_resolver resolver;
+    resolver.ports->push_back(port_of(fake.api_url()));
+    resolver.ports->push_back(closed_port(ioc));
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.timeout = std::chrono::milliseconds(300);
+    o.max_attempts = 2;
+    o.resolver = resolver.function();
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
+    CHECK(r.ec == asio::error::connection_refused);
+    CHECK(r.delivered == delivery::maybe_sent);
+    CHECK(fake.calls("chat.update").size() == 1);
+}
+
+TEST_CASE("a resolver that never answers fails at the connect deadline and the call is not_sent") {
+    asio::io_context ioc;
+    auto pending = std::make_shared<std::vector<promotebot::net::resolve_callback>>();
+    web_api_options o;
+    o.base_url = "https://slack.invalid/api/";
+    o.bot_token = "xoxb-t";
+    o.max_attempts = 2;
+    o.backoff_base = std::chrono::milliseconds(5);
+    o.timeout = std::chrono::milliseconds(200);
+    o.resolver = [pending](const std::string&, const std::string&, promotebot::net::resolve_callback done) {
+        pending->push_back(std::move(done));  // never called: a DNS server that does not answer
+    };
+    web_api api(ioc.get_executor(), o);
+    const auto start = std::chrono::steady_clock::now();
+    const api_result r = run(ioc, api.call("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.ec == asio::error::timed_out);
+    CHECK(r.delivered == delivery::not_sent);
+    CHECK(pending->size() == 2);
+    CHECK(took >= std::chrono::milliseconds(400));
+    CHECK(took < std::chrono::seconds(5));
+}
+
+TEST_CASE("a response_url POST whose answer is lost is not sent again") {
+    fake_slack fake;
+    canned_response late;
+    late.delay = std::chrono::seconds(3);
+    fake.queue_response("response_url", late);
+    asio::io_context ioc;
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.timeout = std::chrono::milliseconds(300);
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.post_response_url(fake.make_response_url(), {{"text", "promoted"}}));
+    CHECK_FALSE(r.ok());
+    CHECK(r.delivered == delivery::maybe_sent);
+    CHECK(fake.calls("response_url").size() == 1);
+}
+
+TEST_CASE("only updates by key and reads are safe to send twice") {
+    using promotebot::slack::safe_to_repeat;
+    for (const char* m : {"chat.update", "views.update", "views.publish", "auth.test", "apps.connections.open",
+                          "conversations.history", "conversations.replies", "usergroups.users.list", "users.info"}) {
+        CHECK(safe_to_repeat(m));
+    }
+    for (const char* m : {"chat.postMessage", "chat.postEphemeral", "views.open", "chat.delete", "reactions.add", ""}) {
+        CHECK_FALSE(safe_to_repeat(m));
+    }
 }
 
 TEST_CASE("a single attempt reports a 429 with its Retry-After instead of waiting") {
@@ -84,6 +289,7 @@ TEST_CASE("a single attempt reports a 429 with its Retry-After instead of waitin
     CHECK(r.ec == slack_errc::rate_limited);
     CHECK(r.http_status == 429);
     CHECK(r.retry_after == std::chrono::seconds(7));
+    CHECK(r.delivered == delivery::answered);
     CHECK(fake.calls("apps.connections.open").size() == 1);
 }
 
@@ -124,6 +330,7 @@ TEST_CASE("5xx answers that outlast the attempts end as server_error") {
     const api_result r = run(ioc, api.call("chat.update", {{"channel", "C1"}, {"ts", "1.2"}, {"text", "x"}}));
     CHECK(r.ec == slack_errc::server_error);
     CHECK(r.http_status == 502);
+    CHECK(r.delivered == delivery::maybe_sent);
     CHECK(fake.calls("chat.update").size() == 3);
 }
 
@@ -215,6 +422,7 @@ TEST_CASE("an unreachable Slack is a transport error after the attempts, without
     web_api api(ioc.get_executor(), o);
     const api_result r = run(ioc, api.call("auth.test", json::object()));
     CHECK(r.ec == asio::error::connection_refused);
+    CHECK(r.delivered == delivery::not_sent);
     CHECK(r.error.find("xoxb-secret-token") == std::string::npos);
 }
 
@@ -236,6 +444,7 @@ TEST_CASE("a pooled connection the server closed is replaced without failing the
     asio::io_context server_ioc;
     tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});
     const auto port = acceptor.local_endpoint().port();
+    std::promise<void> first_closed;
     asio::co_spawn(
         server_ioc,
         [&]() -> asio::awaitable<void> {
@@ -252,6 +461,7 @@ TEST_CASE("a pooled connection the server closed is replaced without failing the
                 co_await http::async_write(socket, res, asio::use_awaitable);
                 socket.shutdown(tcp::socket::shutdown_both);
                 socket.close();
+                if (i == 0) first_closed.set_value();
             }
         },
         asio::detached);
@@ -264,8 +474,8 @@ TEST_CASE("a pooled connection the server closed is replaced without failing the
     o.max_attempts = 1;  // the replacement is the client's own, not a retry
     web_api api(ioc.get_executor(), o);
     const api_result first = run(ioc, api.call("auth.test", json::object()));
-    // Let the server's close reach the pooled connection.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The server has closed the pooled connection before the second request.
+    REQUIRE(first_closed.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
     const api_result second = run(ioc, api.call("auth.test", json::object()));
     server_ioc.stop();
     server.join();
@@ -273,6 +483,7 @@ TEST_CASE("a pooled connection the server closed is replaced without failing the
     CHECK(first.body["n"] == 0);
     REQUIRE(second.ok());
     CHECK(second.body["n"] == 1);
+    CHECK(second.attempts == 1);
 }
 
 TEST_CASE("Slack's token errors are the ones no retry can fix") {
