@@ -281,8 +281,8 @@ TEST_CASE("the daily anchor message shows the head, the record count and the tim
     const std::string hash(64, 'c');
     const auto m = anchor_message({1234, hash}, 1234, utc(2026, 11, 26, 9, 30));
     CHECK(m.header == "Audit log anchor");
-    CHECK_THAT(m.text, Catch::Contains("`1234:" + hash + "`"));
-    CHECK_THAT(m.text, Catch::Contains("promotebot audit verify --anchor 1234:" + hash));
+    CHECK_THAT(m.text.readable(), Catch::Contains("`1234:" + hash + "`"));
+    CHECK_THAT(m.text.readable(), Catch::Contains("promotebot audit verify --anchor 1234:" + hash));
     REQUIRE(m.fields.size() == 2);
     CHECK(m.fields[0].label == "Records");
     CHECK(m.fields[0].value == "1234");
