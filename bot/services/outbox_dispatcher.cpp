@@ -84,9 +84,8 @@ asio::awaitable<void> outbox_dispatcher::run() {
 }
 
 asio::awaitable<int> outbox_dispatcher::deliver_due() {
-    const auto due = co_await read(store_, [now = now_ms(), n = options_.batch](const store_session& s) {
-        return s.due_outbox(now, n);
-    });
+    const auto now = now_ms();
+    const auto due = co_await read(store_, [&](const store_session& s) { return s.due_outbox(now, options_.batch); });
     for (const auto& row : due) {
         if (stopping_) break;
         co_await deliver(row);
@@ -101,9 +100,8 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
         spdlog::error("outbox: giving up on {} #{} to {} after {} attempts", kind_name(m.kind), id, m.channel,
                       row.attempts);
         ++failed_;
-        co_await write(store_, [id, now = now_s()](store_session& s) {
-            s.outbox_failed(id, "not delivered in time", now);
-        });
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_failed(id, "not delivered in time", now); });
         co_return;
     }
     switch (m.kind) {
@@ -114,40 +112,52 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
             if (found.what == lookup_result::outcome::found) {
                 ++reconciled_;
                 spdlog::info("outbox: post #{} was delivered before (ts {}); not posted again", id, found.ts);
-                co_await settle(row, {outcome::delivered, found.ts, {}, {}}, false);
+                const delivery_result was_posted{outcome::delivered, found.ts, {}, {}};
+                co_await settle(row, was_posted, false);
                 co_return;
             }
             if (found.what == lookup_result::outcome::unknown) {
-                co_await settle(row, {outcome::not_sent, {}, "lookup failed: " + found.error, {}}, true);
+                const delivery_result unknown{outcome::not_sent, {}, "lookup failed: " + found.error, {}};
+                co_await settle(row, unknown, true);
                 co_return;
             }
         }
         // Written before the post leaves: a crash from here on leaves the row in doubt.
-        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, true, now); });
-        co_await settle(row, co_await chat_.post(m.channel, m.body, id), false);
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, true, now); });
+        const auto result = co_await chat_.post(m.channel, m.body, id);
+        co_await settle(row, result, false);
         co_return;
     }
     case outbox_kind::update: {
         if (!row.post_ts) {
             spdlog::error("outbox: update #{} of {} has no post to update", id, m.message_key);
             ++failed_;
-            co_await write(store_, [id, now = now_s()](store_session& s) {
-                s.outbox_failed(id, "the message it updates was never posted", now);
-            });
+            const auto now = now_s();
+            co_await write(store_,
+                           [&](store_session& s) { s.outbox_failed(id, "the message it updates was never posted", now); });
             co_return;
         }
-        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
-        co_await settle(row, co_await chat_.update(m.channel, *row.post_ts, m.body), false);
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
+        const auto result = co_await chat_.update(m.channel, *row.post_ts, m.body);
+        co_await settle(row, result, false);
         co_return;
     }
-    case outbox_kind::ephemeral:
-        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
-        co_await settle(row, co_await chat_.ephemeral(m.channel, m.user, m.body), false);
+    case outbox_kind::ephemeral: {
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
+        const auto result = co_await chat_.ephemeral(m.channel, m.user, m.body);
+        co_await settle(row, result, false);
         co_return;
-    case outbox_kind::response_url:
-        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_attempt(id, false, now); });
-        co_await settle(row, co_await chat_.respond(m.response_url, m.channel, m.user, m.in_channel, m.body), false);
+    }
+    case outbox_kind::response_url: {
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
+        const auto result = co_await chat_.respond(m.response_url, m.channel, m.user, m.in_channel, m.body);
+        co_await settle(row, result, false);
         co_return;
+    }
     }
 }
 
@@ -165,39 +175,41 @@ asio::awaitable<void> outbox_dispatcher::settle(const outbox_row& row, const del
     case outcome::delivered: {
         ++delivered_;
         const auto settled = m.kind == outbox_kind::update ? row.covers_up_to : id;
-        co_await write(store_, [settled, ts = r.ts, now = now_s()](store_session& s) {
-            s.outbox_delivered(settled, ts, now);
-        });
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_delivered(settled, r.ts, now); });
         co_return;
     }
-    case outcome::not_sent:
+    case outcome::not_sent: {
         spdlog::warn("outbox: {} #{} not delivered ({}); retrying", kind_name(m.kind), id, r.error);
-        co_await write(store_, [id, at = retry_at(), error = r.error, in_doubt_if_unsent](store_session& s) {
-            s.outbox_retry(id, at, error, in_doubt_if_unsent);
-        });
+        const auto at = retry_at();
+        co_await write(store_, [&](store_session& s) { s.outbox_retry(id, at, r.error, in_doubt_if_unsent); });
         co_return;
-    case outcome::maybe_sent:
+    }
+    case outcome::maybe_sent: {
         if (m.kind == outbox_kind::post || m.kind == outbox_kind::update) {
             // A post is looked up before it is sent again; an update may simply be repeated.
             spdlog::warn("outbox: {} #{} may not have been delivered ({}); checking before retrying",
                          kind_name(m.kind), id, r.error);
-            co_await write(store_, [id, at = retry_at(), error = r.error, post = m.kind == outbox_kind::post](
-                                       store_session& s) { s.outbox_retry(id, at, error, post); });
+            const auto at = retry_at();
+            const bool post = m.kind == outbox_kind::post;
+            co_await write(store_, [&](store_session& s) { s.outbox_retry(id, at, r.error, post); });
             co_return;
         }
         // An ephemeral answer cannot be looked up: sent at most once rather than twice.
         spdlog::warn("outbox: {} #{} may or may not have reached {} ({}); not repeated", kind_name(m.kind), id,
                      m.user, r.error);
         ++delivered_;
-        co_await write(store_, [id, now = now_s()](store_session& s) { s.outbox_delivered(id, {}, now); });
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_delivered(id, {}, now); });
         co_return;
-    case outcome::rejected:
+    }
+    case outcome::rejected: {
         spdlog::error("outbox: {} #{} to {} refused: {}", kind_name(m.kind), id, m.channel, r.error);
         ++failed_;
-        co_await write(store_, [id, error = r.error, now = now_s()](store_session& s) {
-            s.outbox_failed(id, error, now);
-        });
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_failed(id, r.error, now); });
         co_return;
+    }
     }
 }
 

@@ -391,8 +391,9 @@ void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack,
                          self->options.journal_bound.count());
         self->send_ack(h->id, h->ack);
     });
-    const auto envelope_id = env.envelope_id;
-    handlers.journal(env, [self, h, env = std::move(env)](bool fresh) mutable {
+    // The envelope is read by the journal before the completion takes it over.
+    const envelope& seen = env;
+    auto done = [self, h, env](bool fresh) mutable {
         if (!h->acked) {
             h->acked = true;
             h->timer.cancel();
@@ -404,7 +405,8 @@ void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack,
             return;
         }
         self->deliver_now(std::move(env));
-    });
+    };
+    handlers.journal(seen, std::move(done));
 }
 
 void socket_mode_client::impl::apply(actions out) {

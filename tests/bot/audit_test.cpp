@@ -49,7 +49,7 @@ sys_seconds utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
 }
 
 // Five records, one a minute from 10:00 on 2026-11-26.
-void append_five(store& s) {
+void append_five(audit_repository& s) {
     const auto t0 = utc(2026, 11, 26, 10);
     s.append_audit({"U0REQ", "command", "/promote 1.4.2 prod", "ok", {{"request", 1}}}, t0);
     s.append_audit({"U0LEAD", "button", "request 1", "ok", {{"kind", "signoff"}}}, t0 + 1min);

@@ -77,7 +77,7 @@ std::chrono::sys_seconds at_minute(int m) {
 
 // Appends `n` audit records through the store, as the bot would.
 void append_records(const std::string& db, int n, std::optional<commands::audit_key> key = std::nullopt) {
-    auto st = bot::open_sqlite_store(db, std::move(key));
+    auto st = sqlite::open_sqlite_store(db, std::move(key));
     for (int i = 0; i < n; ++i) st->append_audit({"U0RM00001", "command", "/freeze list", "ok", {{"i", i}}}, at_minute(i));
 }
 
@@ -237,14 +237,14 @@ TEST_CASE("audit anchor prints the head of the log as SEQ:HASH, and 0: for an em
     temp_dir dir;
     const auto cfg = write_config(dir);
     const auto db = (dir.path / "test.db").string();
-    { bot::open_sqlite_store(db); }
+    { sqlite::open_sqlite_store(db); }
     const auto empty = run({"audit", "anchor", "--config", cfg});
     CHECK(empty.code == 0);
     CHECK(empty.out == "0:\n");
     CHECK(run({"audit", "verify", "--config", cfg, "--anchor", "0:"}).code == 0);
 
     append_records(db, 3);
-    const auto head = bot::open_sqlite_store(db)->audit_since(at_minute(0)).back();
+    const auto head = sqlite::open_sqlite_store(db)->audit_since(at_minute(0)).back();
     CHECK(take_anchor(cfg) == "3:" + head.hash);
 }
 
@@ -357,7 +357,7 @@ TEST_CASE("with PROMOTEBOT_AUDIT_KEY a record rewritten and rehashed without the
     audit_key_env env(key);
     append_records(db, 2);  // before the key was configured
     {
-        auto st = bot::open_sqlite_store(db, commands::audit_key{key});
+        auto st = sqlite::open_sqlite_store(db, commands::audit_key{key});
         st->append_audit({"U0RM00001", "freeze.add", "window 1", "ok", {}}, at_minute(10));
         st->append_audit({"U0RM00001", "freeze.remove", "window 1", "ok", {}}, at_minute(11));
     }

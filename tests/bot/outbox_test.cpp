@@ -34,7 +34,7 @@ commands::message text_message(std::string text) {
     return m;
 }
 
-std::string text_of(const commands::message& m) { return m.text.plain(); }
+std::string text_of(const commands::message& m) { return m.text.readable(); }
 
 outbox_message post_to(std::string channel, std::string text, std::string key = {}) {
     outbox_message m;
@@ -233,11 +233,11 @@ TEST_CASE("outbox rows of one message are due one at a time, in order") {
 
     db->outbox_delivered(post, "1700000001.000100", t0);
     due = db->due_outbox(ms(t0), 10);
-    REQUIRE(due.size() == 2);
-    CHECK(due[0].id == other);
-    CHECK(due[1].message.kind == outbox_kind::update);
-    REQUIRE(due[1].post_ts);
-    CHECK(*due[1].post_ts == "1700000001.000100");
+    REQUIRE(due.size() == 2);  // oldest first: the update now that its post has a ts, then the other post
+    CHECK(due[0].message.kind == outbox_kind::update);
+    REQUIRE(due[0].post_ts);
+    CHECK(*due[0].post_ts == "1700000001.000100");
+    CHECK(due[1].id == other);
 }
 
 TEST_CASE("the newest pending update of a message stands for the older ones") {
@@ -309,7 +309,7 @@ TEST_CASE("a post whose answer was lost is looked up, not posted twice") {
     CHECK(chat.of("update")[0].ts == chat.history[id]);
 }
 
-TEST_CASE("a post in doubt that never arrived is posted again; an unknown lookup waits") {
+TEST_CASE("a post in doubt that never arrived is posted again, after a lookup that failed waits") {
     testing::temp_dir dir;
     scripted_chat chat;
     manual_clock clock;

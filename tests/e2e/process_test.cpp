@@ -135,7 +135,7 @@ TEST_CASE("SIGTERM stops the connected bot cleanly with close frames and exit co
     CHECK_THAT(text, !Catch::Contains("xoxb-"));
     CHECK_THAT(text, !Catch::Contains(audit_key));
     // The audit key from the environment keyed the command's audit record.
-    const auto audit = bot::open_sqlite_store((dir.path / "bot.db").string(), commands::audit_key{audit_key})->verify_audit();
+    const auto audit = sqlite::open_sqlite_store((dir.path / "bot.db").string(), commands::audit_key{audit_key})->verify_audit();
     CHECK(audit.ok);
     CHECK(audit.keyed_records >= 1);
     CHECK(audit.keyed_records == audit.records);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -808,24 +809,15 @@ public:
         worker_.join();
     }
 
-    asio::awaitable<void> write(std::function<void(bot::store_session&)> work) override {
-        co_await run([this, work = std::move(work)] { db_.transaction(work); });
-        if (on_commit) on_commit();
-    }
-
-    asio::awaitable<void> read(std::function<void(const bot::store_session&)> work) override {
-        co_await run([this, work = std::move(work)] { db_.snapshot(work); });
-    }
-
-private:
+    // Not a coroutine: the awaitable runs the job on the worker and resumes
+    // the awaiting coroutine on its own executor, rethrowing what the job threw.
     template <typename Job>
-    asio::awaitable<void> run(Job job) {
-        auto ex = co_await asio::this_coro::executor;
-        co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-            [this, ex, job = std::move(job)](auto handler) mutable {
+    auto run(Job job) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+            [this](auto handler, Job job) {
                 // Keeps the caller's executor alive while the job is on the worker.
-                auto guard = asio::make_work_guard(ex);
-                enqueue([job = std::move(job), handler = std::move(handler), guard = std::move(guard)]() mutable {
+                auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
+                enqueue([job, handler = std::move(handler), guard = std::move(guard)]() mutable {
                     std::exception_ptr error;
                     try {
                         job();
@@ -838,9 +830,24 @@ private:
                     });
                 });
             },
-            asio::use_awaitable);
+            asio::use_awaitable, job);
     }
 
+    // The work stays in this coroutine's frame, which outlives the job that
+    // runs it: the job only points at it. (Closures with owning captures
+    // inside a co_await expression are miscompiled by g++ 12.)
+    asio::awaitable<void> write(std::function<void(bot::store_session&)> work) override {
+        const auto* w = &work;
+        co_await run([this, w] { db_.transaction(*w); });
+        if (on_commit) on_commit();
+    }
+
+    asio::awaitable<void> read(std::function<void(const bot::store_session&)> work) override {
+        const auto* w = &work;
+        co_await run([this, w] { db_.snapshot(*w); });
+    }
+
+private:
     // Jobs own move-only completion handlers, which std::function cannot hold.
     struct job_base {
         virtual ~job_base() = default;
