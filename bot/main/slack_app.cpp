@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/services/audit_anchor_service.hpp"
 #include "bot/services/command_router.hpp"
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
@@ -93,6 +94,7 @@ struct slack_app::impl {
           freeze(cfg, *st, std::chrono::system_clock::now),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
+          audit_anchor(cfg, *st, std::chrono::system_clock::now),
           client(io.get_executor(), api, client_options(), handlers()) {
         st->on_commit = [this] { dispatcher.notify(); };
     }
@@ -265,6 +267,10 @@ struct slack_app::impl {
             spawn(roles.refresh_forever(), "user group refresh");
             ++background_tasks;
         }
+        if (!cfg.audit.channel.empty()) {
+            spawn(audit_anchor.run(), "audit anchor");
+            ++background_tasks;
+        }
         // Messages left pending by an earlier run go out first.
         spawn(dispatcher.run(), "outbox");
         ++background_tasks;
@@ -305,6 +311,7 @@ struct slack_app::impl {
     freeze_service freeze;
     command_router router;
     outbox_dispatcher dispatcher;
+    audit_anchor_service audit_anchor;
     slack::socket_mode_client client;
     int exit_code = 0;
     int in_flight = 0;  // spawned handlers still running

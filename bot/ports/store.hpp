@@ -155,6 +155,8 @@ public:
     virtual void outbox_failed(std::int64_t id, const std::string& error, sys_seconds now) = 0;
     [[nodiscard]] virtual std::optional<outbox_state> outbox_state_of(std::int64_t id) const = 0;
     [[nodiscard]] virtual std::int64_t outbox_pending() const = 0;
+    // When the newest row whose message key starts with `prefix` was written.
+    [[nodiscard]] virtual std::optional<sys_seconds> last_outbox_written(const std::string& prefix) const = 0;
 };
 
 // ---- the unit of work -----------------------------------------------------

@@ -585,6 +585,14 @@ public:
         return q.integer(0);
     }
 
+    std::optional<sys_seconds> last_outbox_written(const std::string& prefix) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT MAX(created_at) FROM outbox WHERE substr(message_key, 1, length(?)) = ?");
+        q.bind(prefix, prefix);
+        if (!q.step() || q.is_null(0)) return std::nullopt;
+        return from_unix(q.integer(0));
+    }
+
     // ---- units of work ----
 
     void transaction(const std::function<void(bot::store_session&)>& work) override {
