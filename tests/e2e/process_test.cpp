@@ -14,7 +14,10 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <date/date.h>
+
 #include "bot/config/config.hpp"
+#include "integrations/store/sqlite/sqlite_store.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 
@@ -182,4 +185,47 @@ TEST_CASE("a broken config file stops the binary before connecting, naming the k
     REQUIRE(WIFEXITED(bot.status));
     CHECK(WEXITSTATUS(bot.status) == 2);
     CHECK_THAT(read_file(log), Catch::Contains("freeze.month_end.business_days"));
+}
+
+TEST_CASE("a post that fails for a while, a kill -9, a restart: the announcement is in the channel exactly once") {
+    testing::fake_slack fake;
+    temp_dir dir;
+    const auto config = write_config(dir);
+    const std::vector<std::string> env{"SLACK_APP_TOKEN=" + fake.options().app_token,
+                                       "SLACK_BOT_TOKEN=" + fake.options().bot_token,
+                                       "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file()};
+    // Slack is unavailable twice, then takes the post but its answer is lost on the way back.
+    fake.queue_response("chat.postMessage", {503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
+    fake.queue_response("chat.postMessage", {503, {{"ok", false}, {"error", "service_unavailable"}}, {}});
+    testing::canned_response lost;
+    lost.processed = true;
+    lost.hang_up = true;
+    fake.queue_response("chat.postMessage", lost);
+
+    auto first = spawn_bot({"--config", config}, env, dir.path / "first.log");
+    REQUIRE(fake.wait_for_connections(1, 15s));
+    const auto in_30_days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(30);
+    const auto day = [](std::chrono::sys_days d) { return date::format("%F", date::sys_days{d.time_since_epoch()}); };
+    fake.send_envelope("slash_commands",
+                       {{"command", "/freeze"},
+                        {"text", "add " + day(in_30_days) + " " + day(in_30_days + std::chrono::days(1)) + " kill test"},
+                        {"user_id", "U0RM00001"}, {"channel_id", "C0RELEASE01"},
+                        {"response_url", fake.make_response_url()}, {"trigger_id", "t-kill-1"}});
+    REQUIRE(fake.wait_for_calls("chat.postMessage", 3, 30s));
+    kill(first.pid, SIGKILL);
+    waitpid(first.pid, &first.status, 0);
+    REQUIRE(fake.channel_history("C0RELEASE01").size() == 1);  // it did arrive; the bot never heard
+
+    auto second = spawn_bot({"--config", config}, env, dir.path / "second.log");
+    // The restarted bot finds the post in the channel and records it instead of posting again.
+    auto st = sqlite::open_sqlite_store((dir.path / "bot.db").string());
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (st->outbox_pending() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    CHECK(st->outbox_pending() == 0);
+    CHECK(fake.channel_history("C0RELEASE01").size() == 1);
+    CHECK(fake.calls("chat.postMessage").size() == 3);
+    CHECK_FALSE(fake.calls("conversations.history").empty());
+    CHECK(st->freeze_windows().size() == 1);
+    kill(second.pid, SIGTERM);
+    CHECK(second.wait_exit(10s));
 }

@@ -125,11 +125,12 @@ struct fake_slack::impl {
     std::vector<std::string> websocket_hosts;
     std::vector<recorded_call> calls;
     std::map<std::string, std::deque<canned_response>> canned;
+    std::map<std::string, std::vector<json>> history;  // channel -> posted messages, oldest first
     std::map<std::string, std::vector<std::string>> usergroups;
     std::set<int> open_tickets;
     int next_ticket = 1;
     int next_response_url = 1;
-    long next_ts = 1;
+    long last_ts = 0;  // microseconds of the newest ts handed out
     int next_view = 1;
     std::size_t round_robin = 0;
     std::mt19937_64 rng{std::random_device{}()};
@@ -238,6 +239,7 @@ struct fake_slack::impl {
         if (auto r = take_canned(method)) {
             plan.delay = r->delay;
             plan.hang_up = r->hang_up;
+            if (r->processed) default_response(method, args);
             return respond(r->status, r->body, version, keep_alive, r->headers);
         }
 
@@ -266,10 +268,14 @@ struct fake_slack::impl {
         changed.notify_all();
     }
 
+    // Like Slack's: the posting time in microseconds, unique and increasing.
     std::string new_ts() {
-        const long n = next_ts++ * 100;
+        const long now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        last_ts = std::max(last_ts + 1, now);
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%ld.%06ld", 1700000000L + n / 1000000, n % 1000000);
+        std::snprintf(buf, sizeof buf, "%ld.%06ld", last_ts / 1000000, last_ts % 1000000);
         return buf;
     }
 
@@ -285,6 +291,24 @@ struct fake_slack::impl {
             open_tickets.insert(ticket);
             return {{"ok", true}, {"url", origin(true) + "/link/?ticket=" + std::to_string(ticket)}};
         }
+        if (method == "conversations.history") {
+            // Newest first, at or after `oldest`; metadata only when asked for.
+            const std::string channel = string_arg(args, "channel");
+            const double oldest = std::atof(string_arg(args, "oldest").c_str());
+            const bool with_metadata = args.contains("include_all_metadata") && args["include_all_metadata"] == true;
+            json messages = json::array();
+            auto found = history.find(channel);
+            if (found != history.end()) {
+                for (auto it = found->second.rbegin(); it != found->second.rend(); ++it) {
+                    if (std::atof((*it)["ts"].get<std::string>().c_str()) < oldest) continue;
+                    json m = *it;
+                    if (!with_metadata) m.erase("metadata");
+                    messages.push_back(std::move(m));
+                }
+            }
+            return {{"ok", true}, {"messages", messages}, {"has_more", false},
+                    {"response_metadata", {{"next_cursor", ""}}}};
+        }
         if (method == "auth.test") {
             return {{"ok", true},       {"url", "https://fake.slack.com/"}, {"team", "Fake"},
                     {"user", "promotebot"}, {"team_id", "T00000001"},         {"user_id", "UBOT00001"},
@@ -298,6 +322,8 @@ struct fake_slack::impl {
                             {"text", string_arg(args, "text")}, {"ts", ts}};
             if (args.contains("blocks")) message["blocks"] = args["blocks"];
             if (args.contains("thread_ts")) message["thread_ts"] = args["thread_ts"];
+            if (args.contains("metadata")) message["metadata"] = args["metadata"];
+            history[channel].push_back(message);
             return {{"ok", true}, {"channel", channel}, {"ts", ts}, {"message", message}};
         }
         if (method == "chat.update") {
@@ -722,6 +748,12 @@ std::vector<recorded_ack> fake_slack::acks() const {
 
 bool fake_slack::wait_for_acks(std::size_t n, std::chrono::milliseconds timeout) const {
     return impl_->wait(timeout, [&] { return impl_->acks.size() >= n; });
+}
+
+std::vector<nlohmann::json> fake_slack::channel_history(const std::string& channel) const {
+    std::lock_guard lock(impl_->mutex);
+    auto found = impl_->history.find(channel);
+    return found == impl_->history.end() ? std::vector<nlohmann::json>{} : found->second;
 }
 
 void fake_slack::queue_response(const std::string& method, canned_response r) {

@@ -44,6 +44,10 @@ struct canned_response {
     std::chrono::milliseconds delay{0};
     // The request is recorded, then the connection is closed without an answer.
     bool hang_up = false;
+    // Slack did what was asked (the method's default behaviour: a posted
+    // message lands in the channel's history) before the answer above is
+    // given, delayed or lost: with hang_up, a post whose answer never arrived.
+    bool processed = false;
 };
 
 class fake_slack {
@@ -95,6 +99,10 @@ public:
     void set_usergroup(const std::string& group_id, std::vector<std::string> users);
     // A response_url on this fake; POSTs to it are recorded as method "response_url".
     [[nodiscard]] std::string make_response_url();
+
+    // Messages chat.postMessage put in `channel`, oldest first, as
+    // conversations.history returns them (with their metadata).
+    [[nodiscard]] std::vector<nlohmann::json> channel_history(const std::string& channel) const;
 
     [[nodiscard]] std::vector<recorded_call> calls(const std::string& method = {}) const;
     bool wait_for_calls(const std::string& method, std::size_t n, std::chrono::milliseconds timeout) const;
