@@ -8,11 +8,11 @@ namespace promotebot::bot {
 
 namespace asio = boost::asio;
 using commands::reply;
-using commands::visibility;
+using commands::in_channel;
+using commands::privately;
 
 namespace {
 
-reply privately(commands::message m) { return {std::move(m), visibility::ephemeral}; }
 
 std::string command_line(const commands::slash_command& c) {
     return c.text.empty() ? c.command : c.command + " " + c.text;

@@ -9,14 +9,8 @@ namespace promotebot::bot {
 
 namespace asio = boost::asio;
 using commands::reply;
-using commands::visibility;
-
-namespace {
-
-reply privately(commands::message m) { return {std::move(m), visibility::ephemeral}; }
-reply in_channel(commands::message m) { return {std::move(m), visibility::in_channel}; }
-
-}  // namespace
+using commands::in_channel;
+using commands::privately;
 
 asio::awaitable<void> commit(store& st, const action_context& ctx, sys_seconds now) {
     co_await write(st, [&](store_session& s) { ctx.fx.apply(s, now, ctx.inbox_key); });

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -171,5 +172,10 @@ struct reply {
     visibility audience = visibility::ephemeral;
     bool operator==(const reply&) const = default;
 };
+
+// An answer only the person who acted sees.
+inline reply privately(message m) { return {std::move(m), visibility::ephemeral}; }
+// An answer the whole channel sees.
+inline reply in_channel(message m) { return {std::move(m), visibility::in_channel}; }
 
 }  // namespace promotebot::commands
