@@ -247,7 +247,8 @@ struct slack_app::impl {
 
     asio::awaitable<void> main(bool handle_signals) {
         // The bot token is checked before any link opens, so a wrong one fails fast.
-        auto who = co_await api.call("auth.test", nlohmann::json::object());
+        // Slack unreachable at start (refused, 5xx) is waited out with backoff; only its answer stops us.
+        auto who = co_await api.call_until_answered("auth.test", nlohmann::json::object());
         if (!who.ok()) {
             spdlog::critical("slack: auth.test with SLACK_BOT_TOKEN failed: {}", who.error);
             exit_code = 1;

@@ -121,8 +121,13 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     void journal_then_deliver(link_id id, std::string ack, envelope env);
     std::uint64_t acks_before_journal = 0;
 
+    // A link given up on is always torn down, whatever ended it: a socket
+    // left open would keep receiving envelopes that nobody acks.
     void link_closed(link_id id, const std::string& why) {
-        links.erase(id);
+        if (auto it = links.find(id); it != links.end()) {
+            it->second->close(false);
+            links.erase(it);
+        }
         apply(session.on_link_closed(id, why, now()));
     }
 };
@@ -269,7 +274,13 @@ asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared
         }
         auto text = beast::buffers_to_string(buffer.data());
         buffer.consume(buffer.size());
-        apply(session.on_frame(id, text, now()));
+        try {
+            apply(session.on_frame(id, text, now()));
+        } catch (const std::exception& e) {
+            // The session drops what it cannot read; this is a last resort that closes the link.
+            why = std::string{"handling a frame failed: "} + e.what();
+            break;
+        }
     }
     link->tear_down();
     link_closed(id, why);
@@ -302,7 +313,9 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
         apply(session.on_open_failed(id, failure, now()));
         co_return;
     }
-    std::string url = res.body.value("url", "");
+    const auto url_field = res.body.find("url");
+    const std::string url =
+        url_field != res.body.end() && url_field->is_string() ? url_field->get<std::string>() : std::string{};
     link_endpoint ep;
     try {
         ep = parse_link_url(url);

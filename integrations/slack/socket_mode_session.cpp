@@ -4,10 +4,14 @@
 #include <array>
 
 #include "integrations/net/backoff.hpp"
+#include "integrations/net/bounded_json.hpp"
 
 namespace promotebot::slack {
 
 namespace {
+
+// Slack's frames are small and shallow; anything deeper is not Slack.
+const net::json_limits frame_limits{64, 4 * 1024 * 1024};
 
 constexpr int log_debug = 1;
 constexpr int log_info = 2;
@@ -32,6 +36,73 @@ std::string payload_identity(const envelope& env) {
     if (auto id = text("event_id"); !id.empty()) return "event:" + id;
     if (auto id = text("trigger_id"); !id.empty()) return "trigger:" + id;
     return {};
+}
+
+// Checked accessors: an absent field keeps its default; a field of another
+// type is a frame we do not understand, named in `problem`. Nothing throws.
+bool read_string(const nlohmann::json& obj, const char* key, std::string& out, std::string& problem) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    if (!it->is_string()) {
+        problem = std::string{"'"} + key + "' is not a string";
+        return false;
+    }
+    out = it->get_ref<const std::string&>();
+    return true;
+}
+
+bool read_bool(const nlohmann::json& obj, const char* key, bool& out, std::string& problem) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    if (!it->is_boolean()) {
+        problem = std::string{"'"} + key + "' is not a boolean";
+        return false;
+    }
+    out = it->get<bool>();
+    return true;
+}
+
+bool read_count(const nlohmann::json& obj, const char* key, int& out, std::string& problem) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return true;
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() <= 1'000'000) {
+        out = static_cast<int>(it->get<std::uint64_t>());
+        return true;
+    }
+    if (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() >= 0 &&
+        it->get<std::int64_t>() <= 1'000'000) {
+        out = static_cast<int>(it->get<std::int64_t>());
+        return true;
+    }
+    problem = std::string{"'"} + key + "' is not a count";
+    return false;
+}
+
+// An envelope's fields, type-checked; nullopt (and `problem`) for one we cannot understand.
+std::optional<envelope> decode_envelope(const nlohmann::json& frame, link_id id, std::string& problem) {
+    envelope env;
+    env.link = id;
+    auto it = frame.find("envelope_id");
+    if (it == frame.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+        problem = "'envelope_id' is not a non-empty string";
+        return std::nullopt;
+    }
+    env.envelope_id = it->get_ref<const std::string&>();
+    if (!read_string(frame, "type", env.type, problem) ||
+        !read_bool(frame, "accepts_response_payload", env.accepts_response_payload, problem) ||
+        !read_count(frame, "retry_attempt", env.retry_attempt, problem) ||
+        !read_string(frame, "retry_reason", env.retry_reason, problem))
+        return std::nullopt;
+    auto payload = frame.find("payload");
+    if (payload == frame.end()) {
+        env.payload = nlohmann::json::object();
+    } else if (payload->is_object()) {
+        env.payload = *payload;
+    } else {
+        problem = "'payload' is not an object";
+        return std::nullopt;
+    }
+    return env;
 }
 
 }  // namespace
@@ -161,20 +232,37 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
     auto& l = it->second;
     l.last_heard = now;
 
-    auto frame = nlohmann::json::parse(text, nullptr, false);
-    if (frame.is_discarded() || !frame.is_object()) {
-        out.push_back(action::log{log_warn, link_name(id) + " sent a frame that is not a JSON object; ignored"});
+    // A frame we cannot understand is logged once and dropped; the link stays.
+    auto dropped = [&](const std::string& why) {
+        out.push_back(action::log{log_warn, link_name(id) + " sent a frame that " + why + "; dropped"});
+    };
+    const auto parsed = net::parse_bounded(text, frame_limits);
+    if (!parsed.ok()) {
+        dropped("is " + parsed.why(frame_limits));
         return out;
     }
-    const std::string type = frame.value("type", "");
+    const auto& frame = parsed.value;
+    if (!frame.is_object()) {
+        dropped("is not a JSON object");
+        return out;
+    }
+    std::string problem;
+    std::string type;
+    if (!read_string(frame, "type", type, problem)) {
+        dropped("cannot be understood (" + problem + ")");
+        return out;
+    }
     if (type == "hello") {
         if (l.state == link_state::awaiting_hello || l.state == link_state::opening) {
             l.state = link_state::up;
             l.next_ping = now + options_.ping_interval;
             consecutive_failures_ = 0;
             open_not_before_ = std::min(open_not_before_, now);
+            // Only for the log: a count of another type does not hold the link back.
+            int reported = -1;
+            const bool counted = read_count(frame, "num_connections", reported, problem) && reported >= 0;
             out.push_back(action::log{log_info, link_name(id) + " is up (Slack reports " +
-                                                    std::to_string(frame.value("num_connections", 0)) +
+                                                    (counted ? std::to_string(reported) : std::string{"?"}) +
                                                     " connection(s))"});
             // Make before break: the link this one replaces may close now.
             if (l.replaces) {
@@ -189,7 +277,11 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
         return out;
     }
     if (type == "disconnect") {
-        const std::string reason = frame.value("reason", "");
+        std::string reason;
+        if (!read_string(frame, "reason", reason, problem)) {
+            dropped("cannot be understood (" + problem + ")");
+            return out;
+        }
         if (reason == "link_disabled") {
             go_fatal("link_disabled",
                      "Slack disabled Socket Mode for this app (disconnect: link_disabled); not reconnecting. "
@@ -197,6 +289,8 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
                      out);
             return out;
         }
+        // Slack's reason is echoed, bounded, in the log.
+        if (reason.size() > 64) reason = reason.substr(0, 64) + "...";
         out.push_back(action::log{log_info, link_name(id) + " asked to reconnect (" +
                                                 (reason.empty() ? std::string{"no reason"} : reason) +
                                                 "); opening its replacement first"});
@@ -204,27 +298,20 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
         return out;
     }
     if (frame.contains("envelope_id")) {
-        handle_envelope(id, frame, now, out);
+        auto env = decode_envelope(frame, id, problem);
+        if (!env) {
+            dropped("is an envelope that cannot be understood (" + problem + ")");
+            return out;
+        }
+        handle_envelope(id, std::move(*env), now, out);
         return out;
     }
+    if (type.size() > 64) type = type.substr(0, 64) + "...";
     out.push_back(action::log{log_debug, link_name(id) + " sent an unhandled frame of type '" + type + "'"});
     return out;
 }
 
-void socket_mode_session::handle_envelope(link_id id, const nlohmann::json& frame, steady_time now, actions& out) {
-    envelope env;
-    if (!frame["envelope_id"].is_string()) {
-        out.push_back(action::log{log_warn, link_name(id) + " sent an envelope without a string envelope_id"});
-        return;
-    }
-    env.envelope_id = frame["envelope_id"].get<std::string>();
-    env.type = frame.value("type", "");
-    env.payload = frame.contains("payload") ? frame["payload"] : nlohmann::json::object();
-    env.accepts_response_payload = frame.value("accepts_response_payload", false);
-    env.retry_attempt = frame.value("retry_attempt", 0);
-    env.retry_reason = frame.value("retry_reason", "");
-    env.link = id;
-
+void socket_mode_session::handle_envelope(link_id id, envelope env, steady_time now, actions& out) {
     if (stopping_) {
         // Not acked: Slack redelivers it on another connection or replica.
         out.push_back(action::log{log_info, "stopping: envelope " + env.envelope_id + " left for redelivery"});
@@ -237,11 +324,14 @@ void socket_mode_session::handle_envelope(link_id id, const nlohmann::json& fram
     const bool duplicate_identity = !identity.empty() && seen(identity, now);
 
     nlohmann::json ack{{"envelope_id", env.envelope_id}};
+    // Strings came from the parser, so they are valid UTF-8; a responder's
+    // text cut mid-character must not throw here either.
+    auto ack_text = [&ack] { return ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
     if (duplicate_envelope || duplicate_identity) {
         // Ack again (the first ack may be what was lost) with the same answer, but never run twice.
         const auto* cached = cached_ack(duplicate_identity ? identity : envelope_key);
         if (cached && *cached) ack["payload"] = **cached;
-        out.push_back(action::send_text{id, ack.dump()});
+        out.push_back(action::send_text{id, ack_text()});
         ++duplicates_;
         out.push_back(action::log{log_info, "envelope " + env.envelope_id + " is a redelivery (retry " +
                                                 std::to_string(env.retry_attempt) +
@@ -261,7 +351,7 @@ void socket_mode_session::handle_envelope(link_id id, const nlohmann::json& fram
     if (payload) ack["payload"] = *payload;
     seen_[envelope_key] = payload;
     if (!identity.empty()) seen_[identity] = payload;
-    out.push_back(action::send_text{id, ack.dump()});
+    out.push_back(action::send_text{id, ack_text()});
     ++delivered_;
     out.push_back(action::deliver{std::move(env)});
 }

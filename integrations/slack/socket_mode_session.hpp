@@ -119,7 +119,7 @@ private:
     void schedule_open(steady_time now, actions& out);
     void retire(link_id id, steady_time now, actions& out);
     void kill(link_id id, std::string_view why, steady_time now, actions& out);
-    void handle_envelope(link_id id, const nlohmann::json& frame, steady_time now, actions& out);
+    void handle_envelope(link_id id, envelope env, steady_time now, actions& out);
     void go_fatal(std::string reason, std::string text, actions& out);
     void maybe_stopped(actions& out);
     [[nodiscard]] int active_links() const;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "integrations/net/backoff.hpp"
+#include "integrations/net/bounded_json.hpp"
 #include "integrations/net/http_client.hpp"
 
 namespace promotebot::slack {
@@ -70,8 +71,11 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
     api_result& r = out.result;
     r.http_status = res.status;
     r.delivered = delivery::answered;
-    json body = json::parse(res.body, nullptr, false);
-    if (!body.is_discarded()) r.body = body;
+    // Slack's answers are shallow; a deeper one is refused before it is built.
+    const net::json_limits limits;
+    auto parsed = net::parse_bounded(res.body, limits);
+    const json& body = parsed.value;
+    if (parsed.ok()) r.body = body;
 
     if (res.status == 429) {
         r.ec = slack_errc::rate_limited;
@@ -88,7 +92,12 @@ attempt_result classify(const net::http_response& res, std::chrono::seconds max_
         out.kind = outcome::transient;
         return out;
     }
-    if (body.is_discarded() || !body.is_object() || !body.contains("ok") || !body["ok"].is_boolean()) {
+    if (!parsed.ok() && parsed.what != net::bounded_json::verdict::malformed) {
+        r.ec = slack_errc::bad_response;
+        r.error = "HTTP " + std::to_string(res.status) + ": the response is " + parsed.why(limits);
+        return out;
+    }
+    if (!parsed.ok() || !body.is_object() || !body.contains("ok") || !body["ok"].is_boolean()) {
         r.ec = slack_errc::bad_response;
         r.error = "HTTP " + std::to_string(res.status) + ": the response is not a Slack JSON object";
         return out;
@@ -191,6 +200,27 @@ struct web_api::impl {
             co_await timer.async_wait(asio::use_awaitable);
         }
     }
+
+    asio::awaitable<api_result> until_answered(const web_api_options& o, std::string what, std::string url,
+                                               json args, const std::string* token) {
+        const std::string body = args.dump();
+        for (int n = 1;; ++n) {
+            attempt_result a = co_await attempt(url, body, token, o.max_retry_after);
+            a.result.attempts = n;
+            const bool slack_answered =
+                a.kind == outcome::done && (a.result.ok() || a.result.ec == slack_errc::ok_false ||
+                                            a.result.ec == slack_errc::fatal_auth);
+            if (slack_answered) co_return std::move(a.result);
+            std::chrono::milliseconds wait = a.kind == outcome::rate_limited
+                                                 ? std::chrono::milliseconds(a.result.retry_after.value_or(
+                                                       std::chrono::seconds(1)))
+                                                 : net::backoff_delay({o.backoff_base, o.backoff_max}, n, random);
+            spdlog::warn("Slack {}: {}; sending again in {} ms (attempt {})", what, a.result.error, wait.count(),
+                         n + 1);
+            asio::steady_timer timer(ex, wait);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    }
 };
 
 namespace {
@@ -226,6 +256,12 @@ asio::awaitable<api_result> web_api::call_once(std::string method, json args, to
     const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
     attempt_result a = co_await impl_->attempt(options_.base_url + method, args.dump(), &t, options_.max_retry_after);
     co_return std::move(a.result);
+}
+
+asio::awaitable<api_result> web_api::call_until_answered(std::string method, json args, token_kind token) {
+    if (!valid_method(method) || !safe_to_repeat(method)) co_return invalid_method();
+    const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
+    co_return co_await impl_->until_answered(options_, method, options_.base_url + method, std::move(args), &t);
 }
 
 asio::awaitable<api_result> web_api::post_response_url(std::string url, json body) {

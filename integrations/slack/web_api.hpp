@@ -91,6 +91,13 @@ public:
     // One attempt, no retries: for callers with their own policy (apps.connections.open).
     boost::asio::awaitable<api_result> call_once(std::string method, nlohmann::json args,
                                                  token_kind token = token_kind::bot);
+    // A read that must eventually get through (auth.test at start): sent
+    // again with backoff, without limit, while the network, a proxy or Slack
+    // fails (refused, reset, 5xx, rate limited, not Slack's JSON). Only an
+    // answer from Slack ends it: ok, or ok:false such as invalid_auth.
+    // Only for methods that are safe_to_repeat().
+    boost::asio::awaitable<api_result> call_until_answered(std::string method, nlohmann::json args,
+                                                           token_kind token = token_kind::bot);
     // POST to a response_url (no token). Not safe to repeat: sent again only
     // when it never left or was rate limited.
     boost::asio::awaitable<api_result> post_response_url(std::string url, nlohmann::json body);

@@ -186,6 +186,15 @@ struct fake_slack::impl {
         return res;
     }
 
+    http::response<http::string_body> respond(const canned_response& r, unsigned version, bool keep_alive) {
+        auto res = respond(r.status, r.raw_body ? json(nullptr) : r.body, version, keep_alive, r.headers);
+        if (r.raw_body) {
+            res.body() = *r.raw_body;
+            res.prepare_payload();
+        }
+        return res;
+    }
+
     // How a canned answer is delivered: late, or not at all.
     struct delivery_plan {
         std::chrono::milliseconds delay{0};
@@ -222,7 +231,7 @@ struct fake_slack::impl {
             if (auto r = take_canned("response_url")) {
                 plan.delay = r->delay;
                 plan.hang_up = r->hang_up;
-                return respond(r->status, r->body, version, keep_alive, r->headers);
+                return respond(*r, version, keep_alive);
             }
             return respond(200, {{"ok", true}}, version, keep_alive);
         }
@@ -240,7 +249,7 @@ struct fake_slack::impl {
             plan.delay = r->delay;
             plan.hang_up = r->hang_up;
             if (r->processed) default_response(method, args);
-            return respond(r->status, r->body, version, keep_alive, r->headers);
+            return respond(*r, version, keep_alive);
         }
 
         const std::string& expected = method == "apps.connections.open" ? options.app_token : options.bot_token;

@@ -48,6 +48,9 @@ struct canned_response {
     // message lands in the channel's history) before the answer above is
     // given, delayed or lost: with hang_up, a post whose answer never arrived.
     bool processed = false;
+    // Sent byte for byte instead of `body`: text that is not JSON, or JSON
+    // nested too deeply to build here.
+    std::optional<std::string> raw_body{};
 };
 
 class fake_slack {

@@ -397,3 +397,63 @@ TEST_CASE("a resolver that never answers is given up at the connect deadline and
     CHECK(*resolutions == 2);
     CHECK(fake.calls("apps.connections.open").size() == 2);
 }
+
+TEST_CASE("malformed and deeply nested frames are dropped and the same link acks the next envelope") {
+    testing::fake_slack fake;
+    client_under_test client(fake);
+    REQUIRE(fake.wait_for_connections(2, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 2; }, 5s));
+    const std::size_t levels = 100000;
+    const std::vector<std::string> frames{
+        R"({"type":5})",
+        R"({"type":"disconnect","reason":{"text":"bye"}})",
+        R"({"envelope_id":"bad1","type":"slash_commands","accepts_response_payload":"true","payload":{"text":"x"}})",
+        R"({"envelope_id":"bad2","type":"events_api","retry_attempt":"1","payload":{"event_id":"EvBad2"}})",
+        R"({"envelope_id":"bad3","type":"events_api","retry_attempt":2.5,"payload":{"event_id":"EvBad3"}})",
+        R"({"envelope_id":"bad4","type":"interactive","payload":"text"})",
+        R"({"envelope_id":7,"type":"interactive","payload":{}})",
+        R"({"envelope_id":"deep","type":"events_api","payload":{"x":)" + std::string(levels, '[') +
+            std::string(levels, ']') + "}}",
+        "not json",
+    };
+    const int link = fake.connections().front();
+    std::size_t acks = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        CAPTURE(i);
+        fake.send_text(link, frames[i]);
+        const auto good = fake.send_envelope("events_api", {{"event_id", "EvGood" + std::to_string(i)}}, false, link);
+        REQUIRE(fake.wait_for_acks(++acks, 5s));
+        const auto last = fake.acks().back();
+        CHECK(last.envelope_id == good);
+        CHECK(last.connection == link);
+    }
+    // Only the good envelopes were acked and delivered; no link was given up or added.
+    CHECK(fake.acks().size() == frames.size());
+    CHECK(client.wait_for_deliveries(frames.size(), 5s));
+    CHECK(client.delivered().size() == frames.size());
+    CHECK(fake.connections_opened() == 2);
+    CHECK(fake.connections().size() == 2);
+    CHECK(client.links_up() == 2);
+}
+
+TEST_CASE("a connection ticket of the wrong type is an open failure and the link is opened again") {
+    testing::fake_slack fake;
+    fake.queue_response("apps.connections.open", {200, {{"ok", true}, {"url", 42}}, {}});
+    client_under_test client(fake, 1);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 1; }, 5s));
+    CHECK(fake.calls("apps.connections.open").size() == 2);
+}
+
+TEST_CASE("apps.connections.open refused many times at start is retried until Slack accepts") {
+    testing::fake_slack fake;
+    const int refusals = 8;
+    for (int i = 0; i < refusals; ++i) fake.queue_response("apps.connections.open", {500, {{"ok", false}}, {}});
+    client_under_test client(fake, 1, 1000ms, 5000ms, [](slack::socket_mode_client_options& o) {
+        o.session.backoff_base = 5ms;
+        o.session.backoff_max = 40ms;
+    });
+    REQUIRE(fake.wait_for_connections(1, 10s));
+    REQUIRE(eventually([&] { return client.links_up() == 1; }, 5s));
+    CHECK(fake.calls("apps.connections.open").size() == static_cast<std::size_t>(refusals + 1));
+}

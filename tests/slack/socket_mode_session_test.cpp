@@ -342,3 +342,123 @@ TEST_CASE("open failures are classified from Slack's answer") {
     CHECK(classify_open_failure("", 502, 0s).what == open_failure::kind::transient);
     CHECK(classify_open_failure("internal_error", 200, 0s).what == open_failure::kind::other_error);
 }
+
+namespace {
+
+// `levels` nested arrays inside an envelope's payload.
+std::string deeply_nested_envelope(const std::string& id, std::size_t levels) {
+    return R"({"envelope_id":")" + id + R"(","type":"events_api","payload":{"deep":)" + std::string(levels, '[') +
+           std::string(levels, ']') + "}}";
+}
+
+// The link still acks and delivers a good envelope.
+void acks_next_envelope(socket_mode_session& s, link_id id, const std::string& envelope_id, steady_time now) {
+    auto out = s.on_frame(id, envelope_frame(envelope_id, "events_api", {{"event_id", "Ev-" + envelope_id}}), now);
+    const auto acks = all_of<action::send_text>(out);
+    REQUIRE(acks.size() == 1);
+    CHECK(acks[0].id == id);
+    CHECK(nlohmann::json::parse(acks[0].text)["envelope_id"] == envelope_id);
+    CHECK(all_of<action::deliver>(out).size() == 1);
+}
+
+}  // namespace
+
+TEST_CASE("a frame nested 100000 levels deep is logged once and dropped and the link keeps acking") {
+    const auto t0 = steady_time{} + 1h;
+    socket_mode_session s(test_options(1));
+    auto id = bring_up(s, t0).at(0);
+    actions out;
+    REQUIRE_NOTHROW(out = s.on_frame(id, deeply_nested_envelope("deep", 100000), t0));
+    const auto logs = all_of<action::log>(out);
+    REQUIRE(logs.size() == 1);
+    CHECK_THAT(logs[0].text, Catch::Contains("deeper than 64"));
+    CHECK(out.size() == 1);
+    CHECK(s.state_of(id) == socket_mode_session::link_state::up);
+    acks_next_envelope(s, id, "after-deep", t0);
+    // Slack's own depth passes: 60 levels inside the payload is within the frame's 64.
+    out = s.on_frame(id, deeply_nested_envelope("shallow", 60), t0);
+    CHECK(all_of<action::deliver>(out).size() == 1);
+}
+
+TEST_CASE("frames with wrong-typed fields are logged once and dropped and the link keeps acking") {
+    const auto t0 = steady_time{} + 1h;
+    const std::vector<std::string> frames{
+        R"({"type":5})",
+        R"({"type":"disconnect","reason":{"text":"bye"}})",
+        R"({"type":"disconnect","reason":["link_disabled"]})",
+        R"({"envelope_id":"e1","type":"slash_commands","accepts_response_payload":"true","payload":{"text":"x"}})",
+        R"({"envelope_id":"e2","type":"events_api","retry_attempt":1.5,"payload":{}})",
+        R"({"envelope_id":"e3","type":"events_api","retry_attempt":"2","payload":{}})",
+        R"({"envelope_id":"e4","type":"events_api","retry_attempt":-1,"payload":{}})",
+        R"({"envelope_id":"e5","type":"events_api","retry_attempt":1e300,"payload":{}})",
+        R"({"envelope_id":"e6","type":"events_api","retry_reason":{"why":1},"payload":{}})",
+        R"({"envelope_id":"e7","type":["interactive"],"payload":{}})",
+        R"({"envelope_id":"e8","type":"interactive","payload":"a string"})",
+        R"({"envelope_id":"","type":"interactive","payload":{}})",
+        R"({"envelope_id":null})",
+        R"({"envelope_id":{"id":"e9"}})",
+        R"([{"envelope_id":"e10"}])",
+        R"("hello")",
+        "null",
+    };
+    for (const auto& frame : frames) {
+        CAPTURE(frame);
+        socket_mode_session s(test_options(2), [](const envelope&) -> std::optional<nlohmann::json> {
+            return nlohmann::json{{"text", "answer"}};
+        });
+        auto ids = bring_up(s, t0);
+        actions out;
+        REQUIRE_NOTHROW(out = s.on_frame(ids[0], frame, t0));
+        // One log line and nothing else: no ack, no delivery, no new link, no close.
+        REQUIRE(out.size() == 1);
+        CHECK(all_of<action::log>(out).size() == 1);
+        CHECK(s.links_up() == 2);
+        CHECK(s.state_of(ids[0]) == socket_mode_session::link_state::up);
+        acks_next_envelope(s, ids[0], "good", t0 + 1s);
+        CHECK(all_of<action::open_link>(s.on_timer(t0 + 2s)).empty());
+    }
+}
+
+TEST_CASE("a dropped envelope is handled when Slack sends it again well-formed") {
+    const auto t0 = steady_time{} + 1h;
+    socket_mode_session s(test_options(1));
+    auto id = bring_up(s, t0).at(0);
+    s.on_frame(id, R"({"envelope_id":"e1","type":"events_api","retry_attempt":"x","payload":{"event_id":"Ev1"}})",
+               t0);
+    auto out = s.on_frame(id, R"({"envelope_id":"e1","type":"events_api","payload":{"event_id":"Ev1"}})", t0);
+    CHECK(all_of<action::deliver>(out).size() == 1);
+}
+
+TEST_CASE("a hello with a wrong-typed connection count still brings the link up") {
+    const auto t0 = steady_time{} + 1h;
+    socket_mode_session s(test_options(1));
+    auto id = all_of<action::open_link>(s.on_start(t0)).at(0).id;
+    s.on_link_opened(id, t0);
+    actions out;
+    REQUIRE_NOTHROW(out = s.on_frame(id, R"({"type":"hello","num_connections":"two"})", t0));
+    CHECK(s.links_up() == 1);
+}
+
+TEST_CASE("refused connections at start are retried with backoff without end") {
+    const auto t0 = steady_time{} + 1h;
+    socket_mode_session s(test_options(1));
+    auto current = all_of<action::open_link>(s.on_start(t0)).at(0).id;
+    auto now = t0;
+    // 200 refusals in a row (about an hour and a half of the capped backoff).
+    for (int i = 0; i < 200; ++i) {
+        auto out = s.on_open_failed(current, classify_open_failure("", 503, 0s), now);
+        REQUIRE_FALSE(has<action::fatal>(out));
+        REQUIRE_FALSE(s.fatal_stop());
+        const auto next = s.next_deadline();
+        REQUIRE(next > now);
+        REQUIRE(next - now <= 30s);
+        auto opened = all_of<action::open_link>(s.on_timer(next));
+        REQUIRE(opened.size() == 1);
+        current = opened[0].id;
+        now = next;
+    }
+    CHECK(now - t0 > 30min);
+    s.on_link_opened(current, now);
+    s.on_frame(current, hello, now);
+    CHECK(s.links_up() == 1);
+}

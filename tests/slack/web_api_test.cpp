@@ -497,3 +497,61 @@ TEST_CASE("Slack's token errors are the ones no retry can fix") {
     CHECK(ec.category().name() == std::string("slack"));
     CHECK(ec.message() == "Slack refused the token");
 }
+
+TEST_CASE("a Web API answer nested 100000 levels deep is bad_response and not a crash") {
+    fake_slack fake;
+    canned_response deep;
+    const std::size_t levels = 100000;
+    deep.raw_body = R"({"ok":true,"user_id":)" + std::string(levels, '[') + std::string(levels, ']') + "}";
+    fake.queue_response("auth.test", deep);
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
+    const api_result r = run(ioc, api.call("auth.test", json::object()));
+    CHECK(r.ec == slack_errc::bad_response);
+    CHECK_THAT(r.error, Catch::Contains("deeper than 64"));
+    CHECK(r.body.is_null());
+    // The client is fine: the next answer is read as usual.
+    CHECK(run(ioc, api.call("auth.test", json::object())).ok());
+}
+
+TEST_CASE("a read at start outlasts refused connections and 5xx answers until Slack answers") {
+    fake_slack fake;
+    for (int i = 0; i < 5; ++i) fake.queue_response("auth.test", {503, {{"ok", false}}, {}});
+    asio::io_context ioc;
+    scripted_resolver resolver;
+    for (int i = 0; i < 6; ++i) resolver.ports->push_back(closed_port(ioc));
+    resolver.ports->push_back(port_of(fake.api_url()));
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.resolver = resolver.function();
+    o.backoff_base = std::chrono::milliseconds(2);
+    o.backoff_max = std::chrono::milliseconds(20);
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call_until_answered("auth.test", json::object()));
+    REQUIRE(r.ok());
+    // 6 refused connections and 5 answers of 503, far beyond max_attempts (4).
+    CHECK(r.attempts == 12);
+    CHECK(r.attempts > o.max_attempts);
+    CHECK(fake.calls("auth.test").size() == 6);
+}
+
+TEST_CASE("a read at start stops at Slack's answer that the token is refused") {
+    fake_slack fake;
+    asio::io_context ioc;
+    auto o = promotebot::testing::web_api_options_for(fake);
+    o.bot_token = "xoxb-wrong";
+    web_api api(ioc.get_executor(), o);
+    const api_result r = run(ioc, api.call_until_answered("auth.test", json::object()));
+    CHECK(r.ec == slack_errc::fatal_auth);
+    CHECK(r.error == "invalid_auth");
+    CHECK(r.attempts == 1);
+}
+
+TEST_CASE("only a method safe to repeat is sent until answered") {
+    fake_slack fake;
+    asio::io_context ioc;
+    web_api api(ioc.get_executor(), promotebot::testing::web_api_options_for(fake));
+    const api_result r = run(ioc, api.call_until_answered("chat.postMessage", {{"channel", "C1"}, {"text", "x"}}));
+    CHECK(r.ec == boost::system::errc::invalid_argument);
+    CHECK(r.attempts == 0);
+    CHECK(fake.calls("chat.postMessage").empty());
+}
