@@ -86,7 +86,7 @@ CLI::Validator date_time_value() {
             return "'" + text +
                    "' is not a date-time (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], offsets -12:00 to +14:00)";
         },
-        "DATE-TIME", "date-time");
+        "", "date-time");
 }
 
 CLI::Validator date_value() {
@@ -96,7 +96,7 @@ CLI::Validator date_value() {
             if (moment && moment->date_only) return {};
             return "'" + text + "' is not a date (YYYY-MM-DD)";
         },
-        "DATE", "date");
+        "", "date");
 }
 
 CLI::Validator one_of(std::vector<std::string> words) {
@@ -107,7 +107,7 @@ CLI::Validator one_of(std::vector<std::string> words) {
             if (std::find(words.begin(), words.end(), text) != words.end()) return {};
             return "'" + text + "' is not one of " + list;
         },
-        list, "one of");
+        "", "one of");
 }
 
 CLI::Validator anchor_value() {
@@ -117,7 +117,7 @@ CLI::Validator anchor_value() {
             return "'" + text +
                    "' is not SEQ:HASH (a record number, a colon and its 64 hex digits; 0: for the empty log)";
         },
-        "SEQ:HASH", "anchor");
+        "", "anchor");
 }
 
 // Options given once at most; flags too (CLI11 lets a flag repeat by default).
@@ -215,7 +215,8 @@ commands::freeze_calendar freeze_calendar_for(const arguments& a, const config& 
     // would let a CI gate through, so only --no-store asks for the rules alone.
     if (a.no_store) return commands::freeze_calendar(zone, cfg.freeze.rules);
     const auto st = open_store_read_only(
-        cfg, std::nullopt, "; ad-hoc freeze windows live there. Pass --no-store to answer from the calendar rules alone");
+        cfg, std::nullopt,
+        "; ad-hoc freeze windows live there. Pass --no-store to answer from the calendar rules alone");
     return build_calendar(cfg, *st);
 }
 
@@ -346,7 +347,6 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
                  "to Slack (Socket Mode); without SLACK_APP_TOKEN, or with --console, it runs on this terminal.\n"
                  "Scripts ask `promotebot freeze status` whether production is frozen.",
                  "promotebot"};
-    app.footer(environment_text);
     app.set_version_flag("--version", "promotebot " PROMOTEBOT_VERSION, "print the version and exit");
     app.require_subcommand(0, 1);
     // Options of running the bot; a command takes its own --config after its name.
@@ -357,8 +357,10 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
     auto* user = once(app.add_option("--user", a.user, "console mode: the Slack user ID to act as"))->type_name("ID");
     // Logging applies to every command; it may be given after the command's name.
     once(app.add_option("--log-format", a.log_format, "log line format (default text)"))
+        ->type_name("text|json")
         ->check(one_of({"text", "json"}));
-    once(app.add_option("--log-level", a.log_level, "lowest level logged (default info)"))
+    once(app.add_option("--log-level", a.log_level, "lowest level logged: trace, debug, info (default), warn, error or critical"))
+        ->type_name("LEVEL")  // trace|debug|info|warn|error|critical
         ->check(one_of({"trace", "debug", "info", "warn", "error", "critical"}));
 
     auto command = [&](CLI::App& parent, const std::string& name, const std::string& description) {
@@ -387,13 +389,15 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
     auto* status = command(*freeze, "status",
                            "Is production frozen (now, or at --at)? Exit 0 not frozen, 1 frozen, 2 error.");
     add_config_option(*status, a, false);
-    once(status->add_option("--at", a.at, "the moment to ask about (default now)"))->check(date_time_value());
+    once(status->add_option("--at", a.at, "the moment to ask about (default now)"))
+        ->type_name("DATE-TIME")
+        ->check(date_time_value());
     once(status->add_flag("--json", a.json, "answer as JSON"));
     once(status->add_flag("--no-store", a.no_store, no_store_help));
     auto* list = command(*freeze, "list", "The merged freeze windows that touch --from..--to (both inclusive).");
     add_config_option(*list, a, false);
-    once(list->add_option("--from", a.from, "first day"))->required()->check(date_value());
-    once(list->add_option("--to", a.to, "last day"))->required()->check(date_value());
+    once(list->add_option("--from", a.from, "first day"))->type_name("DATE")->required()->check(date_value());
+    once(list->add_option("--to", a.to, "last day"))->type_name("DATE")->required()->check(date_value());
     once(list->add_flag("--json", a.json, "answer as JSON"));
     once(list->add_flag("--no-store", a.no_store, no_store_help));
 
@@ -405,16 +409,22 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
                            "store read-only (a read-only backup works).");
     add_config_option(*verify, a, false);
     once(verify->add_option("--anchor", a.anchor, "also exit 1 unless record SEQ still has exactly HASH"))
-        ->check(anchor_value());
+        ->type_name("SEQ:HASH")->check(anchor_value());
     auto* anchor = command(*audit, "anchor",
                            "Verifies the chain and prints its head as SEQ:HASH (0: for an empty log); keep it "
                            "elsewhere.");
     add_config_option(*anchor, a, false);
     auto* export_ = command(*audit, "export", "Writes the audit records since --since to standard output.");
     add_config_option(*export_, a, false);
-    once(export_->add_option("--since", a.since, "a date, or a date-time"))->required()->check(date_time_value());
-    once(export_->add_option("--format", a.format, "jsonl (default) or csv"))->check(one_of({"jsonl", "csv"}));
+    once(export_->add_option("--since", a.since, "a date, or a date-time"))
+        ->type_name("DATE-TIME")
+        ->required()
+        ->check(date_time_value());
+    once(export_->add_option("--format", a.format, "jsonl (default) or csv"))
+        ->type_name("jsonl|csv")
+        ->check(one_of({"jsonl", "csv"}));
 
+    app.footer(environment_text);  // after the commands: they would inherit it
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -425,7 +435,13 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
         return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
     } catch (const CLI::ParseError& e) {
         const auto& where = *innermost(app);
-        err << command_path(where) << ": " << e.what() << "\nRun `" << command_path(where)
+        std::string message = e.what();
+        // CLI11 says "freeze excludes --console" for an option of running the bot given to a command.
+        if (const auto excludes = message.find(" excludes "); dynamic_cast<const CLI::ExcludesError*>(&e) &&
+                                                               excludes != std::string::npos)
+            message = message.substr(excludes + 10) +
+                      " is an option of running the bot; a command's own options come after its name";
+        err << command_path(where) << ": " << message << "\nRun `" << command_path(where)
             << " --help` for its options.\n";
         return exit_usage;
     }

@@ -673,7 +673,8 @@ TEST_CASE("a WAL-mode copy in a directory the reader cannot write verifies as th
     ::close(pipe_fds[1]);
     std::string text;
     char buffer[4096];
-    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(n));
     ::close(pipe_fds[0]);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);

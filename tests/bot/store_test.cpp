@@ -275,10 +275,10 @@ TEST_CASE("a freeze window remembers the request that added it, even after remov
     CHECK(s->freeze_window_from_source("trigger:abc"));
 }
 
-TEST_CASE("a read-only open refuses a SQLite file that is not a promotebot store and leaves it byte-for-byte unchanged") {
+TEST_CASE("a read-only open refuses a SQLite file that is not a promotebot store and leaves it unchanged") {
     temp_dir dir;
     const auto path = dir.file("other.db");
-    { raw_db(path).exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x')"); }
+    raw_db(path).exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x')");
     std::ifstream in(path, std::ios::binary);
     const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK_THROWS_MATCHES(open_sqlite_store(path, std::nullopt, open_mode::read_only), std::runtime_error,
@@ -331,8 +331,9 @@ TEST_CASE("a read-only open reads a store without changing its journal mode and 
     {
         auto s = open_sqlite_store(copy, std::nullopt, open_mode::read_only);
         CHECK(s->freeze_windows().size() == 1);
-        CHECK_THROWS_WITH(s->add_freeze_window(utc(2026, 12, 3), utc(2026, 12, 4), "more", "U0LEAD", utc(2026, 11, 26)),
-                          Catch::Contains("readonly"));
+        CHECK_THROWS_WITH(
+            s->add_freeze_window(utc(2026, 12, 3), utc(2026, 12, 4), "more", "U0LEAD", utc(2026, 11, 26)),
+            Catch::Contains("readonly"));
     }
     std::ifstream again(copy, std::ios::binary);
     const std::string after((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());

@@ -791,7 +791,8 @@ private:
         const int primary = rc & 0xff;
         std::error_code ignored;
         const auto wal = std::filesystem::path(path + "-wal");
-        const bool wal_holds_changes = std::filesystem::exists(wal, ignored) && std::filesystem::file_size(wal, ignored) > 0;
+        const bool wal_holds_changes =
+            std::filesystem::exists(wal, ignored) && std::filesystem::file_size(wal, ignored) > 0;
         if ((primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) || wal_holds_changes)
             throw_sqlite(db(), rc, "reading the schema");
         // No -wal file with changes and nobody able to write beside it: the
