@@ -1,16 +1,16 @@
 #include "bot/main/cli.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <set>
 #include <stdexcept>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bot/config/config.hpp"
@@ -33,80 +33,123 @@ constexpr int exit_ok = 0;
 constexpr int exit_fail = 1;
 constexpr int exit_usage = 2;
 
-const char* usage_text =
-    "promotebot " PROMOTEBOT_VERSION " — the release runbook as a Slack bot\n"
-    "\n"
-    "Usage:\n"
-    "  promotebot [--config FILE] [--console] [--user ID] [--log-format text|json] [--log-level LEVEL]\n"
-    "      Runs the bot. With SLACK_APP_TOKEN and SLACK_BOT_TOKEN set it connects to Slack (Socket Mode);\n"
-    "      without SLACK_APP_TOKEN, or with --console, it runs on this terminal. Without --config it uses\n"
-    "      the embedded example configuration.\n"
-    "  promotebot check-config --config FILE\n"
-    "      Validates FILE without connecting; exit 2 and one line per problem when it is wrong.\n"
-    "  promotebot freeze status [--config FILE] [--at DATE-TIME] [--json]\n"
-    "      Is production frozen (now, or at DATE-TIME)? Exit 0 not frozen, 1 frozen, 2 error.\n"
-    "  promotebot freeze list [--config FILE] --from DATE --to DATE [--json]\n"
-    "      The merged freeze windows that touch DATE..DATE (both inclusive).\n"
-    "  promotebot audit verify [--config FILE] [--anchor SEQ:HASH]\n"
-    "      Recomputes the audit log's hash chain; exit 1 and the first broken record when tampered.\n"
-    "      With --anchor, also exit 1 unless record SEQ still has exactly HASH.\n"
-    "  promotebot audit anchor [--config FILE]\n"
-    "      Verifies the chain and prints its head as SEQ:HASH (0: for an empty log); keep it elsewhere.\n"
-    "  promotebot audit export [--config FILE] --since DATE [--format jsonl|csv]\n"
-    "      Writes the audit records since DATE to standard output.\n"
-    "  promotebot --help | --version\n"
+const char* environment_text =
+    "Each command has its own --help, e.g. `promotebot freeze status --help`.\n"
     "\n"
     "Environment: SLACK_APP_TOKEN (xapp-), SLACK_BOT_TOKEN (xoxb-), SLACK_API_URL (default\n"
     "https://slack.com/api/), SSL_CERT_FILE (extra CA bundle), PROMOTEBOT_AUDIT_KEY (keys the audit\n"
     "hashes with HMAC-SHA256). Dates are YYYY-MM-DD; date-times are\n"
-    "YYYY-MM-DDTHH:MM[:SS] in the configured time zone, or with Z / +HH:MM.\n";
+    "YYYY-MM-DDTHH:MM[:SS] in the configured time zone, or with Z / +HH:MM.\n"
+    "Exit codes: 0 ok (freeze status: not frozen), 1 frozen / audit log broken / runtime error,\n"
+    "2 usage or configuration error.\n";
 
+// Every value the command line takes, as given; the validators declared with
+// each option have checked its shape by the time a command runs.
 struct arguments {
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> values;  // --key value
-    std::set<std::string> flags;                // --flag
+    std::string config;
+    bool console = false;
+    std::string user;
+    std::string log_format = "text";
+    std::string log_level = "info";
+    std::string at;
+    bool json = false;
+    bool no_store = false;
+    std::string from, to;
+    std::string since;
+    std::string format = "jsonl";
+    std::string anchor;
 };
 
-const std::set<std::string> value_options{"--config", "--log-format", "--log-level", "--at", "--from", "--to",
-                                          "--since", "--format", "--user", "--anchor"};
-const std::set<std::string> flag_options{"--console", "--json", "--help", "--version"};
+// A usage problem found after parsing (a store that is not there, dates in the
+// wrong order): exit 2 with the message.
+class usage_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
-std::optional<arguments> parse_arguments(int argc, const char* const* argv, std::ostream& err) {
-    arguments a;
-    for (int i = 1; i < argc; ++i) {
-        std::string word = argv[i];
-        std::string value;
-        bool has_inline = false;
-        if (auto eq = word.find('='); word.rfind("--", 0) == 0 && eq != std::string::npos) {
-            value = word.substr(eq + 1);
-            word = word.substr(0, eq);
-            has_inline = true;
-        }
-        if (word == "-h") word = "--help";
-        if (value_options.count(word)) {
-            if (!has_inline) {
-                if (i + 1 >= argc) {
-                    err << "promotebot: " << word << " needs a value\n";
-                    return std::nullopt;
-                }
-                value = argv[++i];
-            }
-            a.values[word] = value;
-        } else if (flag_options.count(word) && !has_inline) {
-            a.flags.insert(word);
-        } else if (word.rfind("-", 0) == 0) {
-            err << "promotebot: unknown option " << word << " (see --help)\n";
-            return std::nullopt;
-        } else {
-            a.positional.push_back(word);
-        }
-    }
-    return a;
+// Real offsets run from -12:00 to +14:00.
+constexpr std::chrono::minutes max_utc_offset{14 * 60};
+
+std::optional<commands::typed_moment> checked_moment(const std::string& text) {
+    auto moment = commands::parse_moment(text);
+    if (moment && moment->utc_offset &&
+        (*moment->utc_offset > max_utc_offset || *moment->utc_offset < -std::chrono::minutes{12 * 60}))
+        return std::nullopt;
+    return moment;
 }
 
-std::string value_of(const arguments& a, const std::string& key, const std::string& fallback = {}) {
-    auto it = a.values.find(key);
-    return it == a.values.end() ? fallback : it->second;
+// Validators name the value; CLI11 puts the option's name in front.
+CLI::Validator date_time_value() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (checked_moment(text)) return {};
+            return "'" + text +
+                   "' is not a date-time (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], offsets -12:00 to +14:00)";
+        },
+        "", "date-time");
+}
+
+CLI::Validator date_value() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto moment = checked_moment(text);
+            if (moment && moment->date_only) return {};
+            return "'" + text + "' is not a date (YYYY-MM-DD)";
+        },
+        "", "date");
+}
+
+CLI::Validator one_of(std::vector<std::string> words) {
+    std::string list;
+    for (const auto& w : words) list += (list.empty() ? "" : "|") + w;
+    return CLI::Validator(
+        [words, list](std::string& text) -> std::string {
+            if (std::find(words.begin(), words.end(), text) != words.end()) return {};
+            return "'" + text + "' is not one of " + list;
+        },
+        "", "one of");
+}
+
+CLI::Validator anchor_value() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (commands::parse_audit_anchor(text)) return {};
+            return "'" + text +
+                   "' is not SEQ:HASH (a record number, a colon and its 64 hex digits; 0: for the empty log)";
+        },
+        "", "anchor");
+}
+
+// Options given once at most; flags too (CLI11 lets a flag repeat by default).
+CLI::Option* once(CLI::Option* option) { return option->multi_option_policy(CLI::MultiOptionPolicy::Throw); }
+
+void add_config_option(CLI::App& command, arguments& a, bool required) {
+    auto* option = command.add_option("--config", a.config,
+                                      required ? "the YAML configuration to use"
+                                               : "the YAML configuration (default: the embedded example)");
+    option->type_name("FILE");
+    if (required) option->required();
+}
+
+// The innermost command the parser reached, for naming it in an error.
+const CLI::App* innermost(const CLI::App& app) {
+    const CLI::App* at = &app;
+    for (bool deeper = true; deeper;) {
+        deeper = false;
+        for (const auto* sub : at->get_subcommands([](const CLI::App* s) { return s->parsed(); })) {
+            at = sub;
+            deeper = true;
+            break;
+        }
+    }
+    return at;
+}
+
+std::string command_path(const CLI::App& app) {
+    std::string path;
+    for (const auto* at = &app; at != nullptr; at = at->get_parent())
+        path = at->get_name() + (path.empty() ? "" : " " + path);
+    return path;
 }
 
 void print_problems(const config_error& e, std::ostream& err) {
@@ -125,33 +168,39 @@ std::optional<commands::audit_key> audit_key_from_env() {
 }
 
 config load(const arguments& a) {
-    const auto path = value_of(a, "--config");
-    return path.empty() ? embedded_default_config() : load_config_file(path);
+    return a.config.empty() ? embedded_default_config() : load_config_file(a.config);
 }
 
-// A local date (start of day) or a date-time, local unless it carries Z or an offset.
-std::optional<sys_seconds> parse_time(const std::string& text, const date::time_zone* zone) {
-    const auto moment = commands::parse_moment(text);
-    if (!moment) return std::nullopt;
+// The store as the read-only commands see it: never created, never migrated,
+// never written; a missing file is a usage error naming the path and the key.
+std::unique_ptr<sqlite::sqlite_store> open_store_read_only(const config& cfg,
+                                                           std::optional<commands::audit_key> key,
+                                                           const std::string& without_it = {}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg.store, ec))
+        throw usage_error("there is no store at " + cfg.store + " (the config's `store` key)" + without_it);
+    return sqlite::open_sqlite_store(cfg.store, std::move(key), sqlite::open_mode::read_only);
+}
+
+// A local date (start of day) or a date-time, local unless it carries Z or an
+// offset. The option's validator has already accepted the text.
+sys_seconds to_time(const std::string& text, const date::time_zone* zone) {
+    const auto moment = checked_moment(text);
+    if (!moment) throw usage_error("'" + text + "' is not a date-time");
     if (moment->utc_offset) return sys_seconds{moment->at.time_since_epoch()} - *moment->utc_offset;
     return to_instant(moment->at, zone);
 }
 
-std::optional<date::local_days> parse_day(const std::string& text) {
-    const auto moment = commands::parse_moment(text);
-    if (!moment || !moment->date_only) return std::nullopt;
+date::local_days to_day(const std::string& text) {
+    const auto moment = checked_moment(text);
+    if (!moment || !moment->date_only) throw usage_error("'" + text + "' is not a date");
     return date::floor<date::days>(moment->at);
 }
 
 int check_config(const arguments& a, std::ostream& out, std::ostream& err) {
-    const auto path = value_of(a, "--config");
-    if (path.empty()) {
-        err << "promotebot: check-config needs --config FILE\n";
-        return exit_usage;
-    }
     try {
-        const auto cfg = load_config_file(path);
-        out << "configuration OK: " << path << " (time zone " << cfg.timezone << ", store " << cfg.store << ", "
+        const auto cfg = load_config_file(a.config);
+        out << "configuration OK: " << a.config << " (time zone " << cfg.timezone << ", store " << cfg.store << ", "
             << cfg.freeze.rules.bank_holidays.size() << " bank holidays)\n";
         return exit_ok;
     } catch (const config_error& e) {
@@ -160,66 +209,58 @@ int check_config(const arguments& a, std::ostream& out, std::ostream& err) {
     }
 }
 
-int freeze_command(const arguments& a, std::ostream& out, std::ostream& err) {
-    const auto sub = a.positional.size() > 1 ? a.positional[1] : std::string{"status"};
+commands::freeze_calendar freeze_calendar_for(const arguments& a, const config& cfg) {
+    const auto* zone = date::locate_zone(cfg.timezone);
+    // Without the store the ad-hoc windows are unknown: answering "not frozen"
+    // would let a CI gate through, so only --no-store asks for the rules alone.
+    if (a.no_store) return commands::freeze_calendar(zone, cfg.freeze.rules);
+    const auto st = open_store_read_only(
+        cfg, std::nullopt,
+        "; ad-hoc freeze windows live there. Pass --no-store to answer from the calendar rules alone");
+    return build_calendar(cfg, *st);
+}
+
+int freeze_status(const arguments& a, std::ostream& out) {
     const auto cfg = load(a);
     const auto* zone = date::locate_zone(cfg.timezone);
-    // A query never creates the store: without one there are no ad-hoc windows.
-    std::unique_ptr<sqlite::sqlite_store> st;
-    if (std::filesystem::exists(cfg.store)) st = sqlite::open_sqlite_store(cfg.store);
-    const auto calendar = st ? build_calendar(cfg, *st) : commands::freeze_calendar(zone, cfg.freeze.rules);
-    const bool json = a.flags.count("--json") > 0;
-    if (sub == "status") {
-        auto at = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-        if (auto text = value_of(a, "--at"); !text.empty()) {
-            auto parsed = parse_time(text, zone);
-            if (!parsed) {
-                err << "promotebot: --at '" << text << "' is not a date-time (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM])\n";
-                return exit_usage;
-            }
-            at = *parsed;
-        }
-        const auto status = calendar.status_at(at);
-        if (json) {
-            out << commands::freeze_status_json(status, zone).dump() << "\n";
-        } else {
-            out << (status.frozen ? "FROZEN" : "not frozen") << " at " << commands::format_local(at, zone) << "\n";
-            for (const auto& r : status.rules) out << "  rule: " << r << "\n";
-            if (status.until) out << "  until: " << commands::format_local(*status.until, zone) << "\n";
-            if (status.next)
-                out << "  next: " << commands::format_local(status.next->start, zone) << " → "
-                    << commands::format_local(status.next->end, zone) << " (" << status.next->rules.size()
-                    << " rule(s))\n";
-        }
-        return status.frozen ? exit_fail : exit_ok;
+    const auto at = a.at.empty() ? std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())
+                                 : to_time(a.at, zone);
+    const auto calendar = freeze_calendar_for(a, cfg);
+    const auto status = calendar.status_at(at);
+    if (a.json) {
+        out << commands::freeze_status_json(status, zone).dump() << "\n";
+    } else {
+        out << (status.frozen ? "FROZEN" : "not frozen") << " at " << commands::format_local(at, zone) << "\n";
+        for (const auto& r : status.rules) out << "  rule: " << r << "\n";
+        if (status.until) out << "  until: " << commands::format_local(*status.until, zone) << "\n";
+        if (status.next)
+            out << "  next: " << commands::format_local(status.next->start, zone) << " → "
+                << commands::format_local(status.next->end, zone) << " (" << status.next->rules.size()
+                << " rule(s))\n";
     }
-    if (sub == "list") {
-        const auto from = parse_day(value_of(a, "--from"));
-        const auto to = parse_day(value_of(a, "--to"));
-        if (!from || !to) {
-            err << "promotebot: freeze list needs --from YYYY-MM-DD and --to YYYY-MM-DD\n";
-            return exit_usage;
+    return status.frozen ? exit_fail : exit_ok;
+}
+
+int freeze_list(const arguments& a, std::ostream& out) {
+    const auto from = to_day(a.from);
+    const auto to = to_day(a.to);
+    if (to < from) throw usage_error("--to " + a.to + " is before --from " + a.from);
+    const auto cfg = load(a);
+    const auto* zone = date::locate_zone(cfg.timezone);
+    const auto calendar = freeze_calendar_for(a, cfg);
+    const auto start = to_instant(date::local_seconds{from}, zone);
+    const auto end = to_instant(date::local_seconds{to + date::days{1}}, zone);
+    const auto windows = calendar.windows_between(start, end);
+    if (a.json) {
+        out << commands::freeze_list_json(windows, zone).dump() << "\n";
+    } else {
+        if (windows.empty()) out << "no freeze windows\n";
+        for (const auto& w : windows) {
+            out << commands::format_local(w.start, zone) << " → " << commands::format_local(w.end, zone) << "\n";
+            for (const auto& r : w.rules) out << "  " << r << "\n";
         }
-        if (*to < *from) {
-            err << "promotebot: --to " << value_of(a, "--to") << " is before --from " << value_of(a, "--from") << "\n";
-            return exit_usage;
-        }
-        const auto start = to_instant(date::local_seconds{*from}, zone);
-        const auto end = to_instant(date::local_seconds{*to + date::days{1}}, zone);
-        const auto windows = calendar.windows_between(start, end);
-        if (json) {
-            out << commands::freeze_list_json(windows, zone).dump() << "\n";
-        } else {
-            if (windows.empty()) out << "no freeze windows\n";
-            for (const auto& w : windows) {
-                out << commands::format_local(w.start, zone) << " → " << commands::format_local(w.end, zone) << "\n";
-                for (const auto& r : w.rules) out << "  " << r << "\n";
-            }
-        }
-        return exit_ok;
     }
-    err << "promotebot: unknown freeze command '" << sub << "' (status or list)\n";
-    return exit_usage;
+    return exit_ok;
 }
 
 void print_break(const audit_verification& v, std::ostream& out) {
@@ -227,73 +268,47 @@ void print_break(const audit_verification& v, std::ostream& out) {
         << v.problem << "\n";
 }
 
-int audit_command(const arguments& a, std::ostream& out, std::ostream& err) {
-    const auto sub = a.positional.size() > 1 ? a.positional[1] : std::string{};
+int audit_verify(const arguments& a, std::ostream& out) {
     std::optional<audit_anchor> anchor;
-    if (auto text = a.values.find("--anchor"); text != a.values.end()) {
-        if (sub != "verify") {
-            err << "promotebot: --anchor belongs to audit verify\n";
-            return exit_usage;
-        }
-        anchor = commands::parse_audit_anchor(text->second);
-        if (!anchor) {
-            err << "promotebot: --anchor '" << text->second
-                << "' is not SEQ:HASH (a record number, a colon and its 64 hex digits; 0: for the empty log)\n";
-            return exit_usage;
-        }
-    }
+    if (!a.anchor.empty()) anchor = commands::parse_audit_anchor(a.anchor);
     const auto cfg = load(a);
-    if (!std::filesystem::exists(cfg.store)) {
-        err << "promotebot: there is no store at " << cfg.store << " (the config's `store` key)\n";
-        return exit_usage;
-    }
     const auto key = audit_key_from_env();
-    auto st = sqlite::open_sqlite_store(cfg.store, key);
-    if (sub == "verify") {
-        const auto v = st->verify_audit(anchor);
-        if (!v.ok) {
-            print_break(v, out);
-            return exit_fail;
-        }
-        out << "audit log intact: " << v.records << " record(s) in " << cfg.store << ", head "
-            << commands::to_string(v.head) << "\n";
-        if (anchor) out << "anchor " << commands::to_string(*anchor) << " holds\n";
-        if (v.keyed_records > 0)
-            out << v.keyed_records << " record(s) keyed with HMAC-SHA256 (PROMOTEBOT_AUDIT_KEY)\n";
-        if (key && v.keyed_records < v.records)
-            out << "records 1.." << v.records - v.keyed_records
-                << " have plain SHA-256 hashes (written without the key): only an anchor protects them "
-                   "against a rewrite\n";
-        return exit_ok;
+    const auto st = open_store_read_only(cfg, key);
+    const auto v = st->verify_audit(anchor);
+    if (!v.ok) {
+        print_break(v, out);
+        return exit_fail;
     }
-    if (sub == "anchor") {
-        const auto v = st->verify_audit();
-        if (!v.ok) {
-            print_break(v, out);
-            err << "promotebot: a broken audit log is not anchored\n";
-            return exit_fail;
-        }
-        out << commands::to_string(v.head) << "\n";
-        return exit_ok;
+    out << "audit log intact: " << v.records << " record(s) in " << cfg.store << ", head "
+        << commands::to_string(v.head) << "\n";
+    if (anchor) out << "anchor " << commands::to_string(*anchor) << " holds\n";
+    if (v.keyed_records > 0) out << v.keyed_records << " record(s) keyed with HMAC-SHA256 (PROMOTEBOT_AUDIT_KEY)\n";
+    if (key && v.keyed_records < v.records)
+        out << "records 1.." << v.records - v.keyed_records
+            << " have plain SHA-256 hashes (written without the key): only an anchor protects them "
+               "against a rewrite\n";
+    return exit_ok;
+}
+
+int audit_anchor_command(const arguments& a, std::ostream& out, std::ostream& err) {
+    const auto cfg = load(a);
+    const auto st = open_store_read_only(cfg, audit_key_from_env());
+    const auto v = st->verify_audit();
+    if (!v.ok) {
+        print_break(v, out);
+        err << "promotebot: a broken audit log is not anchored\n";
+        return exit_fail;
     }
-    if (sub == "export") {
-        const auto* zone = date::locate_zone(cfg.timezone);
-        const auto since_text = value_of(a, "--since");
-        auto since = parse_time(since_text, zone);
-        if (!since) {
-            err << "promotebot: audit export needs --since YYYY-MM-DD (or a date-time)\n";
-            return exit_usage;
-        }
-        const auto format = value_of(a, "--format", "jsonl");
-        if (format != "jsonl" && format != "csv") {
-            err << "promotebot: --format must be jsonl or csv, not '" << format << "'\n";
-            return exit_usage;
-        }
-        commands::export_audit(st->audit_since(*since), format, out);
-        return exit_ok;
-    }
-    err << "promotebot: audit needs a command: verify, anchor or export\n";
-    return exit_usage;
+    out << commands::to_string(v.head) << "\n";
+    return exit_ok;
+}
+
+int audit_export(const arguments& a, std::ostream& out) {
+    const auto cfg = load(a);
+    const auto since = to_time(a.since, date::locate_zone(cfg.timezone));
+    const auto st = open_store_read_only(cfg, audit_key_from_env());
+    commands::export_audit(st->audit_since(since), a.format, out);
+    return exit_ok;
 }
 
 int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -302,11 +317,10 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     if (!env.app_token.empty()) register_secret(env.app_token);
     if (!env.bot_token.empty()) register_secret(env.bot_token);
     auto st = sqlite::open_sqlite_store(cfg.store, audit_key_from_env());
-    if (a.flags.count("--console") || env.app_token.empty()) {
-        if (!a.flags.count("--console"))
-            spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");
+    if (a.console || env.app_token.empty()) {
+        if (!a.console) spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");
         console_options options;
-        options.user = value_of(a, "--user");
+        options.user = a.user;
         return run_console(cfg, *st, in, out, options);
     }
     if (env.app_token.rfind("xapp-", 0) != 0) {
@@ -326,33 +340,121 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& out, std::ostream& err) {
-    auto args = parse_arguments(argc, argv, err);
-    if (!args) return exit_usage;
-    if (args->flags.count("--help")) {
-        out << usage_text;
-        return exit_ok;
-    }
-    if (args->flags.count("--version")) {
-        out << "promotebot " << PROMOTEBOT_VERSION << "\n";
-        return exit_ok;
-    }
-    const auto format = parse_log_format(value_of(*args, "--log-format", "text"));
-    const auto level = parse_log_level(value_of(*args, "--log-level", "info"));
-    if (!format || !level) {
-        err << "promotebot: --log-format is text or json; --log-level is trace, debug, info, warn, error or "
-               "critical\n";
-        return exit_usage;
-    }
-    setup_logging(*format, *level);
+    arguments a;
+    CLI::App app{"promotebot " PROMOTEBOT_VERSION
+                 " — the release runbook as a Slack bot.\n"
+                 "Without a command it runs the bot: with SLACK_APP_TOKEN and SLACK_BOT_TOKEN set it connects\n"
+                 "to Slack (Socket Mode); without SLACK_APP_TOKEN, or with --console, it runs on this terminal.\n"
+                 "Scripts ask `promotebot freeze status` whether production is frozen.",
+                 "promotebot"};
+    app.set_version_flag("--version", "promotebot " PROMOTEBOT_VERSION, "print the version and exit");
+    app.require_subcommand(0, 1);
+    // Options of running the bot; a command takes its own --config after its name.
+    auto* run_config = once(app.add_option("--config", a.config,
+                                           "the YAML configuration (default: the embedded example)"));
+    run_config->type_name("FILE");
+    auto* console = once(app.add_flag("--console", a.console, "run on this terminal even with SLACK_APP_TOKEN set"));
+    auto* user = once(app.add_option("--user", a.user, "console mode: the Slack user ID to act as"))->type_name("ID");
+    // Logging applies to every command; it may be given after the command's name.
+    once(app.add_option("--log-format", a.log_format, "log line format (default text)"))
+        ->type_name("text|json")
+        ->check(one_of({"text", "json"}));
+    once(app.add_option("--log-level", a.log_level, "lowest level logged: trace, debug, info (default), warn, error or critical"))
+        ->type_name("LEVEL")  // trace|debug|info|warn|error|critical
+        ->check(one_of({"trace", "debug", "info", "warn", "error", "critical"}));
 
-    const auto command = args->positional.empty() ? std::string{} : args->positional.front();
+    auto command = [&](CLI::App& parent, const std::string& name, const std::string& description) {
+        auto* sub = parent.add_subcommand(name, description);
+        sub->fallthrough();  // to the logging options, and to name a misplaced run option
+        return sub;
+    };
+    auto exclude_run_options = [&](CLI::App* sub) {
+        sub->excludes(run_config);
+        sub->excludes(console);
+        sub->excludes(user);
+    };
+
+    auto* check = command(app, "check-config",
+                          "Validates the configuration without connecting; exit 2 and one line per problem when it "
+                          "is wrong.");
+    add_config_option(*check, a, true);
+    exclude_run_options(check);
+
+    auto* freeze = command(app, "freeze", "The freeze calendar (configuration plus the store's ad-hoc windows).");
+    freeze->require_subcommand(1, 1);
+    exclude_run_options(freeze);
+    const std::string no_store_help =
+        "answer from the calendar rules alone, without the store's ad-hoc windows (otherwise a missing store is "
+        "an error)";
+    auto* status = command(*freeze, "status",
+                           "Is production frozen (now, or at --at)? Exit 0 not frozen, 1 frozen, 2 error.");
+    add_config_option(*status, a, false);
+    once(status->add_option("--at", a.at, "the moment to ask about (default now)"))
+        ->type_name("DATE-TIME")
+        ->check(date_time_value());
+    once(status->add_flag("--json", a.json, "answer as JSON"));
+    once(status->add_flag("--no-store", a.no_store, no_store_help));
+    auto* list = command(*freeze, "list", "The merged freeze windows that touch --from..--to (both inclusive).");
+    add_config_option(*list, a, false);
+    once(list->add_option("--from", a.from, "first day"))->type_name("DATE")->required()->check(date_value());
+    once(list->add_option("--to", a.to, "last day"))->type_name("DATE")->required()->check(date_value());
+    once(list->add_flag("--json", a.json, "answer as JSON"));
+    once(list->add_flag("--no-store", a.no_store, no_store_help));
+
+    auto* audit = command(app, "audit", "The audit log: verify its hash chain, take its anchor, export it.");
+    audit->require_subcommand(1, 1);
+    exclude_run_options(audit);
+    auto* verify = command(*audit, "verify",
+                           "Recomputes the hash chain; exit 1 and the first broken record when tampered. Opens the "
+                           "store read-only (a read-only backup works).");
+    add_config_option(*verify, a, false);
+    once(verify->add_option("--anchor", a.anchor, "also exit 1 unless record SEQ still has exactly HASH"))
+        ->type_name("SEQ:HASH")->check(anchor_value());
+    auto* anchor = command(*audit, "anchor",
+                           "Verifies the chain and prints its head as SEQ:HASH (0: for an empty log); keep it "
+                           "elsewhere.");
+    add_config_option(*anchor, a, false);
+    auto* export_ = command(*audit, "export", "Writes the audit records since --since to standard output.");
+    add_config_option(*export_, a, false);
+    once(export_->add_option("--since", a.since, "a date, or a date-time"))
+        ->type_name("DATE-TIME")
+        ->required()
+        ->check(date_time_value());
+    once(export_->add_option("--format", a.format, "jsonl (default) or csv"))
+        ->type_name("jsonl|csv")
+        ->check(one_of({"jsonl", "csv"}));
+
+    app.footer(environment_text);  // after the commands: they would inherit it
     try {
-        if (command.empty()) return run_bot(*args, in, out, err);
-        if (command == "check-config") return check_config(*args, out, err);
-        if (command == "freeze") return freeze_command(*args, out, err);
-        if (command == "audit") return audit_command(*args, out, err);
-        err << "promotebot: unknown command '" << command << "' (see --help)\n";
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e, out, err) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::ParseError& e) {
+        const auto& where = *innermost(app);
+        std::string message = e.what();
+        // CLI11 says "freeze excludes --console" for an option of running the bot given to a command.
+        if (const auto excludes = message.find(" excludes "); dynamic_cast<const CLI::ExcludesError*>(&e) &&
+                                                               excludes != std::string::npos)
+            message = message.substr(excludes + 10) +
+                      " is an option of running the bot; a command's own options come after its name";
+        err << command_path(where) << ": " << message << "\nRun `" << command_path(where)
+            << " --help` for its options.\n";
         return exit_usage;
+    }
+
+    setup_logging(*parse_log_format(a.log_format), *parse_log_level(a.log_level));
+    try {
+        if (check->parsed()) return check_config(a, out, err);
+        if (status->parsed()) return freeze_status(a, out);
+        if (list->parsed()) return freeze_list(a, out);
+        if (verify->parsed()) return audit_verify(a, out);
+        if (anchor->parsed()) return audit_anchor_command(a, out, err);
+        if (export_->parsed()) return audit_export(a, out);
+        return run_bot(a, in, out, err);
     } catch (const config_error& e) {
         print_problems(e, err);
         return exit_usage;

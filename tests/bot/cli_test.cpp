@@ -11,6 +11,12 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <set>
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bot/main/cli.hpp"
 #include "bot/config/config.hpp"
@@ -89,6 +95,41 @@ std::string take_anchor(const std::string& cfg) {
     return r.out.substr(0, r.out.size() - 1);
 }
 
+std::string file_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::set<std::string> names_in(const std::filesystem::path& dir) {
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+}
+
+// Runs SQL on a file with SQLite directly, as the sqlite3 shell would.
+void sqlite_exec(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    INFO(message);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+// Owner, group and others may read and (for directories) enter, nobody may write.
+void make_read_only(const std::filesystem::path& p, bool directory) {
+    REQUIRE(::chmod(p.c_str(), directory ? 0555 : 0444) == 0);
+}
+
+// Gives a directory made read-only back to its owner so that temp_dir can remove it.
+struct writable_again {
+    std::filesystem::path path;
+    ~writable_again() { ::chmod(path.c_str(), 0755); }
+};
+
 }  // namespace
 
 TEST_CASE("check-config accepts the example and names the wrong key with its line") {
@@ -113,7 +154,7 @@ TEST_CASE("the bot refuses to start on a broken config and says which key is wro
 TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented JSON") {
     temp_dir dir;
     const auto cfg = write_config(dir);
-    auto christmas = run({"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00", "--json"});
+    auto christmas = run({"freeze", "status", "--config", cfg, "--no-store", "--at", "2026-12-24T10:00", "--json"});
     CHECK(christmas.code == 1);
     auto j = nlohmann::json::parse(christmas.out);
     CHECK(j["frozen"] == true);
@@ -122,7 +163,7 @@ TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented
     REQUIRE(j["next"].is_object());
     CHECK(j["next"]["start"] == "2027-01-27T00:00:00+00:00");
 
-    auto ordinary = run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00:00Z", "--json"});
+    auto ordinary = run({"freeze", "status", "--config", cfg, "--no-store", "--at", "2026-11-10T09:00:00Z", "--json"});
     CHECK(ordinary.code == 0);
     auto k = nlohmann::json::parse(ordinary.out);
     CHECK(k["frozen"] == false);
@@ -130,7 +171,7 @@ TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented
     CHECK(k["next"]["start"] == "2026-11-26T00:00:00+00:00");
     CHECK(k["next"]["rules"] == nlohmann::json::array({"month-end close"}));
 
-    auto summer = run({"freeze", "status", "--config", cfg, "--at", "2026-07-29T12:00+01:00"});
+    auto summer = run({"freeze", "status", "--config", cfg, "--no-store", "--at", "2026-07-29T12:00+01:00"});
     CHECK(summer.code == 1);
     CHECK_THAT(summer.out, Catch::Contains("month-end close"));
 
@@ -138,15 +179,15 @@ TEST_CASE("freeze status exits 1 when frozen and 0 when not, with the documented
     CHECK_FALSE(std::filesystem::exists(dir.path / "test.db"));
     CHECK(run({"audit", "verify", "--config", cfg}).code == 2);
 
-    auto bad = run({"freeze", "status", "--config", cfg, "--at", "tomorrow"});
+    auto bad = run({"freeze", "status", "--config", cfg, "--no-store", "--at", "tomorrow"});
     CHECK(bad.code == 2);
-    CHECK_THAT(bad.err, Catch::Contains("--at"));
+    CHECK_THAT(bad.err, Catch::Contains("--at: 'tomorrow' is not a date-time"));
 }
 
 TEST_CASE("freeze list prints merged windows with their rules as JSON") {
     temp_dir dir;
-    auto r = run({"freeze", "list", "--config", write_config(dir), "--from", "2026-12-01", "--to", "2027-01-31",
-                  "--json"});
+    auto r = run({"freeze", "list", "--config", write_config(dir), "--no-store", "--from", "2026-12-01", "--to",
+                  "2027-01-31", "--json"});
     REQUIRE(r.code == 0);
     auto j = nlohmann::json::parse(r.out);
     REQUIRE(j["windows"].is_array());
@@ -159,8 +200,10 @@ TEST_CASE("freeze list prints merged windows with their rules as JSON") {
     CHECK_THAT(rules, Catch::Contains("bank holiday: Christmas Day"));
     CHECK(j["windows"][1]["start"] == "2027-01-27T00:00:00+00:00");
 
-    auto backwards = run({"freeze", "list", "--config", write_config(dir), "--from", "2027-01-31", "--to", "2026-12-01"});
+    auto backwards = run({"freeze", "list", "--config", write_config(dir), "--no-store", "--from", "2027-01-31",
+                          "--to", "2026-12-01"});
     CHECK(backwards.code == 2);
+    CHECK_THAT(backwards.err, Catch::Contains("--to 2026-12-01 is before --from 2027-01-31"));
 }
 
 TEST_CASE("freeze status reads the ad-hoc windows from the store") {
@@ -313,7 +356,7 @@ TEST_CASE("a malformed anchor is a usage error that names the value") {
         INFO(bad);
         const auto r = run({"audit", "verify", "--config", cfg, "--anchor", bad});
         CHECK(r.code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--anchor '" + bad + "' is not SEQ:HASH"));
+        CHECK_THAT(r.err, Catch::Contains("--anchor: '" + bad + "' is not SEQ:HASH"));
         CHECK(r.out.empty());
     }
     CHECK(run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--anchor", "0:"}).code == 2);
@@ -381,4 +424,264 @@ TEST_CASE("an empty PROMOTEBOT_AUDIT_KEY is refused rather than silently ignored
     const auto r = run({"audit", "verify", "--config", cfg});
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Contains("PROMOTEBOT_AUDIT_KEY is set but empty"));
+}
+
+TEST_CASE("freeze status and list refuse to answer without the store unless told --no-store") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    // 2026-11-10 is an ordinary day by the rules: without the store a gate would pass.
+    const auto status = run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00:00Z"});
+    CHECK(status.code == 2);
+    CHECK_THAT(status.err, Catch::Contains("there is no store at " + db + " (the config's `store` key)"));
+    CHECK_THAT(status.err, Catch::Contains("--no-store"));
+    CHECK(status.out.empty());
+    const auto list = run({"freeze", "list", "--config", cfg, "--from", "2026-11-01", "--to", "2026-11-30"});
+    CHECK(list.code == 2);
+    CHECK_THAT(list.err, Catch::Contains("there is no store at " + db));
+    CHECK_FALSE(std::filesystem::exists(db));
+
+    const auto rules_only = run({"freeze", "status", "--config", cfg, "--no-store", "--at", "2026-11-10T09:00:00Z"});
+    CHECK(rules_only.code == 0);
+    CHECK_THAT(rules_only.out, Catch::StartsWith("not frozen"));
+    CHECK(run({"freeze", "list", "--config", cfg, "--no-store", "--from", "2026-11-01", "--to", "2026-11-30"}).code ==
+          0);
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
+TEST_CASE("a repeated option is an error naming it instead of the last one winning") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto other = write_config(dir);
+    const std::vector<std::vector<std::string>> repeated{
+        {"check-config", "--config", cfg, "--config", other},
+        {"--console", "--config", cfg, "--config", other},
+        {"freeze", "status", "--no-store", "--config", cfg, "--config", other},
+        {"freeze", "status", "--no-store", "--config", cfg, "--json", "--json"},
+        {"freeze", "status", "--no-store", "--config", cfg, "--at", "2026-11-10", "--at", "2026-12-24"},
+        {"freeze", "list", "--no-store", "--config", cfg, "--from", "2026-11-01", "--to", "2026-11-02", "--to",
+         "2026-11-30"},
+        {"audit", "export", "--config", cfg, "--since", "2020-01-01", "--format", "csv", "--format", "jsonl"},
+        {"freeze", "status", "--no-store", "--config", cfg, "--log-level", "debug", "--log-level", "info"},
+    };
+    const std::vector<std::string> named{"--config", "--config", "--config", "--json", "--at", "--to", "--format",
+                                         "--log-level"};
+    for (std::size_t i = 0; i < repeated.size(); ++i) {
+        INFO(i);
+        const auto r = run(repeated[i], "quit\n");
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(named[i] + ": "));
+        CHECK(r.out.empty());
+    }
+}
+
+TEST_CASE("unknown options and extra arguments are errors naming them") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--bogus"}, "--bogus"},
+        {{"freeze", "status", "--no-store", "--config", cfg, "--bogus"}, "--bogus"},
+        {{"check-config", "--config", cfg, "surplus"}, "surplus"},
+        {{"freeze", "status", "--no-store", "--config", cfg, "tomorrow"}, "tomorrow"},
+        {{"audit", "export", "--config", cfg, "--since", "2020-01-01", "--anchor", "0:"}, "--anchor"},
+        {{"frieze", "status"}, "frieze"},
+        {{"freeze", "status", "--no-store", "--config", cfg, "--console"}, "--console"},
+    };
+    for (const auto& [args, word] : cases) {
+        INFO(word);
+        const auto r = run(args, "quit\n");
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(word));
+        CHECK_THAT(r.err, Catch::Contains("--help"));
+        CHECK(r.out.empty());
+    }
+    const auto bare = run({"audit", "--config", cfg});
+    CHECK(bare.code == 2);
+}
+
+TEST_CASE("a bad value is refused where the option is declared and the message names it") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    append_records((dir.path / "test.db").string(), 1);
+    struct bad_value {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<bad_value> cases{
+        {{"freeze", "status", "--config", cfg, "--at", "tomorrow"}, "--at: 'tomorrow' is not a date-time"},
+        {{"freeze", "status", "--config", cfg, "--at", ""}, "--at: '' is not a date-time"},
+        {{"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00-99:99"},
+         "--at: '2026-12-24T10:00-99:99' is not a date-time"},
+        {{"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00-13:00"},
+         "--at: '2026-12-24T10:00-13:00' is not a date-time"},
+        {{"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00+14:01"},
+         "--at: '2026-12-24T10:00+14:01' is not a date-time"},
+        {{"freeze", "list", "--config", cfg, "--from", "2026-13-01", "--to", "2026-12-31"},
+         "--from: '2026-13-01' is not a date"},
+        {{"freeze", "list", "--config", cfg, "--from", "2026-12-01", "--to", "next week"},
+         "--to: 'next week' is not a date"},
+        {{"freeze", "list", "--config", cfg, "--from", "2026-12-01", "--to", "2026-12-31T10:00"},
+         "--to: '2026-12-31T10:00' is not a date"},
+        {{"audit", "export", "--config", cfg, "--since", "last year"}, "--since: 'last year' is not a date-time"},
+        {{"audit", "export", "--config", cfg, "--since", "2020-01-01", "--format", "xml"},
+         "--format: 'xml' is not one of jsonl|csv"},
+        {{"audit", "verify", "--config", cfg, "--anchor", "5"}, "--anchor: '5' is not SEQ:HASH"},
+        {{"--log-format", "yaml", "--console", "--config", cfg}, "--log-format: 'yaml' is not one of text|json"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.message);
+        const auto r = run(c.args, "quit\n");
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(c.message));
+        CHECK(r.out.empty());
+    }
+    // The extremes of real offsets are fine.
+    CHECK(run({"freeze", "status", "--config", cfg, "--at", "2026-12-24T10:00+14:00"}).code == 1);
+    CHECK(run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T10:00-12:00"}).code == 0);
+}
+
+TEST_CASE("every command has its own --help listing its own options") {
+    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases{
+        {{}, {"Usage: promotebot [OPTIONS] [SUBCOMMAND]", "--console", "check-config", "freeze", "audit"}},
+        {{"check-config"}, {"Usage: promotebot check-config [OPTIONS]", "--config"}},
+        {{"freeze"}, {"Usage: promotebot freeze [OPTIONS] SUBCOMMAND", "status", "list"}},
+        {{"freeze", "status"}, {"Usage: promotebot freeze status [OPTIONS]", "--at", "--json", "--no-store"}},
+        {{"freeze", "list"}, {"Usage: promotebot freeze list [OPTIONS]", "--from", "--to", "--no-store"}},
+        {{"audit"}, {"Usage: promotebot audit [OPTIONS] SUBCOMMAND", "verify", "anchor", "export"}},
+        {{"audit", "verify"}, {"Usage: promotebot audit verify [OPTIONS]", "--anchor"}},
+        {{"audit", "anchor"}, {"Usage: promotebot audit anchor [OPTIONS]", "--config"}},
+        {{"audit", "export"}, {"Usage: promotebot audit export [OPTIONS]", "--since", "--format"}},
+    };
+    for (const auto& [command, expected] : cases) {
+        auto args = command;
+        args.push_back("--help");
+        INFO(args.size());
+        const auto r = run(args);
+        CHECK(r.code == 0);
+        CHECK(r.err.empty());
+        for (const auto& text : expected) CHECK_THAT(r.out, Catch::Contains(text));
+    }
+    // A command's help shows its options, not its siblings'.
+    CHECK_THAT(run({"freeze", "status", "--help"}).out, !Catch::Contains("--from"));
+    CHECK_THAT(run({"audit", "export", "-h"}).out, !Catch::Contains("--anchor"));
+}
+
+TEST_CASE("read-only commands refuse an unrelated SQLite file and leave it byte-for-byte unchanged") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    sqlite_exec(db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine')");
+    const auto before = file_bytes(db);
+    const auto listing = names_in(dir.path);
+    const std::vector<std::vector<std::string>> commands{
+        {"audit", "verify", "--config", cfg},
+        {"audit", "anchor", "--config", cfg},
+        {"audit", "export", "--config", cfg, "--since", "2020-01-01"},
+        {"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00"},
+        {"freeze", "list", "--config", cfg, "--from", "2026-11-01", "--to", "2026-11-30"},
+    };
+    for (const auto& args : commands) {
+        INFO(args[0] + " " + args[1]);
+        const auto r = run(args);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains("\"" + db + "\" is not a promotebot store"));
+        CHECK(r.out.empty());
+        CHECK(file_bytes(db) == before);
+        CHECK(names_in(dir.path) == listing);
+    }
+    CHECK(before.size() == 8192);
+}
+
+TEST_CASE("a read-only backup of a real store verifies, anchors, exports and answers freeze status unchanged") {
+    temp_dir live;
+    const auto live_cfg = write_config(live);
+    const auto live_db = (live.path / "test.db").string();
+    append_records(live_db, 3);
+    {
+        auto st = sqlite::open_sqlite_store(live_db);
+        st->add_freeze_window(std::chrono::sys_seconds{std::chrono::seconds{1794268800}},
+                              std::chrono::sys_seconds{std::chrono::seconds{1794355200}}, "warehouse migration",
+                              "U0RM00001", std::chrono::sys_seconds{std::chrono::seconds{1794000000}});
+    }
+    const auto anchor = take_anchor(live_cfg);
+
+    // The backup: SQLite's own copy (VACUUM INTO, rollback-journal mode), then
+    // the file and its directory made read-only.
+    temp_dir backup;
+    const writable_again restore{backup.path};
+    const auto cfg = write_config(backup);
+    const auto db = (backup.path / "test.db").string();
+    sqlite_exec(live_db, "VACUUM INTO '" + db + "'");
+    make_read_only(db, false);
+    make_read_only(backup.path, true);
+    const auto before = file_bytes(db);
+    const auto listing = names_in(backup.path);
+
+    const auto verify = run({"audit", "verify", "--config", cfg, "--anchor", anchor});
+    CHECK(verify.code == 0);
+    CHECK_THAT(verify.out, Catch::Contains("audit log intact: 3 record(s)"));
+    const auto head = run({"audit", "anchor", "--config", cfg});
+    CHECK(head.code == 0);
+    CHECK(head.out == anchor + "\n");
+    const auto exported = run({"audit", "export", "--config", cfg, "--since", "2020-01-01"});
+    CHECK(exported.code == 0);
+    CHECK(std::count(exported.out.begin(), exported.out.end(), '\n') == 3);
+    const auto status = run({"freeze", "status", "--config", cfg, "--at", "2026-11-10T09:00:00Z", "--json"});
+    CHECK(status.code == 1);
+    CHECK_THAT(status.out, Catch::Contains("ad-hoc #1: warehouse migration"));
+    CHECK(file_bytes(db) == before);
+    CHECK(names_in(backup.path) == listing);
+}
+
+TEST_CASE("a WAL-mode copy in a directory the reader cannot write verifies as that reader") {
+    temp_dir live;
+    const auto live_db = (live.path / "test.db").string();
+    append_records(live_db, 4);
+    // A plain file copy of a closed WAL-mode store, in a directory only its owner could write.
+    temp_dir backup;
+    const writable_again restore{backup.path};
+    const auto cfg = write_config(backup);
+    const auto db = (backup.path / "test.db").string();
+    const writable_again restore_holidays{backup.path / "holidays"};
+    std::filesystem::copy_file(live_db, db);
+    REQUIRE_FALSE(std::filesystem::exists(live_db + "-wal"));
+    make_read_only(db, false);
+    make_read_only(cfg, false);
+    make_read_only(backup.path / "holidays/england-and-wales-2026-2027.json", false);
+    make_read_only(backup.path / "holidays", true);
+    make_read_only(backup.path, true);
+    const auto before = file_bytes(db);
+
+    // The reader is not the owner (as root, the test drops to nobody, which
+    // root's permission bypass would otherwise hide).
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(pipe_fds[0]);
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(100);
+        const std::string config = cfg;
+        const char* argv[] = {"promotebot", "audit", "verify", "--config", config.c_str()};
+        std::istringstream in;
+        std::ostringstream out, err;
+        const int code = bot::run_cli(5, argv, in, out, err);
+        const auto text = out.str() + err.str();
+        (void)!::write(pipe_fds[1], text.data(), text.size());
+        ::_exit(code);
+    }
+    ::close(pipe_fds[1]);
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(n));
+    ::close(pipe_fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    INFO(text);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_THAT(text, Catch::Contains("audit log intact: 4 record(s)"));
+    CHECK(file_bytes(db) == before);
+    CHECK(names_in(backup.path) == std::set<std::string>{"test.db", "promotebot.yaml", "holidays"});
 }

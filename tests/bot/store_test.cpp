@@ -274,3 +274,69 @@ TEST_CASE("a freeze window remembers the request that added it, even after remov
     CHECK(s->remove_freeze_window(id, "U0LEAD", now));
     CHECK(s->freeze_window_from_source("trigger:abc"));
 }
+
+TEST_CASE("a read-only open refuses a SQLite file that is not a promotebot store and leaves it unchanged") {
+    temp_dir dir;
+    const auto path = dir.file("other.db");
+    raw_db(path).exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x')");
+    std::ifstream in(path, std::ios::binary);
+    const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_THROWS_MATCHES(open_sqlite_store(path, std::nullopt, open_mode::read_only), std::runtime_error,
+                         Catch::Message("\"" + path +
+                                        "\" is not a promotebot store (it has no schema_migrations table); check the "
+                                        "config's `store` key"));
+    std::ifstream again(path, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+    CHECK(after == before);
+    CHECK(raw_db(path).integer("SELECT COUNT(*) FROM sqlite_master") == 1);
+}
+
+TEST_CASE("a read-only open never creates the file") {
+    temp_dir dir;
+    const auto path = dir.file();
+    CHECK_THROWS_WITH(open_sqlite_store(path, std::nullopt, open_mode::read_only),
+                      Catch::StartsWith("cannot open store \"" + path + "\": "));
+    CHECK_FALSE(fs::exists(path));
+    CHECK_FALSE(fs::exists(path + "-wal"));
+}
+
+TEST_CASE("a read-only open refuses a store at another schema version and migrates nothing") {
+    temp_dir dir;
+    { auto s = open_sqlite_store(dir.file()); }
+    const int known = sqlite_schema_version_known();
+    raw_db(dir.file()).exec("DELETE FROM schema_migrations WHERE version = " + std::to_string(known));
+    CHECK_THROWS_WITH(open_sqlite_store(dir.file(), std::nullopt, open_mode::read_only),
+                      Catch::Contains("has schema version " + std::to_string(known - 1)) &&
+                          Catch::Contains("a read-only command does not migrate it"));
+    CHECK(raw_db(dir.file()).integer("SELECT MAX(version) FROM schema_migrations") == known - 1);
+
+    raw_db(dir.file()).exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                            std::to_string(known + 1) + ", 1795000000)");
+    CHECK_THROWS_WITH(open_sqlite_store(dir.file(), std::nullopt, open_mode::read_only),
+                      Catch::Contains("is newer than this promotebot knows"));
+}
+
+TEST_CASE("a read-only open reads a store without changing its journal mode and refuses writes") {
+    temp_dir dir;
+    {
+        auto s = open_sqlite_store(dir.file());
+        s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 2), "close", "U0LEAD", utc(2026, 11, 26));
+    }
+    // A rollback-journal copy, as `VACUUM INTO` makes for a backup.
+    const auto copy = dir.file("backup.db");
+    raw_db(dir.file()).exec("VACUUM INTO '" + copy + "'");
+    REQUIRE(raw_db(copy).text("PRAGMA journal_mode") == "delete");
+    std::ifstream in(copy, std::ios::binary);
+    const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    {
+        auto s = open_sqlite_store(copy, std::nullopt, open_mode::read_only);
+        CHECK(s->freeze_windows().size() == 1);
+        CHECK_THROWS_WITH(
+            s->add_freeze_window(utc(2026, 12, 3), utc(2026, 12, 4), "more", "U0LEAD", utc(2026, 11, 26)),
+            Catch::Contains("readonly"));
+    }
+    std::ifstream again(copy, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+    CHECK(after == before);
+    CHECK_FALSE(fs::exists(copy + "-wal"));
+}

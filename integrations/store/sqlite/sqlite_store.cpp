@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <condition_variable>
+#include <filesystem>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -215,6 +217,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A read-only open refused the file (not a promotebot store, or an older
+// schema it may not migrate); its message stands on its own.
+class refused_read_only : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, const std::string& doing) {
     std::string message = "store: " + doing + " failed: " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     if ((rc & 0xff) == SQLITE_CONSTRAINT) throw constraint_violation(message, sqlite3_extended_errcode(db));
@@ -354,11 +363,19 @@ json parse_stored_json(const std::string& text, const std::string& where) {
 
 class sqlite_store_impl final : public sqlite_store {
 public:
-    sqlite_store_impl(const std::string& path, std::optional<audit_key> key) : audit_key_(std::move(key)) {
+    sqlite_store_impl(const std::string& path, std::optional<audit_key> key, open_mode mode)
+        : audit_key_(std::move(key)) {
         try {
-            open(path);
-            migrate();
+            if (mode == open_mode::read_only) {
+                open_read_only(path);
+                check_schema_read_only(path);
+            } else {
+                open(path);
+                migrate();
+            }
         } catch (const schema_too_new&) {
+            throw;
+        } catch (const refused_read_only&) {
             throw;
         } catch (const std::runtime_error& e) {
             std::string reason = e.what();
@@ -762,6 +779,79 @@ private:
         exec(db(), "PRAGMA synchronous = NORMAL", "setting synchronous mode");
     }
 
+    // Read-only: no file is created, nothing is written, the journal mode
+    // stays as the file has it.
+    void open_read_only(const std::string& path) {
+        if (path.empty() || path == ":memory:") throw std::runtime_error("a read-only store must be a file");
+        open_with_flags(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+        // SQLite opens lazily: the first read is where a WAL-mode file in a
+        // directory we cannot write fails (it cannot create the -shm index).
+        const int rc = sqlite3_exec(db(), "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+        if (rc == SQLITE_OK) return;
+        const int primary = rc & 0xff;
+        std::error_code ignored;
+        const auto wal = std::filesystem::path(path + "-wal");
+        const bool wal_holds_changes =
+            std::filesystem::exists(wal, ignored) && std::filesystem::file_size(wal, ignored) > 0;
+        if ((primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) || wal_holds_changes)
+            throw_sqlite(db(), rc, "reading the schema");
+        // No -wal file with changes and nobody able to write beside it: the
+        // file alone is the whole database, so read it as immutable.
+        open_with_flags("file:" + uri_path(path) + "?immutable=1",
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI);
+    }
+
+    void open_with_flags(const std::string& name, int flags) {
+        statements_.clear();
+        db_.reset();
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+        db_.reset(raw);  // the handle needs closing even when opening failed
+        if (rc != SQLITE_OK) throw std::runtime_error(raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+        sqlite3_extended_result_codes(db(), 1);
+        sqlite3_busy_timeout(db(), 5000);
+    }
+
+    // A path as the path part of a file: URI (RFC 3986 unreserved characters and '/' kept).
+    static std::string uri_path(const std::string& path) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        std::string out;
+        for (const unsigned char c : path) {
+            if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+                out += static_cast<char>(c);
+            } else {
+                out += '%';
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+            }
+        }
+        return out;
+    }
+
+    // A read-only command trusts only a promotebot store at exactly this
+    // binary's schema: anything else would be read with the wrong queries.
+    void check_schema_read_only(const std::string& path) {
+        {
+            auto q = prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+            q.step();
+            if (q.integer(0) == 0)
+                throw refused_read_only("\"" + path +
+                                     "\" is not a promotebot store (it has no schema_migrations table); check the "
+                                     "config's `store` key");
+        }
+        const int known = sqlite_schema_version_known();
+        const int found = schema_version();
+        if (found > known)
+            throw schema_too_new("store schema version " + std::to_string(found) +
+                                 " is newer than this promotebot knows (" + std::to_string(known) +
+                                 "); upgrade promotebot");
+        if (found < known)
+            throw refused_read_only("store \"" + path + "\" has schema version " + std::to_string(found) +
+                                 ", older than this promotebot's " + std::to_string(known) +
+                                 "; a read-only command does not migrate it: start promotebot on it (or on a "
+                                 "copy) once");
+    }
+
     void migrate() {
         exec(db(),
              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -795,8 +885,9 @@ private:
 
 int sqlite_schema_version_known() { return migrations.back().version; }
 
-std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path, std::optional<audit_key> key) {
-    return std::make_unique<sqlite_store_impl>(path, std::move(key));
+std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path, std::optional<audit_key> key,
+                                                open_mode mode) {
+    return std::make_unique<sqlite_store_impl>(path, std::move(key), mode);
 }
 
 namespace {

@@ -22,14 +22,28 @@ public:
     virtual void snapshot(const std::function<void(const bot::store_session&)>& work) const = 0;
 };
 
-// Opens (creating if needed) the SQLite store in WAL mode and applies the
-// numbered migrations. Throws std::runtime_error when the file's schema is
-// newer than this binary knows, or when the file cannot be opened.
-// With `key`, new audit records are hashed with HMAC-SHA256 under it and
+// How a store file is opened.
+enum class open_mode {
+    // Creates the file if needed, turns WAL on and applies the migrations: the bot.
+    read_write,
+    // For the commands that only read (freeze status|list, audit verify|export|anchor):
+    // SQLITE_OPEN_READONLY, never creates the file, never migrates, never changes
+    // the journal mode; refuses a file that is not a promotebot store at this
+    // binary's schema version. A WAL-mode copy in a directory we cannot write
+    // (a backup) is read as an immutable file. Writes through it fail.
+    read_only,
+};
+
+// Opens the SQLite store. read_write (the default) creates the file if needed,
+// puts it in WAL mode and applies the numbered migrations. Throws
+// std::runtime_error when the file's schema is newer than this binary knows,
+// when the file cannot be opened, or (read_only) when it is not a promotebot
+// store. With `key`, new audit records are hashed with HMAC-SHA256 under it and
 // verify_audit() can check keyed records; the caller reads it from the
 // environment.
 std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path,
-                                                std::optional<commands::audit_key> key = std::nullopt);
+                                                std::optional<commands::audit_key> key = std::nullopt,
+                                                open_mode mode = open_mode::read_write);
 int sqlite_schema_version_known();
 
 // The awaitable store port over a synchronous store: every unit of work runs
