@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git tzdata
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
   libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
-  libhowardhinnant-date-dev libsqlite3-dev sqlite3 libcli11-dev
+  libhowardhinnant-date-dev libsqlite3-dev sqlite3 libcli11-dev libical-dev
 )
 
 install_packages() {

@@ -1,6 +1,7 @@
 // Loads and validates the bot's YAML configuration, collecting every problem.
 #include "bot/config/config.hpp"
 
+#include "commands/freeze/holiday_sources.hpp"
 #include "commands/grammar/grammar.hpp"
 #include "commands/message/text.hpp"
 
@@ -160,6 +161,7 @@ public:
             problem("", line_of(root), "the configuration must be a mapping of keys, got " + describe(root));
         } else {
             parse_root(root);
+            load_regulatory_calendars();
         }
         if (!problems_.empty()) throw config_error(std::move(problems_), config_.source_name);
         return std::move(config_);
@@ -523,7 +525,7 @@ private:
     void parse_regulatory(const YAML::Node& node, const std::string& list_path, int list_line) {
         if (node.IsNull()) return;
         if (!node.IsSequence()) {
-            problem(list_path, list_line, "expected a list of {name, from, to}, got " + describe(node));
+            problem(list_path, list_line, "expected a list of {name, from, to} or {file} (an .ics calendar), got " + describe(node));
             return;
         }
         for (std::size_t i = 0; i < node.size(); ++i) {
@@ -536,6 +538,10 @@ private:
             std::optional<commands::local_moment> to;
             int to_line = item_line;
             std::set<std::string> seen;
+            if (item["file"]) {
+                parse_regulatory_calendar(item, item_path, item_line);
+                continue;
+            }
             each_entry(item, item_path, {"name", "from", "to"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            seen.insert(key);
@@ -568,6 +574,46 @@ private:
                 continue;
             }
             config_.freeze.rules.regulatory.push_back(commands::dated_window{*name, from->at, end, std::nullopt});
+        }
+    }
+
+    // {file: calendars/filings.ics}: every event of a calendar the team keeps
+    // is a regulatory window, read once the calendar's zone is known.
+    void parse_regulatory_calendar(const YAML::Node& item, const std::string& item_path, int item_line) {
+        each_entry(item, item_path, {"file"},
+                   [&](const std::string&, const YAML::Node& value, const std::string& path, int line) {
+                       const auto file = non_empty_text(value, path, line);
+                       if (!file) return;
+                       if (!ends_with_ics(*file)) {
+                           problem(path, line, quote(*file) + " is not an iCalendar file (.ics)");
+                           return;
+                       }
+                       const auto content = read_file_ ? read_file_(*file) : std::nullopt;
+                       if (!content) {
+                           problem(path, line, "cannot read calendar file " + quote(*file));
+                           return;
+                       }
+                       regulatory_calendars_.push_back({*file, *content, path, line});
+                   });
+    }
+
+    // After the whole file: the zone may be given after freeze.regulatory.
+    void load_regulatory_calendars() {
+        if (regulatory_calendars_.empty()) return;
+        const date::time_zone* zone = nullptr;
+        try {
+            zone = date::locate_zone(config_.timezone);
+        } catch (const std::exception&) {
+            return;  // reported as the timezone's problem
+        }
+        auto& windows = config_.freeze.rules.regulatory;
+        for (const auto& c : regulatory_calendars_) {
+            try {
+                auto loaded = commands::ics_dated_windows(c.content, zone);
+                windows.insert(windows.end(), loaded.begin(), loaded.end());
+            } catch (const std::invalid_argument& e) {
+                problem(c.path, c.line, "calendar file " + quote(c.file) + ": " + e.what());
+            }
         }
     }
 
@@ -627,7 +673,15 @@ private:
         config_.freeze.rules.bank_holidays = std::move(days);
     }
 
+    struct regulatory_calendar {
+        std::string file;
+        std::string content;
+        std::string path;
+        int line = 0;
+    };
+
     const file_reader& read_file_;
+    std::vector<regulatory_calendar> regulatory_calendars_;
     config config_;
     std::vector<config_problem> problems_;
 };

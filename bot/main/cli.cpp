@@ -316,7 +316,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     auto env = slack_environment_from_env(cfg);
     if (!env.app_token.empty()) register_secret(env.app_token);
     if (!env.bot_token.empty()) register_secret(env.bot_token);
-    auto st = sqlite::open_sqlite_store(cfg.store, audit_key_from_env());
+    auto st = sqlite::open_sqlite_store_for_bot(cfg.store, audit_key_from_env());
     if (a.console || env.app_token.empty()) {
         if (!a.console) spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");
         console_options options;

@@ -52,6 +52,7 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
     role_resolver roles(cfg, {}, std::chrono::steady_clock::now);
     freeze_service freeze(cfg, *st, std::chrono::system_clock::now);
     command_router router(cfg, *st, roles, freeze, std::chrono::system_clock::now);
+    router.answer_failures_through(chat);
     // The terminal takes every message at once; a retry waits a second.
     outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
                                  {[](int) { return std::chrono::milliseconds(1000); }});

@@ -97,6 +97,7 @@ struct slack_app::impl {
           audit_anchor(cfg, *st, std::chrono::system_clock::now),
           client(io.get_executor(), api, client_options(), handlers()) {
         st->on_commit = [this] { dispatcher.notify(); };
+        router.answer_failures_through(chat);
     }
 
     slack::web_api_options web_options() const {

@@ -4,6 +4,8 @@
 #include "commands/grammar/grammar.hpp"
 #include "commands/grammar/request_view.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace promotebot::bot {
 
 namespace asio = boost::asio;
@@ -46,8 +48,60 @@ asio::awaitable<bool> command_router::allowed(action_context& ctx, commands::act
     co_return false;
 }
 
+commands::message command_router::failure_message() {
+    commands::message m;
+    m.text = commands::rich_text{"promotebot could not record this; nothing was changed. Try again in a minute."};
+    return m;
+}
+
+asio::awaitable<void> command_router::answer_failure(const reply_target& who, const std::string& what,
+                                                     const std::string& why) {
+    // Its inbox entry stays unfinished: a restart within 30 minutes handles it again.
+    spdlog::error("could not handle {} from {}: {}", what, who.user_id, why);
+    if (!direct_) co_return;
+    try {
+        const auto m = failure_message();
+        delivery_result result;
+        if (who.response_url.empty())
+            result = co_await direct_->ephemeral(who.channel_id, who.user_id, m);
+        else
+            result = co_await direct_->respond(who.response_url, who.channel_id, who.user_id, false, m);
+        if (result.what != delivery_result::outcome::delivered)
+            spdlog::warn("could not tell {} that {} failed: {}", who.user_id, what, result.error);
+    } catch (const std::exception& e) {
+        spdlog::warn("could not tell {} that {} failed: {}", who.user_id, what, e.what());
+    }
+}
+
 asio::awaitable<void> command_router::on_command(commands::slash_command c, std::string inbox_key,
                                                  bool answered_in_ack) {
+    const reply_target who{c.user_id, c.channel_id, c.response_url};
+    const std::string what = command_line(c);
+    std::string failure;
+    try {
+        co_await handle_command(std::move(c), std::move(inbox_key), answered_in_ack);
+    } catch (const std::exception& e) {
+        failure = e.what();
+        if (failure.empty()) failure = "unknown error";
+    }
+    if (!failure.empty()) co_await answer_failure(who, what, failure);
+}
+
+asio::awaitable<void> command_router::on_button(commands::button_press b, std::string inbox_key) {
+    const reply_target who{b.user_id, b.channel_id, b.response_url};
+    const std::string what = "button " + b.action_id + " " + b.value;
+    std::string failure;
+    try {
+        co_await handle_button(std::move(b), std::move(inbox_key));
+    } catch (const std::exception& e) {
+        failure = e.what();
+        if (failure.empty()) failure = "unknown error";
+    }
+    if (!failure.empty()) co_await answer_failure(who, what, failure);
+}
+
+asio::awaitable<void> command_router::handle_command(commands::slash_command c, std::string inbox_key,
+                                                     bool answered_in_ack) {
     action_context ctx;
     ctx.who = {c.user_id, c.channel_id, c.response_url};
     ctx.subject = command_line(c);
@@ -102,7 +156,7 @@ asio::awaitable<void> command_router::on_command(commands::slash_command c, std:
     }
 }
 
-asio::awaitable<void> command_router::on_button(commands::button_press b, std::string inbox_key) {
+asio::awaitable<void> command_router::handle_button(commands::button_press b, std::string inbox_key) {
     action_context ctx;
     ctx.who = {b.user_id, b.channel_id, b.response_url};
     ctx.subject = b.action_id + " " + b.value;

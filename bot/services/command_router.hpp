@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "bot/config/config.hpp"
+#include "bot/ports/chat_port.hpp"
 #include "bot/ports/store.hpp"
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/role_resolver.hpp"
@@ -30,7 +31,20 @@ public:
                                             bool answered_in_ack = false);
     boost::asio::awaitable<void> on_button(commands::button_press b, std::string inbox_key = {});
 
+    // When handling fails (the store is locked or down), nothing was
+    // committed, so the answer cannot go through the outbox either: the
+    // person gets a short message through `chat` directly, the details go
+    // to the log. Without it the failure is only logged.
+    void answer_failures_through(chat_port& chat) { direct_ = &chat; }
+    static commands::message failure_message();
+
 private:
+    boost::asio::awaitable<void> handle_command(commands::slash_command c, std::string inbox_key,
+                                                bool answered_in_ack);
+    boost::asio::awaitable<void> handle_button(commands::button_press b, std::string inbox_key);
+    boost::asio::awaitable<void> answer_failure(const reply_target& who, const std::string& what,
+                                                const std::string& why);
+
     // Records and answers a refusal in `ctx` when the user may not do `a`.
     boost::asio::awaitable<bool> allowed(action_context& ctx, commands::action a);
     [[nodiscard]] sys_seconds now() const;
@@ -41,6 +55,7 @@ private:
     role_resolver& roles_;
     freeze_service& freeze_;
     wall_clock clock_;
+    chat_port* direct_ = nullptr;
 };
 
 }  // namespace promotebot::bot

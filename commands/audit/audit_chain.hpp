@@ -66,6 +66,14 @@ private:
     bool anchor_seen_ = false;
 };
 
+// What a record keeps: each text field (and each text in the detail) at most
+// audit_text_limit bytes, cut at a character boundary and marked
+// "… [cut: N bytes in all]"; a detail longer than audit_detail_limit as JSON
+// is replaced by a note of its size. The store applies it to every record.
+inline constexpr std::size_t audit_text_limit = 4096;
+inline constexpr std::size_t audit_detail_limit = 16384;
+audit_entry bounded_audit_entry(audit_entry e);
+
 // 2026-11-26T10:00:00Z
 std::string iso8601_utc(sys_seconds t);
 

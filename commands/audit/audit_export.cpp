@@ -16,12 +16,37 @@ std::string compact(const json& j) { return j.dump(-1, ' ', false, json::error_h
 
 // RFC 4180: a field holding a comma, quote or line break is quoted, and
 // quotes inside it are doubled.
-// A text cell that a spreadsheet would run as a formula (=, +, -, @, tab,
-// carriage return first) gets a leading apostrophe: the export is opened by
+// A text cell that a spreadsheet would run as a formula (=, +, -, @ first)
+// gets a leading apostrophe: the export is opened by
 // people, and a Slack user chose the text.
+// Control characters (but the line feed, which quoting keeps) are written
+// as \u00XX: an escape sequence or a NUL in a cell can rewrite a terminal or
+// cut a field for the tools that read the export.
+std::string escape_controls(const std::string& raw) {
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const auto c = static_cast<unsigned char>(raw[i]);
+        unsigned code = 0x100;  // none
+        if ((c < 0x20 && c != '\n') || c == 0x7F) code = c;
+        // C1 controls (U+0080..U+009F) are two bytes in UTF-8: C2 80..C2 9F.
+        else if (c == 0xC2 && i + 1 < raw.size() && static_cast<unsigned char>(raw[i + 1]) >= 0x80 &&
+                 static_cast<unsigned char>(raw[i + 1]) <= 0x9F)
+            code = static_cast<unsigned char>(raw[++i]);
+        if (code == 0x100) {
+            out += raw[i];
+            continue;
+        }
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04X", code);
+        out += escaped;
+    }
+    return out;
+}
+
 std::string csv_field(const std::string& raw) {
-    std::string value = raw;
-    if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos)
+    std::string value = escape_controls(raw);
+    if (!value.empty() && std::string_view("=+-@").find(value.front()) != std::string_view::npos)
         value.insert(value.begin(), '\'');
     if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
     std::string quoted = "\"";

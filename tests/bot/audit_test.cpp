@@ -459,3 +459,62 @@ TEST_CASE("keyed audit records fail verification with the wrong key") {
     CHECK(v.first_broken_seq == std::optional<std::int64_t>{1});
     CHECK_THAT(v.problem, Catch::StartsWith("HMAC mismatch at record 1"));
 }
+
+TEST_CASE("a 1 MB text is recorded in the audit log cut to 4 KiB and marked as cut") {
+    temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const std::string huge(1024 * 1024, 'x');
+    // A character of two bytes straddles the cut: it is left out whole.
+    const std::string straddling = std::string(audit_text_limit - 1, 'a') + "é" + "tail";
+    s->append_audit({"U0REQ", "command", "/freeze add 2030-01-10 2030-01-11 " + huge, "rejected",
+                     {{"reason", huge}, {"nested", {{"note", straddling}}}}},
+                    utc(2026, 11, 26, 9, 5));
+    const auto stored = s->audit_since(utc(2026, 1, 1));
+    REQUIRE(stored.size() == 1);
+    const auto& e = stored[0].entry;
+    const std::string mark = "… [cut: " + std::to_string(huge.size() + 34) + " bytes in all]";
+    CHECK(e.subject.size() == audit_text_limit + mark.size());
+    CHECK(e.subject.substr(audit_text_limit) == mark);
+    const auto reason = e.detail.at("reason").get<std::string>();
+    CHECK(reason == std::string(audit_text_limit, 'x') + "… [cut: 1048576 bytes in all]");
+    const auto note = e.detail.at("nested").at("note").get<std::string>();
+    CHECK(note == std::string(audit_text_limit - 1, 'a') + "… [cut: " + std::to_string(straddling.size()) +
+                      " bytes in all]");
+    CHECK(s->verify_audit().ok);
+}
+
+TEST_CASE("a detail too big even with its texts cut is replaced by a note of its size") {
+    temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    json many = json::array();
+    for (int i = 0; i < 10000; ++i) many.push_back(i);
+    s->append_audit({"U0REQ", "command", "x", "rejected", {{"values", many}}}, utc(2026, 11, 26, 9, 5));
+    const auto detail = s->audit_since(utc(2026, 1, 1)).at(0).entry.detail;
+    CHECK(detail == json{{"cut", "detail of " + std::to_string(json{{"values", many}}.dump().size()) +
+                                     " bytes not recorded"}});
+}
+
+TEST_CASE("the csv export escapes control characters and keeps line feeds quoted") {
+    temp_dir dir;
+    auto s = open_sqlite_store(dir.file());
+    const std::string subject = std::string{"/freeze add \x1b[31mred\x07 bell\r"} + '\0' + "nul\tab\x7f del \xc2\x9b csi\nnext";
+    s->append_audit({"U0REQ", "command", subject, "refused", {}}, utc(2026, 11, 26, 9, 5));
+    s->append_audit({"U0REQ", "command", "\tstarts with a tab", "refused", {}}, utc(2026, 11, 26, 9, 6));
+    std::ostringstream out;
+    export_audit(s->audit_since(utc(2026, 1, 1)), "csv", out);
+    const auto csv = out.str();
+    // The only control characters left are the row ends and the quoted line feed.
+    std::string controls;
+    for (std::size_t i = 0; i < csv.size(); ++i) {
+        const auto c = static_cast<unsigned char>(csv[i]);
+        if ((c < 0x20 || c == 0x7f) && c != '\n' && !(c == '\r' && i + 1 < csv.size() && csv[i + 1] == '\n'))
+            controls += std::to_string(c) + " ";
+        if (c == 0xc2 && i + 1 < csv.size() && static_cast<unsigned char>(csv[i + 1]) == 0x9b) controls += "C1 ";
+    }
+    CHECK(controls.empty());
+    const auto rows = read_csv(csv);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1][4] ==
+          "/freeze add \\u001B[31mred\\u0007 bell\\u000D\\u0000nul\\u0009ab\\u007F del \\u009B csi\nnext");
+    CHECK(rows[2][4] == "\\u0009starts with a tab");
+}

@@ -266,6 +266,18 @@ TEST_CASE("the console shows a newcomer today's freeze status and plays every ro
     CHECK_THAT(r.out, Catch::Contains("`3650` is not a number of days"));
 }
 
+TEST_CASE("the bot does not start on a store whose audit triggers were dropped and says which") {
+    temp_dir dir;
+    const auto cfg = write_config(dir);
+    const auto db = (dir.path / "test.db").string();
+    { sqlite::open_sqlite_store(db); }
+    { audit_tamperer tamper{db}; }  // drops both append-only triggers
+    auto r = run({"--config", cfg, "--console"}, "/freeze add 2030-01-10 2030-01-11 migration\nquit\n");
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("audit_log_no_update") && Catch::Contains("audit_log_no_delete"));
+    CHECK(sqlite::open_sqlite_store(db)->freeze_windows().empty());
+}
+
 TEST_CASE("help and version") {
     auto help = run({"--help"});
     CHECK(help.code == 0);

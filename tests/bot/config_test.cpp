@@ -383,6 +383,61 @@ TEST_CASE("regulatory windows: whole days include the last day, local times are 
     CHECK_FALSE(windows[0].id.has_value());
 }
 
+TEST_CASE("freeze.regulatory reads the team's .ics calendar: recurring filings and timed events in the zone") {
+    const std::string filings =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        "BEGIN:VEVENT\r\nUID:q@team\r\nSUMMARY:Quarterly filing\r\nDTSTART;VALUE=DATE:20270115\r\n"
+        "RRULE:FREQ=MONTHLY;INTERVAL=3;COUNT=4\r\nEXDATE;VALUE=DATE:20270415\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:sec@team\r\nSUMMARY:SEC call\r\n"
+        "DTSTART;TZID=America/New_York:20270315T090000\r\nDURATION:PT2H\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n";
+    const auto c = parse_config(minimal +
+                                    "freeze:\n"
+                                    "  regulatory:\n"
+                                    "    - name: FCA return\n"
+                                    "      from: 2026-11-02T09:00\n"
+                                    "      to: 2026-11-02T17:30\n"
+                                    "    - file: calendars/filings.ics\n"
+                                    "timezone: Europe/Paris\n",
+                                "t", files({{"calendars/filings.ics", filings}}));
+    const auto& windows = c.freeze.rules.regulatory;
+    REQUIRE(windows.size() == 5);  // the dated window, three filings (one excepted), the call
+    CHECK(windows[0].name == "FCA return");
+    CHECK(windows[1].name == "Quarterly filing");
+    CHECK(windows[1].start == local(2027, 1, 15));
+    CHECK(windows[1].end == local(2027, 1, 16));
+    CHECK(windows[2].name == "SEC call");
+    // 09:00 New York (EDT) is 13:00 UTC, 14:00 in Paris (CET until 28 March).
+    CHECK(windows[2].start == local(2027, 3, 15, 14, 0));
+    CHECK(windows[2].end == local(2027, 3, 15, 16, 0));
+    CHECK(windows[3].start == local(2027, 7, 15));
+    CHECK(windows[4].start == local(2027, 10, 15));
+}
+
+TEST_CASE("a regulatory calendar with an event that cannot be expanded is refused naming the event") {
+    const std::string broken =
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x-17\r\nSUMMARY:Annual return\r\n"
+        "DTSTART;VALUE=DATE:20270115\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    const auto e = refusal(minimal +
+                               "freeze:\n"
+                               "  regulatory:\n"
+                               "    - file: filings.ics\n"
+                               "    - file: missing.ics\n"
+                               "    - file: filings.json\n",
+                           files({{"filings.ics", broken}}));
+    const auto* bad = problem_at(e, "freeze.regulatory[0].file");
+    REQUIRE(bad != nullptr);
+    CHECK(bad->line == 10);
+    CHECK_THAT(bad->message, Catch::Contains("\"Annual return\"") && Catch::Contains("x-17") &&
+                                 Catch::Contains("10000 occurrences"));
+    const auto* missing = problem_at(e, "freeze.regulatory[1].file");
+    REQUIRE(missing != nullptr);
+    CHECK_THAT(missing->message, Catch::Contains("cannot read calendar file"));
+    const auto* not_ics = problem_at(e, "freeze.regulatory[2].file");
+    REQUIRE(not_ics != nullptr);
+    CHECK_THAT(not_ics->message, Catch::Contains(".ics"));
+}
+
 TEST_CASE("a regulatory window with an impossible date is refused") {
     const auto e = refusal(minimal +
                            "freeze:\n"

@@ -340,3 +340,42 @@ TEST_CASE("a read-only open reads a store without changing its journal mode and 
     CHECK(after == before);
     CHECK_FALSE(fs::exists(copy + "-wal"));
 }
+
+TEST_CASE("the bot refuses a store whose audit log lost an append-only trigger and names the trigger") {
+    temp_dir dir;
+    const auto path = dir.file();
+    { open_sqlite_store_for_bot(path); }  // a fresh store passes
+    {
+        raw_db raw{path};
+        raw.exec("DROP TRIGGER audit_log_no_delete");
+    }
+    CHECK_THROWS_WITH(open_sqlite_store_for_bot(path), Catch::Contains("audit_log_no_delete") &&
+                                                           !Catch::Contains("audit_log_no_update") &&
+                                                           Catch::Contains("refusing to run"));
+    // The read-only commands still open it, to verify and export what is left.
+    CHECK(open_sqlite_store(path)->audit_protection_problems().size() == 1);
+}
+
+TEST_CASE("the bot refuses a store whose append-only trigger was replaced by one that allows changes") {
+    temp_dir dir;
+    const auto path = dir.file();
+    { open_sqlite_store(path); }
+    {
+        raw_db raw{path};
+        raw.exec("DROP TRIGGER audit_log_no_update;"
+                 "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END;");
+    }
+    CHECK_THROWS_WITH(open_sqlite_store_for_bot(path),
+                      Catch::Contains("audit_log_no_update") && Catch::Contains("no longer refuses changes"));
+}
+
+TEST_CASE("the bot refuses a store whose audit table is gone") {
+    temp_dir dir;
+    const auto path = dir.file();
+    { open_sqlite_store(path); }
+    {
+        raw_db raw{path};
+        raw.exec("DROP TABLE audit_log");
+    }
+    CHECK_THROWS_WITH(open_sqlite_store_for_bot(path), Catch::Contains("audit table audit_log is missing"));
+}

@@ -626,7 +626,8 @@ public:
         tx.commit();
     }
 
-    audit_record append_audit(const audit_entry& e, sys_seconds now) override {
+    audit_record append_audit(const audit_entry& given, sys_seconds now) override {
+        const audit_entry e = bounded_audit_entry(given);
         audit_record r;
         r.at = now;
         r.entry.actor = valid_utf8(e.actor);
@@ -875,6 +876,43 @@ private:
         }
     }
 
+public:
+    std::vector<std::string> audit_protection_problems() const override {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> problems;
+        const auto sql_of = [&](const char* type, const char* name) -> std::optional<std::string> {
+            auto q = prepare("SELECT sql FROM sqlite_master WHERE type = ? AND name = ?");
+            q.bind(std::string{type}, std::string{name});
+            if (!q.step()) return std::nullopt;
+            std::string text = q.text(0);
+            // Compared without case or spacing: only what the statement does matters.
+            std::string squeezed;
+            for (const unsigned char c : text)
+                if (!std::isspace(c)) squeezed += static_cast<char>(std::toupper(c));
+            return squeezed;
+        };
+        if (!sql_of("table", "audit_log")) {
+            problems.push_back("the audit table audit_log is missing");
+            return problems;
+        }
+        for (const auto& [name, guarded] : {std::pair{"audit_log_no_update", "BEFOREUPDATEONAUDIT_LOG"},
+                                            std::pair{"audit_log_no_delete", "BEFOREDELETEONAUDIT_LOG"}}) {
+            const auto sql = sql_of("trigger", name);
+            if (!sql)
+                problems.push_back(std::string{"the append-only trigger "} + name + " on audit_log is missing");
+            else if (sql->find(guarded) == std::string::npos || sql->find("RAISE(ABORT") == std::string::npos)
+                problems.push_back(std::string{"the append-only trigger "} + name +
+                                   " on audit_log no longer refuses changes");
+        }
+        return problems;
+    }
+
+    void set_busy_timeout(std::chrono::milliseconds timeout) override {
+        std::lock_guard lock(mutex_);
+        sqlite3_busy_timeout(db(), static_cast<int>(timeout.count()));
+    }
+
+private:
     std::optional<audit_key> audit_key_;  // keys new records' hashes and checks keyed ones
     db_handle db_;
     mutable std::recursive_mutex mutex_;  // one connection; every call holds it for its whole transaction
@@ -884,6 +922,18 @@ private:
 }  // namespace
 
 int sqlite_schema_version_known() { return migrations.back().version; }
+
+std::unique_ptr<sqlite_store> open_sqlite_store_for_bot(const std::string& path, std::optional<audit_key> key) {
+    auto store = open_sqlite_store(path, std::move(key));
+    const auto problems = store->audit_protection_problems();
+    if (problems.empty()) return store;
+    std::string message = "refusing to run on store \"" + path + "\": its audit log is not protected: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) message += (i == 0 ? "" : "; ") + problems[i];
+    message += ". Someone changed the database outside promotebot; restore it from a backup and check it with "
+               "`promotebot audit verify`";
+    throw std::runtime_error(message);
+}
+
 
 std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path, std::optional<audit_key> key,
                                                 open_mode mode) {

@@ -1,10 +1,12 @@
 #pragma once
 // The SQLite store: one file in WAL mode, numbered migrations, every
 // repository of bot/ports/store.hpp on one connection.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bot/ports/store.hpp"
 
@@ -20,6 +22,12 @@ public:
     virtual void transaction(const std::function<void(bot::store_session&)>& work) = 0;
     // One read transaction: a consistent snapshot.
     virtual void snapshot(const std::function<void(const bot::store_session&)>& work) const = 0;
+    // What is missing of the audit log's protection (its table, its
+    // append-only triggers); empty when intact.
+    virtual std::vector<std::string> audit_protection_problems() const = 0;
+    // How long a write waits for another connection's lock before failing
+    // (5 s by default).
+    virtual void set_busy_timeout(std::chrono::milliseconds timeout) = 0;
 };
 
 // How a store file is opened.
@@ -45,6 +53,12 @@ std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path,
                                                 std::optional<commands::audit_key> key = std::nullopt,
                                                 open_mode mode = open_mode::read_write);
 int sqlite_schema_version_known();
+
+// open_sqlite_store() for the bot, which changes things: also refuses (throws
+// std::runtime_error naming what is missing) a store whose audit table or
+// append-only triggers are gone, rather than change things unaudited.
+std::unique_ptr<sqlite_store> open_sqlite_store_for_bot(const std::string& path,
+                                                        std::optional<commands::audit_key> key = std::nullopt);
 
 // The awaitable store port over a synchronous store: every unit of work runs
 // on one worker thread owned by the returned object, in submission order; the
