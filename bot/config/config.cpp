@@ -3,6 +3,7 @@
 
 #include "commands/freeze/holiday_sources.hpp"
 #include "commands/grammar/grammar.hpp"
+#include "commands/message/message.hpp"
 #include "commands/message/text.hpp"
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -46,7 +46,23 @@ commands::action deploy_action(std::string_view environment_name) {
     return environment_name == "prod" ? commands::action::deploy_prod : commands::action::deploy_int;
 }
 
-std::string quote(std::string_view s) { return "\"" + std::string{s} + "\""; }
+// A value quoted back in a problem: at most this many bytes of it, so that a
+// 30,000-character ID makes a one-line message; control bytes show as '?'.
+constexpr std::size_t max_quoted = 64;
+
+std::string quote(std::string_view s) {
+    std::string out = "\"";
+    std::size_t n = std::min(s.size(), max_quoted);
+    // Cut at a character boundary: back off UTF-8 continuation bytes.
+    while (n < s.size() && n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
+    }
+    out += '"';
+    if (n < s.size()) out += " (cut, " + std::to_string(s.size()) + " characters in all)";
+    return out;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -113,7 +129,47 @@ std::string describe(const YAML::Node& node) {
     }
 }
 
-bool matches(const std::string& value, const char* pattern) { return std::regex_match(value, std::regex{pattern}); }
+// Hand-written validators: linear in the input, bounded in length, no regex
+// (std::regex recurses per character and overflows the stack on long input).
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// A GCP project ID: 6 to 30 lower-case letters, digits or hyphens, starting
+// with a letter and not ending with a hyphen.
+bool is_project_id(std::string_view v) {
+    if (v.size() < 6 || v.size() > 30) return false;
+    if (!(v.front() >= 'a' && v.front() <= 'z') || v.back() == '-') return false;
+    return std::all_of(v.begin(), v.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
+}
+
+// An IANA zone name's shape ("Europe/London", "Etc/GMT+1"): parts of letters,
+// digits, '_', '+' or '-', separated by single slashes. The longest in the
+// database is 32 characters.
+bool is_zone_name(std::string_view v) {
+    if (v.empty() || v.size() > 64 || v.front() == '/' || v.back() == '/') return false;
+    char previous = '/';
+    for (const char c : v) {
+        const bool part_char = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                               c == '_' || c == '+' || c == '-';
+        if (!part_char && !(c == '/' && previous != '/')) return false;
+        previous = c;
+    }
+    return true;
+}
+
+// A gov.uk division ("england-and-wales"): a lower-case letter, then
+// lower-case letters and hyphens.
+bool is_division_name(std::string_view v) {
+    if (v.empty() || v.size() > 64 || !(v.front() >= 'a' && v.front() <= 'z')) return false;
+    return std::all_of(v.begin(), v.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+}
+
+std::string not_a_slack_id(std::string_view v, commands::mention_kind kind) {
+    const std::string_view what = kind == commands::mention_kind::user      ? "user"
+                                  : kind == commands::mention_kind::channel ? "channel"
+                                                                            : "user-group";
+    return quote(v) + " is not a Slack " + std::string{what} + " ID (" + std::string{commands::slack_id_shape(kind)} +
+           ")";
+}
 
 std::optional<int> digits(std::string_view s) {
     if (s.empty() || !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
@@ -163,11 +219,23 @@ public:
             parse_root(root);
             load_regulatory_calendars();
         }
+        if (problems_.empty()) check_calendar_accepts();
         if (!problems_.empty()) throw config_error(std::move(problems_), config_.source_name);
         return std::move(config_);
     }
 
 private:
+    // The checks above report each rule at its key; this is the net under
+    // them: a configuration the freeze calendar would refuse at start is
+    // refused here, so check-config never passes what the bot rejects later.
+    void check_calendar_accepts() {
+        try {
+            const commands::freeze_calendar calendar{date::locate_zone(config_.timezone), config_.freeze.rules};
+        } catch (const std::exception& e) {
+            problem("freeze", 0, std::string{"the freeze calendar refuses these rules: "} + e.what());
+        }
+    }
+
     void problem(std::string path, int line, std::string message) {
         problems_.push_back(config_problem{std::move(path), line, std::move(message)});
     }
@@ -257,27 +325,31 @@ private:
         return std::nullopt;
     }
 
-    // A list of text items; an empty value counts as an empty list.
-    std::optional<std::vector<std::pair<std::string, int>>> text_list(const YAML::Node& node, const std::string& path,
-                                                                      int line) {
-        std::vector<std::pair<std::string, int>> out;
+    struct list_item {
+        std::string text;
+        int line = 0;
+        std::size_t index = 0;  // position in the list as written
+    };
+
+    // A list of text items; an empty value counts as an empty list. An item
+    // that is not text is a problem and left out; the others are returned so
+    // that their own checks report them too.
+    std::optional<std::vector<list_item>> text_list(const YAML::Node& node, const std::string& path, int line) {
+        std::vector<list_item> out;
         if (node.IsNull()) return out;
         if (!node.IsSequence()) {
             problem(path, line, "expected a list, got " + describe(node));
             return std::nullopt;
         }
-        bool ok = true;
         for (std::size_t i = 0; i < node.size(); ++i) {
             const auto item = node[i];
             const int item_line = line_of(item);
             if (!item.IsScalar()) {
                 problem(index_path(path, i), item_line, "expected text, got " + describe(item));
-                ok = false;
                 continue;
             }
-            out.emplace_back(item.Scalar(), item_line);
+            out.push_back(list_item{item.Scalar(), item_line, i});
         }
-        if (!ok) return std::nullopt;
         return out;
     }
 
@@ -327,11 +399,8 @@ private:
                        if (key == "release_channel") {
                            saw_channel = true;
                            if (auto v = text(value, path, line)) {
-                               if (matches(*v, "[CG][A-Z0-9]{8,}")) s.release_channel = *v;
-                               else
-                                   problem(path, line,
-                                           quote(*v) + " is not a Slack channel ID (C or G and at least 8 capital "
-                                                       "letters or digits, e.g. C0123456789; not the #name)");
+                               if (commands::is_slack_id(commands::mention_kind::channel, *v)) s.release_channel = *v;
+                               else problem(path, line, not_a_slack_id(*v, commands::mention_kind::channel));
                            }
                        } else if (key == "ca_file") {
                            if (auto v = text(value, path, line)) s.ca_file = *v;
@@ -362,11 +431,8 @@ private:
                        if (key != "channel") return;
                        auto v = text(value, path, line);
                        if (!v || v->empty()) return;  // empty: no daily anchor post
-                       if (matches(*v, "[CG][A-Z0-9]{8,}")) config_.audit.channel = *v;
-                       else
-                           problem(path, line,
-                                   quote(*v) + " is not a Slack channel ID (C or G and at least 8 capital letters "
-                                               "or digits, e.g. C0123456789; not the #name), or empty for none");
+                       if (commands::is_slack_id(commands::mention_kind::channel, *v)) config_.audit.channel = *v;
+                       else problem(path, line, not_a_slack_id(*v, commands::mention_kind::channel) + ", or empty for none");
                    });
     }
 
@@ -374,7 +440,7 @@ private:
         const auto name = non_empty_text(node, path, line);
         if (!name) return;
         // Only plausible zone names reach the tz database lookup.
-        bool known = matches(*name, "[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*");
+        bool known = is_zone_name(*name);
         if (known) {
             try {
                 (void)date::locate_zone(*name);
@@ -404,15 +470,13 @@ private:
                                           if (!ids) return;
                                           const bool users = k == "users";
                                           for (std::size_t i = 0; i < ids->size(); ++i) {
-                                              const auto& [id, id_line] = (*ids)[i];
-                                              if (users ? matches(id, "[UW][A-Z0-9]{2,}") : matches(id, "S[A-Z0-9]{2,}"))
+                                              const auto& [id, id_line, index] = (*ids)[i];
+                                              const auto kind = users ? commands::mention_kind::user
+                                                                      : commands::mention_kind::user_group;
+                                              if (commands::is_slack_id(kind, id))
                                                   (users ? members.users : members.groups).push_back(id);
                                               else
-                                                  problem(index_path(p, i), id_line,
-                                                          quote(id) + (users ? " is not a Slack user ID (U or W and "
-                                                                               "capital letters or digits, e.g. U0123ABCD)"
-                                                                             : " is not a Slack user-group ID (S and "
-                                                                               "capital letters or digits, e.g. S0123ABCD)"));
+                                                  problem(index_path(p, index), id_line, not_a_slack_id(id, kind));
                                           }
                                       });
                        }
@@ -445,7 +509,7 @@ private:
                        if (key == "project_id") {
                            saw_project = true;
                            if (auto v = text(value, path, line)) {
-                               if (matches(*v, "[a-z][a-z0-9-]{4,28}[a-z0-9]")) env.project_id = *v;
+                               if (is_project_id(*v)) env.project_id = *v;
                                else
                                    problem(path, line,
                                            quote(*v) + " is not a GCP project ID (6 to 30 lower-case letters, digits "
@@ -454,17 +518,17 @@ private:
                        } else if (key == "deployers") {
                            auto names = text_list(value, path, line);
                            if (!names) return;
-                           if (names->empty()) {
+                           if (names->empty() && value.size() == 0) {
                                problem(path, line, "must name at least one role; roles are: " + role_list());
                                return;
                            }
                            std::vector<role> roles;
                            for (std::size_t i = 0; i < names->size(); ++i) {
-                               const auto& [role_name, role_line] = (*names)[i];
+                               const auto& [role_name, role_line, index] = (*names)[i];
                                if (const auto r = role_named(role_name)) {
                                    if (std::find(roles.begin(), roles.end(), *r) == roles.end()) roles.push_back(*r);
                                } else {
-                                   problem(index_path(path, i), role_line,
+                                   problem(index_path(path, index), role_line,
                                            unknown_role(role_name));
                                }
                            }
@@ -493,21 +557,35 @@ private:
                                       });
                        } else if (key == "year_end") {
                            if (!expect_map(value, path, line)) return;
+                           bool days_ok = true;
+                           int end_line = line;
                            each_entry(value, path, {"enabled", "start", "end"},
                                       [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
                                           if (k == "enabled") {
                                               if (auto b = boolean(v, p, l)) rules.year_end_enabled = *b;
                                               return;
                                           }
+                                          if (k == "end") end_line = l;
                                           const auto s = text(v, p, l);
-                                          if (!s) return;
+                                          if (!s) {
+                                              days_ok = false;
+                                              return;
+                                          }
                                           const auto md = parse_month_day(*s);
                                           if (!md) {
                                               problem(p, l, quote(*s) + " is not a valid MM-DD day, e.g. \"12-20\"");
+                                              days_ok = false;
+                                          } else if (const auto why = commands::yearly_day_problem(*md)) {
+                                              // The calendar refuses it: the close recurs every year.
+                                              problem(p, l, *why + " (the year-end close recurs every year)");
+                                              days_ok = false;
                                           } else {
                                               (k == "start" ? rules.year_end_start : rules.year_end_end) = *md;
                                           }
                                       });
+                           if (days_ok && rules.year_end_enabled)
+                               if (const auto why = commands::year_end_problem(rules.year_end_start, rules.year_end_end))
+                                   problem(join_path(path, "end"), end_line, *why);
                        } else if (key == "bank_holidays") {
                            if (!expect_map(value, path, line)) return;
                            each_entry(value, path, {"enabled"},
@@ -553,7 +631,11 @@ private:
                            std::optional<commands::local_moment> point;
                            if (s) {
                                point = commands::parse_local_moment(*s);
-                               if (!point)
+                               if (!point && commands::year_outside_calendar(*s))
+                                   problem(path, line,
+                                           quote(*s) + " is outside the freeze calendar's years, " +
+                                               commands::calendar_years_text());
+                               else if (!point)
                                    problem(path, line,
                                            quote(*s) + " is not a date (YYYY-MM-DD) or local time (YYYY-MM-DDTHH:MM)");
                            }
@@ -566,14 +648,21 @@ private:
                        });
             for (const char* key : {"name", "from", "to"})
                 if (!seen.count(key)) problem(join_path(item_path, key), item_line, "is required");
-            if (!name || !from || !to) continue;
+            // Dates are checked even when the name is missing, so every problem shows at once.
+            if (!from || !to) continue;
             // A whole-day "to" includes that day: the window ends at the next midnight.
             const auto end = to->date_only ? to->at + date::days{1} : to->at;
             if (end <= from->at) {
                 problem(join_path(item_path, "to"), to_line, "the window ends before it starts");
                 continue;
             }
-            config_.freeze.rules.regulatory.push_back(commands::dated_window{*name, from->at, end, std::nullopt});
+            const commands::dated_window window{name.value_or(""), from->at, end, std::nullopt};
+            if (!name) continue;
+            if (const auto why = commands::dated_window_problem(window)) {
+                problem(item_path, item_line, *why);
+                continue;
+            }
+            config_.freeze.rules.regulatory.push_back(window);
         }
     }
 
@@ -641,7 +730,7 @@ private:
                                if (auto f = non_empty_text(value, path, line)) source.file = *f;
                                else ok = false;
                            } else if (auto d = non_empty_text(value, path, line)) {
-                               if (matches(*d, "[a-z][a-z-]*")) source.division = *d;
+                               if (is_division_name(*d)) source.division = *d;
                                else {
                                    problem(path, line, quote(*d) + " is not a gov.uk division name, e.g. england-and-wales");
                                    ok = false;
@@ -662,7 +751,12 @@ private:
             try {
                 auto loaded = ends_with_ics(source.file) ? commands::parse_ics_holidays(*content)
                                                          : commands::parse_govuk_bank_holidays(*content, source.division);
-                days.insert(days.end(), loaded.begin(), loaded.end());
+                for (const auto& day : loaded) {
+                    if (const auto why = commands::holiday_problem(day))
+                        problem(file_path, file_line, "holiday file " + quote(source.file) + ": " + *why);
+                    else
+                        days.push_back(day);
+                }
             } catch (const std::invalid_argument& e) {
                 problem(file_path, file_line, "holiday file " + quote(source.file) + ": " + e.what());
             }

@@ -53,15 +53,6 @@ std::string ad_hoc_rule_name(const dated_window& w) {
     return "ad-hoc: " + w.name;
 }
 
-void validate_dated_window(const dated_window& w, std::string_view kind) {
-    if (w.name.empty()) throw std::invalid_argument(std::string(kind) + " window has an empty name");
-    if (w.end <= w.start) {
-        throw std::invalid_argument(std::string(kind) + " window '" + w.name +
-                                    "' must end after it starts (start " + date::format("%F %T", w.start) +
-                                    ", end " + date::format("%F %T", w.end) + ")");
-    }
-}
-
 void sort_unique(std::vector<std::string>& names) {
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -88,39 +79,86 @@ bool intersects(const freeze_window& w, sys_seconds from, sys_seconds to) {
 
 }  // namespace
 
+date::local_seconds calendar_begin() {
+    return date::local_days{date::year{first_calendar_year} / date::January / 1};
+}
+date::local_seconds calendar_end() {
+    return date::local_days{date::year{last_calendar_year + 1} / date::January / 1};
+}
+
+namespace {
+
+std::string calendar_years() {
+    return std::to_string(first_calendar_year) + " to " + std::to_string(last_calendar_year);
+}
+
+std::string written_month_day(date::month_day d) {
+    std::ostringstream out;
+    out << std::setfill('0') << std::setw(2) << static_cast<unsigned>(d.month()) << '-' << std::setw(2)
+        << static_cast<unsigned>(d.day());
+    return out.str();
+}
+
+bool within_calendar(date::local_seconds t) { return t >= calendar_begin() && t <= calendar_end(); }
+
+}  // namespace
+
+std::optional<std::string> month_end_days_problem(int business_days) {
+    if (business_days >= 0 && business_days <= max_month_end_business_days) return std::nullopt;
+    return "must be between 0 and " + std::to_string(max_month_end_business_days) + ", got " +
+           std::to_string(business_days);
+}
+
+std::optional<std::string> yearly_day_problem(date::month_day day) {
+    // The close recurs yearly, so 29 February (missing three years in four) is refused.
+    if ((date::year{2001} / day).ok()) return std::nullopt;
+    return "must be a month and day that exists every year, got " + written_month_day(day);
+}
+
+std::optional<std::string> year_end_problem(date::month_day start, date::month_day end) {
+    const date::year common_year{2001};
+    if (!(common_year / start).ok() || !(common_year / end).ok() || !(end < start)) return std::nullopt;
+    const date::year_month_day day_after_end{date::sys_days{common_year / end} + days{1}};
+    if (day_after_end.month() / day_after_end.day() != start) return std::nullopt;
+    return "year-end close from year_end_start " + written_month_day(start) + " to year_end_end " +
+           written_month_day(end) + " covers the whole year";
+}
+
+std::optional<std::string> holiday_problem(const holiday& h) {
+    if (!h.day.ok()) return "bank holiday '" + h.name + "' has an invalid date " + written_date(h.day);
+    if (h.name.empty()) return "bank holiday on " + written_date(h.day) + " has an empty name";
+    const int year = static_cast<int>(h.day.year());
+    if (year < first_calendar_year || year > last_calendar_year)
+        return "bank holiday '" + h.name + "' on " + written_date(h.day) + " is outside the years " +
+               calendar_years() + " the calendar covers";
+    return std::nullopt;
+}
+
+std::optional<std::string> dated_window_problem(const dated_window& w) {
+    if (w.name.empty()) return "window has an empty name";
+    const std::string span = " (start " + date::format("%F %T", w.start) + ", end " + date::format("%F %T", w.end) + ")";
+    if (!within_calendar(w.start) || !within_calendar(w.end))
+        return "window '" + w.name + "' must lie within the years " + calendar_years() + span;
+    if (w.end <= w.start) return "window '" + w.name + "' must end after it starts" + span;
+    return std::nullopt;
+}
+
 freeze_calendar::freeze_calendar(const date::time_zone* zone, freeze_rules rules,
                                  std::vector<dated_window> ad_hoc)
     : zone_(zone), rules_(std::move(rules)), ad_hoc_(std::move(ad_hoc)) {
     if (zone_ == nullptr) throw std::invalid_argument("freeze calendar needs a time zone");
-    if (rules_.month_end_business_days < 0 || rules_.month_end_business_days > max_month_end_business_days) {
-        throw std::invalid_argument("month_end_business_days must be between 0 and " +
-                                    std::to_string(max_month_end_business_days) + ", got " +
-                                    std::to_string(rules_.month_end_business_days));
-    }
-    // The close recurs yearly, so 29 February (missing three years in four) is refused.
-    const date::year common_year{2001};
-    if (!(common_year / rules_.year_end_start).ok()) {
-        throw std::invalid_argument("year_end_start must be a month and day that exists every year");
-    }
-    if (!(common_year / rules_.year_end_end).ok()) {
-        throw std::invalid_argument("year_end_end must be a month and day that exists every year");
-    }
-    if (rules_.year_end_enabled && rules_.year_end_end < rules_.year_end_start) {
-        const date::year_month_day day_after_end{date::sys_days{common_year / rules_.year_end_end} + days{1}};
-        if (day_after_end.month() / day_after_end.day() == rules_.year_end_start) {
-            throw std::invalid_argument("year-end close from year_end_start to year_end_end covers the whole year");
-        }
-    }
-    for (const auto& h : rules_.bank_holidays) {
-        if (!h.day.ok()) {
-            throw std::invalid_argument("bank holiday '" + h.name + "' has an invalid date " + written_date(h.day));
-        }
-        if (h.name.empty()) {
-            throw std::invalid_argument("bank holiday on " + written_date(h.day) + " has an empty name");
-        }
-    }
-    for (const auto& w : rules_.regulatory) validate_dated_window(w, "regulatory filing");
-    for (const auto& w : ad_hoc_) validate_dated_window(w, "ad-hoc freeze");
+    if (auto p = month_end_days_problem(rules_.month_end_business_days))
+        throw std::invalid_argument("month_end_business_days " + *p);
+    if (auto p = yearly_day_problem(rules_.year_end_start)) throw std::invalid_argument("year_end_start " + *p);
+    if (auto p = yearly_day_problem(rules_.year_end_end)) throw std::invalid_argument("year_end_end " + *p);
+    if (rules_.year_end_enabled)
+        if (auto p = year_end_problem(rules_.year_end_start, rules_.year_end_end)) throw std::invalid_argument(*p);
+    for (const auto& h : rules_.bank_holidays)
+        if (auto p = holiday_problem(h)) throw std::invalid_argument(*p);
+    for (const auto& w : rules_.regulatory)
+        if (auto p = dated_window_problem(w)) throw std::invalid_argument("regulatory filing " + *p);
+    for (const auto& w : ad_hoc_)
+        if (auto p = dated_window_problem(w)) throw std::invalid_argument("ad-hoc freeze " + *p);
 }
 
 bool freeze_calendar::is_business_day(date::year_month_day d) const {

@@ -55,6 +55,27 @@ struct freeze_status {
     std::optional<freeze_window> next;     // the next window starting after the time (or after `until`)
 };
 
+// The years the calendar covers. Dates typed in commands, configured windows
+// and holidays outside them are refused: a year-10000 end is a typo, and
+// before 1847 London's time is its local mean time (-00:01:15).
+inline constexpr int first_calendar_year = 2000;
+inline constexpr int last_calendar_year = 2200;
+// Midnight starting first_calendar_year and midnight after last_calendar_year.
+date::local_seconds calendar_begin();
+date::local_seconds calendar_end();
+
+// The calendar's rules on its inputs, one check each. The constructor throws
+// the first problem found; check-config reports every one. Each returns what
+// is wrong, or nullopt when the value is acceptable.
+std::optional<std::string> month_end_days_problem(int business_days);
+// A yearly day (the year-end close's start or end) must exist every year.
+std::optional<std::string> yearly_day_problem(date::month_day day);
+// The year-end close must leave at least one day of the year open.
+std::optional<std::string> year_end_problem(date::month_day start, date::month_day end);
+std::optional<std::string> holiday_problem(const holiday& h);
+// A name, an end after the start, both within the calendar's years.
+std::optional<std::string> dated_window_problem(const dated_window& w);
+
 class freeze_calendar {
 public:
     freeze_calendar(const date::time_zone* zone, freeze_rules rules,

@@ -1,4 +1,6 @@
 #include "commands/grammar/grammar.hpp"
+
+#include "commands/freeze/freeze_calendar.hpp"
 #include "commands/message/text.hpp"
 #include "commands/message/utf8.hpp"
 
@@ -264,6 +266,9 @@ bool two_digits(std::string_view s, std::size_t pos, unsigned& out) {
 }
 
 std::string moment_problem(std::string_view what, std::string_view word) {
+    if (const auto year = year_outside_calendar(word))
+        return quote(word) + " is not a valid " + std::string(what) + ": the year " + std::to_string(*year) +
+               " is outside the freeze calendar's years, " + calendar_years_text();
     return quote(word) + " is not a valid " + std::string(what) +
            ": expected a real date as YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-12-01 or 2026-12-01T18:00";
 }
@@ -368,7 +373,7 @@ std::optional<typed_moment> parse_moment(std::string_view w) {
         !two_digits(w, 8, d))
         return std::nullopt;
     const int year = static_cast<int>(y_hi * 100 + y_lo);
-    if (year < 1970) return std::nullopt;
+    if (year < first_calendar_year || year > last_calendar_year) return std::nullopt;
     const date::year_month_day ymd{date::year{year}, date::month{m}, date::day{d}};
     if (!ymd.ok()) return std::nullopt;
     typed_moment result;
@@ -403,6 +408,19 @@ std::optional<typed_moment> parse_moment(std::string_view w) {
     const std::chrono::minutes offset = std::chrono::hours{oh} + std::chrono::minutes{om};
     result.utc_offset = rest[0] == '-' ? -offset : offset;
     return result;
+}
+
+std::optional<int> year_outside_calendar(std::string_view text) {
+    unsigned y_hi = 0, y_lo = 0;
+    if (text.size() < 5 || !two_digits(text, 0, y_hi) || !two_digits(text, 2, y_lo) || text[4] != '-')
+        return std::nullopt;
+    const int year = static_cast<int>(y_hi * 100 + y_lo);
+    if (year >= first_calendar_year && year <= last_calendar_year) return std::nullopt;
+    return year;
+}
+
+std::string calendar_years_text() {
+    return "from " + std::to_string(first_calendar_year) + " to " + std::to_string(last_calendar_year);
 }
 
 std::optional<local_moment> parse_local_moment(std::string_view w) {

@@ -71,7 +71,8 @@ struct command_usage {
 const std::vector<command_usage>& known_commands();
 
 // A local date or date-time as people type it: YYYY-MM-DD (date_only) or
-// YYYY-MM-DDTHH:MM, a real calendar date from 1970 on; nullopt otherwise.
+// YYYY-MM-DDTHH:MM, a real calendar date in the calendar's years
+// (first_calendar_year to last_calendar_year); nullopt otherwise.
 struct local_moment {
     date::local_seconds at;
     bool date_only = false;
@@ -89,6 +90,11 @@ struct typed_moment {
     std::optional<std::chrono::minutes> utc_offset;  // Z is zero; nullopt: local in the configured zone
 };
 std::optional<typed_moment> parse_moment(std::string_view text);
+// The year of a typed date ("9999-12-31") when it is outside the calendar's
+// years, so that a refusal can say why; nullopt otherwise.
+std::optional<int> year_outside_calendar(std::string_view text);
+// "from 2000 to 2200": the calendar's years, for messages.
+std::string calendar_years_text();
 
 // Allow-list validators, shared by the parser and by anything that builds argv.
 bool is_valid_version(std::string_view v);        // v<maj>.<min>.<patch>[-<prerelease>], <= 64 chars

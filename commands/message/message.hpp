@@ -32,31 +32,48 @@ inline mention user_mention(std::string id) { return {mention_kind::user, std::m
 inline mention channel_mention(std::string id) { return {mention_kind::channel, std::move(id)}; }
 inline mention group_mention(std::string id) { return {mention_kind::user_group, std::move(id)}; }
 
-// The longest ID a mention may carry: Slack's IDs are 9 to 11 characters today.
-inline constexpr std::size_t max_mention_id = 21;
+// Slack's IDs are 9 or 11 characters today (U0123ABCD, C0123456789); the
+// bounds leave room to grow while refusing anything that cannot be an ID.
+inline constexpr std::size_t min_slack_id = 9;
+inline constexpr std::size_t max_slack_id = 21;
+inline constexpr std::size_t max_mention_id = max_slack_id;
 
-// Slack's ID shape: a prefix letter that fits the kind (U or W for a user,
-// C or G for a channel, S for a user group), then uppercase letters and
-// digits, at most max_mention_id characters in all. Renderers show a mention
-// whose ID is not of this shape as plain text.
-inline bool is_valid(const mention& m) {
-    if (m.id.size() < 2 || m.id.size() > max_mention_id) return false;
-    const char p = m.id.front();
-    switch (m.kind) {
+// The one validator of Slack IDs, for mentions and for configuration: a
+// prefix letter that fits the kind (U or W for a user, C, G or D for a
+// channel, S for a user group), then capital letters and digits,
+// min_slack_id to max_slack_id characters in all. Linear, no backtracking.
+inline bool is_slack_id(mention_kind kind, std::string_view id) {
+    if (id.size() < min_slack_id || id.size() > max_slack_id) return false;
+    const char p = id.front();
+    switch (kind) {
         case mention_kind::user:
             if (p != 'U' && p != 'W') return false;
             break;
         case mention_kind::channel:
-            if (p != 'C' && p != 'G') return false;
+            if (p != 'C' && p != 'G' && p != 'D') return false;
             break;
         case mention_kind::user_group:
             if (p != 'S') return false;
             break;
     }
-    for (const char c : m.id)
+    for (const char c : id)
         if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
     return true;
 }
+
+// What a Slack ID of this kind looks like, for messages that refuse one.
+inline std::string_view slack_id_shape(mention_kind kind) {
+    switch (kind) {
+        case mention_kind::user: return "U or W then capital letters or digits, 9 to 21 characters, e.g. U0123ABCD";
+        case mention_kind::channel:
+            return "C, G or D then capital letters or digits, 9 to 21 characters, e.g. C0123456789; not the #name";
+        case mention_kind::user_group: return "S then capital letters or digits, 9 to 21 characters, e.g. S0123ABCD";
+    }
+    return "";
+}
+
+// Renderers show a mention whose ID is not of Slack's shape as plain text.
+inline bool is_valid(const mention& m) { return is_slack_id(m.kind, m.id); }
 
 // How a mention reads without markup: "@U0RM00001", "#C0RELEASE1", "@S0RM".
 inline std::string readable(const mention& m) {

@@ -600,3 +600,175 @@ TEST_CASE("holiday files are found relative to the configuration file's folder")
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a 30000-character channel ID is one clear problem and no crash") {
+    const std::string huge = "C" + std::string(29999, 'A');
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: " + huge + "\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n"
+        "  prod:\n"
+        "    project_id: markets-prod-12345\n");
+    REQUIRE(e.problems().size() == 1);
+    const std::string text = e.what();
+    CHECK(text.rfind("test.yaml:2: slack.release_channel: \"CAAAA", 0) == 0);
+    CHECK_THAT(text, Catch::Contains("(cut, 30000 characters in all) is not a Slack channel ID"));
+    CHECK(text.size() < 300);
+    CHECK(text.find('\n') == std::string::npos);
+}
+
+TEST_CASE("30000-character IDs and names anywhere in the config are refused without a crash") {
+    const std::string long_tail(29999, 'A');
+    const auto e = refusal(minimal +
+                           "timezone: Europe/" + std::string(29990, 'L') + "\n"
+                           "audit:\n"
+                           "  channel: C" + long_tail + "\n"
+                           "roles:\n"
+                           "  vp:\n"
+                           "    users: [U" + long_tail + "]\n"
+                           "    groups: [S" + long_tail + "]\n"
+                           "freeze:\n"
+                           "  holidays:\n"
+                           "    - file: h.json\n"
+                           "      division: " + std::string(30000, 'e') + "\n");
+    for (const char* path : {"timezone", "audit.channel", "roles.vp.users[0]", "roles.vp.groups[0]",
+                             "freeze.holidays[0].division"}) {
+        INFO(path);
+        const auto* p = problem_at(e, path);
+        REQUIRE(p != nullptr);
+        CHECK(p->message.size() < 300);
+    }
+    CHECK(e.problems().size() == 5);
+}
+
+TEST_CASE("Slack IDs are the kind's letter then 8 to 20 capital letters or digits") {
+    const auto channel = [](const std::string& id) {
+        return minimal.substr(0, minimal.find("C0RELEASE01")) + "\"" + id + "\"" +
+               minimal.substr(minimal.find("C0RELEASE01") + 11);
+    };
+    const std::vector<std::string> good{"C0123ABCD", "G0123ABCD", "D0123ABCD", "C0123456789", "C" + std::string(20, '9')};
+    for (const auto& ok : good) {
+        INFO(ok);
+        CHECK(parse_config(channel(ok), "t", files({})).slack.release_channel == ok);
+    }
+    const std::vector<std::string> wrong{"C0123ABC", "C" + std::string(21, '9'), "c0123ABCD", "C0123abcd",
+                                         "U0123ABCD", "#releases", ""};
+    for (const auto& bad : wrong) {
+        INFO(bad);
+        const auto e = refusal(channel(bad));
+        REQUIRE(e.problems().size() == 1);
+        CHECK(e.problems()[0].path == "slack.release_channel");
+        CHECK_THAT(e.problems()[0].message, Catch::Contains("9 to 21 characters"));
+    }
+    const auto c = parse_config(minimal + "roles:\n  vp:\n    users: [U0123ABCD, W0123ABCDEF]\n    groups: [S0123ABCD]\n",
+                                "t", files({}));
+    CHECK(c.roles.at(commands::role::vp).users == std::vector<std::string>{"U0123ABCD", "W0123ABCDEF"});
+    const auto e = refusal(minimal + "roles:\n  vp:\n    users: [U0VP, S0123ABCD]\n    groups: [S0DE]\n");
+    CHECK(problem_at(e, "roles.vp.users[0]") != nullptr);
+    CHECK(problem_at(e, "roles.vp.users[1]") != nullptr);
+    CHECK(problem_at(e, "roles.vp.groups[0]") != nullptr);
+}
+
+TEST_CASE("every item of an ID list is checked whatever its type") {
+    const auto e = refusal(minimal +
+                           "roles:\n"
+                           "  vp:\n"
+                           "    users: [123, null, \"\"]\n");
+    REQUIRE(problem_at(e, "roles.vp.users[0]") != nullptr);
+    CHECK_THAT(problem_at(e, "roles.vp.users[0]")->message, Catch::Contains("\"123\" is not a Slack user ID"));
+    REQUIRE(problem_at(e, "roles.vp.users[1]") != nullptr);
+    CHECK_THAT(problem_at(e, "roles.vp.users[1]")->message, Catch::Contains("expected text, got nothing"));
+    REQUIRE(problem_at(e, "roles.vp.users[2]") != nullptr);
+    CHECK_THAT(problem_at(e, "roles.vp.users[2]")->message, Catch::Contains("\"\" is not a Slack user ID"));
+    CHECK(e.problems().size() == 3);
+}
+
+TEST_CASE("deployers that are not text are each reported with the unknown roles beside them") {
+    const auto e = refusal(
+        "slack:\n"
+        "  release_channel: C0RELEASE01\n"
+        "environments:\n"
+        "  int:\n"
+        "    project_id: markets-int-12345\n"
+        "  prod:\n"
+        "    project_id: markets-prod-12345\n"
+        "    deployers: [[vp], deity, {a: b}]\n");
+    CHECK(problem_at(e, "environments.prod.deployers[0]") != nullptr);
+    CHECK(problem_at(e, "environments.prod.deployers[1]") != nullptr);
+    CHECK(problem_at(e, "environments.prod.deployers[2]") != nullptr);
+    CHECK(e.problems().size() == 3);
+}
+
+TEST_CASE("a year-end day that is not in every year is refused as the calendar refuses it") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  year_end:\n"
+                           "    start: \"02-29\"\n"
+                           "    end: \"01-05\"\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "freeze.year_end.start");
+    CHECK(e.problems()[0].line == 10);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("exists every year") && Catch::Contains("02-29"));
+}
+
+TEST_CASE("a year-end close that covers the whole year is refused at its end") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  year_end:\n"
+                           "    start: \"01-02\"\n"
+                           "    end: \"01-01\"\n");
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "freeze.year_end.end");
+    CHECK(e.problems()[0].line == 11);
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("covers the whole year"));
+    CHECK_NOTHROW(parse_config(minimal + "freeze:\n  year_end: {enabled: false, start: \"01-02\", end: \"01-01\"}\n",
+                               "t", files({})));
+}
+
+TEST_CASE("a regulatory window with an empty name still has its dates checked") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  regulatory:\n"
+                           "    - name: \"\"\n"
+                           "      from: 2027-05-10\n"
+                           "      to: 2027-05-09\n");
+    CHECK(problem_at(e, "freeze.regulatory[0].name") != nullptr);
+    const auto* backwards = problem_at(e, "freeze.regulatory[0].to");
+    REQUIRE(backwards != nullptr);
+    CHECK(backwards->line == 12);
+    CHECK(e.problems().size() == 2);
+}
+
+TEST_CASE("regulatory dates outside the years 2000 to 2200 are refused naming the value") {
+    const auto e = refusal(minimal +
+                           "freeze:\n"
+                           "  regulatory:\n"
+                           "    - name: far\n"
+                           "      from: 1999-12-31\n"
+                           "      to: 9999-12-31\n");
+    const auto* from = problem_at(e, "freeze.regulatory[0].from");
+    REQUIRE(from != nullptr);
+    CHECK(from->message == "\"1999-12-31\" is outside the freeze calendar's years, from 2000 to 2200");
+    const auto* to = problem_at(e, "freeze.regulatory[0].to");
+    REQUIRE(to != nullptr);
+    CHECK(to->message == "\"9999-12-31\" is outside the freeze calendar's years, from 2000 to 2200");
+    const auto c = parse_config(minimal +
+                                    "freeze:\n"
+                                    "  regulatory:\n"
+                                    "    - {name: edges, from: 2000-01-01, to: 2200-12-31}\n",
+                                "t", files({}));
+    REQUIRE(c.freeze.rules.regulatory.size() == 1);
+    CHECK(c.freeze.rules.regulatory[0].end == local(2201, 1, 1));
+}
+
+TEST_CASE("a holiday outside the calendar's years is refused with its file") {
+    const auto e = refusal(minimal + "freeze:\n  holidays:\n    - file: old.json\n",
+                           files({{"old.json", R"({"england-and-wales": {"division": "england-and-wales", "events": [
+                                                  {"title": "New Year's Day", "date": "1990-01-01"},
+                                                  {"title": "Boxing Day", "date": "2026-12-28"}]}})"}}));
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].path == "freeze.holidays[0].file");
+    CHECK_THAT(e.problems()[0].message, Catch::Contains("1990-01-01") && Catch::Contains("2000 to 2200"));
+}

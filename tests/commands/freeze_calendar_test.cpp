@@ -708,3 +708,39 @@ TEST_CASE("the year-end close dates are configurable") {
     CHECK_FALSE(calendar.status_at(utc(2026, 12, 14, 23, 59)).frozen);
     CHECK(calendar.status_at(utc(2027, 1, 10, 23, 59)).rules == names{"year-end close"});
 }
+
+TEST_CASE("the calendar covers the years 2000 to 2200 and refuses windows and holidays outside them") {
+    const auto refused = [](const std::vector<dated_window>& ad_hoc) {
+        return freeze_calendar(london(), runbook_rules(), ad_hoc);
+    };
+    CHECK_THROWS_WITH(refused({{"typo", wall(9999, 12, 31), wall(10000, 1, 1), 4}}),
+                      Catch::Contains("'typo'") && Catch::Contains("2000 to 2200") && Catch::Contains("9999-12-31"));
+    CHECK_THROWS_WITH(refused({{"old", wall(1846, 1, 1), wall(1846, 1, 2), 5}}),
+                      Catch::Contains("'old'") && Catch::Contains("2000 to 2200"));
+    CHECK_THROWS_WITH(refused({{"late", wall(2200, 12, 31), wall(2201, 1, 1, 0, 1), 6}}), Catch::Contains("'late'"));
+    CHECK_NOTHROW(refused({{"edges", wall(2000, 1, 1), wall(2201, 1, 1), 7}}));
+    auto regulatory = runbook_rules();
+    regulatory.regulatory = {{"Q4 filing", wall(2201, 10, 1), wall(2201, 10, 2), std::nullopt}};
+    CHECK_THROWS_WITH(freeze_calendar(london(), regulatory),
+                      Catch::Contains("regulatory filing") && Catch::Contains("2000 to 2200"));
+    auto old_holiday = runbook_rules();
+    old_holiday.bank_holidays.push_back({ymd(1999, 12, 27), "Boxing Day"});
+    CHECK_THROWS_WITH(freeze_calendar(london(), old_holiday),
+                      Catch::Contains("Boxing Day") && Catch::Contains("1999-12-27") && Catch::Contains("2000 to 2200"));
+}
+
+TEST_CASE("the calendar's input checks name what is wrong and pass what it accepts") {
+    using namespace promotebot::commands;
+    CHECK_FALSE(month_end_days_problem(3));
+    CHECK(*month_end_days_problem(24) == "must be between 0 and 23, got 24");
+    CHECK_FALSE(yearly_day_problem(date::December / date::day{20}));
+    CHECK(*yearly_day_problem(date::February / date::day{29}) ==
+          "must be a month and day that exists every year, got 02-29");
+    CHECK_FALSE(year_end_problem(date::December / date::day{20}, date::January / date::day{5}));
+    CHECK_THAT(*year_end_problem(date::March / date::day{1}, date::February / date::day{28}),
+               Catch::Contains("covers the whole year"));
+    CHECK_FALSE(holiday_problem({ymd(2026, 12, 25), "Christmas Day"}));
+    CHECK_FALSE(dated_window_problem({"Q3 filing", wall(2026, 10, 12), wall(2026, 10, 15), std::nullopt}));
+    CHECK(*dated_window_problem({"", wall(2026, 10, 12), wall(2026, 10, 15), std::nullopt}) ==
+          "window has an empty name");
+}

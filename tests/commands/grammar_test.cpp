@@ -367,3 +367,25 @@ TEST_CASE("chat commands and the config take local dates and minutes only, never
     CHECK(expect_error(parse_command("/freeze", "add 2026-12-01T10:00Z 2026-12-03 audit"))
               .message.find("is not a valid start") != std::string::npos);
 }
+
+TEST_CASE("freeze add refuses years outside 2000 to 2200 and names the value") {
+    const auto far = expect_error(parse_command("/freeze", "add 2026-12-01 9999-12-31 forever"));
+    CHECK(far.message.find("`9999-12-31` is not a valid end: the year 9999 is outside the freeze calendar's years, "
+                           "from 2000 to 2200") == 0);
+    const auto early = expect_error(parse_command("/freeze", "add 1999-12-31T23:00 2026-01-01 y2k"));
+    CHECK(early.message.find("`1999-12-31T23:00` is not a valid start: the year 1999 is outside") == 0);
+    const auto edges = expect<freeze_request>(parse_command("/freeze", "add 2000-01-01 2200-12-31 edges"));
+    CHECK(edges.from == local(2000, 1, 1));
+    CHECK(edges.to == local(2201, 1, 1));
+}
+
+TEST_CASE("typed moments outside the calendar's years are refused everywhere") {
+    for (const std::string bad : {"1846-06-01T12:00Z", "1999-12-31", "2201-01-01", "9999-12-31T23:59:59+01:00"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_moment(bad));
+        CHECK(year_outside_calendar(bad));
+    }
+    CHECK(parse_moment("2200-12-31T23:59:59Z"));
+    CHECK_FALSE(year_outside_calendar("2026-02-30"));
+    CHECK_FALSE(year_outside_calendar("tomorrow"));
+}

@@ -39,6 +39,14 @@ TEST_CASE("a mention ID has Slack's shape: a prefix that fits the kind, uppercas
     CHECK(readable(group_mention("S1")) == "@S1");
 }
 
+TEST_CASE("mentions and the config share one Slack ID validator of 9 to 21 characters") {
+    CHECK(is_slack_id(mention_kind::user, "U0123ABCD"));
+    CHECK_FALSE(is_slack_id(mention_kind::user, "U0123ABC"));
+    CHECK(is_slack_id(mention_kind::channel, "D0123ABCD"));
+    CHECK_FALSE(is_valid(user_mention("U123ABC")));
+    CHECK_FALSE(is_slack_id(mention_kind::channel, "C" + std::string(29999, 'A')));
+}
+
 TEST_CASE("freeze announcements mention who added or removed the window") {
     const auto* zone = date::locate_zone("Europe/London");
     const removable_window w{7, "warehouse <!channel> migration", sys_seconds{std::chrono::seconds{1800000000}},

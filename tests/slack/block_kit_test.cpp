@@ -83,7 +83,7 @@ std::string all_section_text(const json& blocks) {
 TEST_CASE("a message renders as header, body, fields, checklist, buttons and context in Block Kit shape") {
     message msg;
     msg.header = "Promote v1.4.2 to prod";
-    msg.text = commands::rich_text("Requested by ") + commands::user_mention("U1") + " & approved";
+    msg.text = commands::rich_text("Requested by ") + commands::user_mention("U0RM00001") + " & approved";
     msg.fields = {{"Version", "v1.4.2"}, {"Target", "prod"}};
     msg.checklist = {{line_state::passed, "CI green on main", "run 812"},
                      {line_state::failed, "dbt tests", "3 failures"},
@@ -102,7 +102,7 @@ TEST_CASE("a message renders as header, body, fields, checklist, buttons and con
     CHECK(blocks[0] == json{{"type", "header"},
                             {"text", {{"type", "plain_text"}, {"text", "Promote v1.4.2 to prod"}, {"emoji", true}}}});
     CHECK(blocks[1] == json{{"type", "section"},
-                            {"text", {{"type", "mrkdwn"}, {"text", "Requested by <@U1> &amp; approved"}}}});
+                            {"text", {{"type", "mrkdwn"}, {"text", "Requested by <@U0RM00001> &amp; approved"}}}});
     CHECK(blocks[2]["fields"] == json::array({{{"type", "mrkdwn"}, {"text", "*Version*\nv1.4.2"}},
                                               {{"type", "mrkdwn"}, {"text", "*Target*\nprod"}}}));
     CHECK(blocks[3]["text"]["text"] ==
@@ -300,10 +300,10 @@ TEST_CASE("the chat payload carries the summary as fallback text") {
 
 TEST_CASE("a typed user mention becomes <@U…> in the section text") {
     message msg;
-    msg.text = commands::rich_text("Added by ") + commands::user_mention("U123ABC");
+    msg.text = commands::rich_text("Added by ") + commands::user_mention("U0123ABCD");
     const json blocks = slack::to_blocks(msg);
     REQUIRE(blocks.size() == 1);
-    CHECK(blocks[0]["text"]["text"] == "Added by <@U123ABC>");
+    CHECK(blocks[0]["text"]["text"] == "Added by <@U0123ABCD>");
 }
 
 TEST_CASE("user text that looks like a broadcast, a mention or a link stays inert") {
@@ -363,13 +363,13 @@ TEST_CASE("splitting and cutting text never breaks a mention in half") {
     using commands::user_mention;
     message msg;
     // The mention would straddle the 3000-character boundary of the first section.
-    msg.text = rich_text(std::string(2995, 'a')) + user_mention("U123ABC") + std::string(10, 'b');
-    msg.fields = {{"", rich_text(std::string(1995, 'v')) + user_mention("U123ABC")}};
+    msg.text = rich_text(std::string(2995, 'a')) + user_mention("U0123ABCD") + std::string(10, 'b');
+    msg.fields = {{"", rich_text(std::string(1995, 'v')) + user_mention("U0123ABCD")}};
     const json blocks = slack::to_blocks(msg);
     check_within_limits(blocks);
     REQUIRE(blocks.size() == 3);
     CHECK(blocks[0]["text"]["text"] == std::string(2995, 'a'));
-    CHECK(blocks[1]["text"]["text"] == "<@U123ABC>" + std::string(10, 'b'));
+    CHECK(blocks[1]["text"]["text"] == "<@U0123ABCD>" + std::string(10, 'b'));
     const std::string field = blocks[2]["fields"][0]["text"];
     CHECK(field == std::string(1995, 'v') + "…");
 }
