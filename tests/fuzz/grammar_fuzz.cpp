@@ -9,7 +9,7 @@
 // The grammar is compiled into this target, not taken from the library, so
 // that libFuzzer's coverage instrumentation sees its branches (the library is
 // built without -fsanitize=fuzzer). The archive's copy is then never linked.
-#include "commands/grammar.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "commands/grammar/grammar.cpp"  // NOLINT(bugprone-suspicious-include)
 
 namespace {
 
