@@ -842,10 +842,7 @@ private:
         }
         const int known = sqlite_schema_version_known();
         const int found = schema_version();
-        if (found > known)
-            throw schema_too_new("store schema version " + std::to_string(found) +
-                                 " is newer than this promotebot knows (" + std::to_string(known) +
-                                 "); upgrade promotebot");
+        refuse_newer_schema(found);
         if (found < known)
             throw refused_read_only("store \"" + path + "\" has schema version " + std::to_string(found) +
                                  ", older than this promotebot's " + std::to_string(known) +
@@ -853,16 +850,20 @@ private:
                                  "copy) once");
     }
 
+    // A file written by a newer promotebot is never read or changed by this one.
+    static void refuse_newer_schema(int found) {
+        const int known = sqlite_schema_version_known();
+        if (found > known)
+            throw schema_too_new("store schema version " + std::to_string(found) +
+                                 " is newer than this promotebot knows (" + std::to_string(known) +
+                                 "); upgrade promotebot");
+    }
+
     void migrate() {
         exec(db(),
              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
              "creating the schema_migrations table");
-        const int known = sqlite_schema_version_known();
-        const int found = schema_version();
-        if (found > known)
-            throw schema_too_new("store schema version " + std::to_string(found) +
-                                     " is newer than this promotebot knows (" + std::to_string(known) +
-                                     "); upgrade promotebot");
+        refuse_newer_schema(schema_version());
         for (const auto& m : migrations) {
             write_transaction tx(db());
             // Re-read under the write lock: another process may have migrated meanwhile.
