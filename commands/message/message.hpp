@@ -104,6 +104,7 @@ public:
         spans_.emplace_back(std::move(plain));
         return *this;
     }
+    rich_text& append(const char* plain) { return append(std::string(plain)); }
     rich_text& append(mention m) {
         spans_.emplace_back(std::move(m));
         return *this;

@@ -1,0 +1,46 @@
+#pragma once
+// How a promotion request is shown: the one channel message (updated in
+// place) with the live checklist and the buttons that fit its state, and the
+// button identities the service decodes.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <date/tz.h>
+
+#include "commands/message/message.hpp"
+#include "commands/promotion/promotion.hpp"
+
+namespace promotebot::commands {
+
+// Buttons of a request message. The value of each is "<promotion id>".
+namespace promotion_buttons {
+inline constexpr std::string_view signoff_technical = "promotion.signoff.technical";
+inline constexpr std::string_view signoff_data_quality = "promotion.signoff.data_quality";
+inline constexpr std::string_view approve_emergency = "promotion.signoff.emergency";
+inline constexpr std::string_view on_call_present = "promotion.signoff.on_call";
+inline constexpr std::string_view deploy = "promotion.deploy";
+inline constexpr std::string_view apply = "promotion.apply";
+inline constexpr std::string_view recheck = "promotion.recheck";
+inline constexpr std::string_view cancel = "promotion.cancel";
+inline constexpr std::string_view rollback = "promotion.rollback";
+}  // namespace promotion_buttons
+
+// A decoded press of one of the buttons above.
+struct promotion_button {
+    event::pressed::what what = event::pressed::what::deploy;
+    signoff_kind signoff = signoff_kind::technical;
+    bool rollback = false;  // the Rollback button of a failed or interrupted request
+    std::int64_t promotion_id = 0;
+};
+// nullopt when the action is not a promotion button or the value is no ID.
+std::optional<promotion_button> promotion_button_of(std::string_view action_id, std::string_view value);
+bool is_promotion_action(std::string_view action_id);
+
+message promotion_message(const promotion& p, const promotion_policy& policy, sys_seconds now,
+                          const date::time_zone* zone);
+
+// "4 min 12 s", "1 h 3 min"
+std::string elapsed_text(std::chrono::seconds d);
+
+}  // namespace promotebot::commands
