@@ -5,6 +5,7 @@
 #include "commands/grammar/grammar.hpp"
 #include "commands/message/message.hpp"
 #include "commands/message/text.hpp"
+#include "commands/promotion/argv_template.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -201,8 +202,32 @@ std::string index_path(const std::string& parent, std::size_t i) {
 
 class config_parser {
 public:
-    config_parser(std::string source_name, const file_reader& read_file) : read_file_(read_file) {
+    config_parser(std::string source_name, const file_reader& read_file, std::string base_dir)
+        : read_file_(read_file), base_dir_(std::move(base_dir)) {
         config_.source_name = std::move(source_name);
+        config_.base_dir = base_dir_;
+        apply_promotion_defaults(config_.promotion);
+    }
+
+    // The runbook's sources for the soak, cycle and quarantine gates.
+    static void apply_promotion_defaults(promotion_settings& p) {
+        p.emergency_overrides = {"soak", "pipeline_cycles"};
+        p.soak.running_image = {"kubectl", "get", "cronjob", "markets-pipeline", "-n", "markets", "-o", "json"};
+        p.soak.tag_time = {"gcloud", "container", "images", "list-tags", "gcr.io/{project_id}/markets-orchestrator",
+                           "--filter=tags:{version}", "--format=json"};
+        p.cycles.argv = {"bq", "query", "--use_legacy_sql=false", "--format=json",
+                         "--parameter=version:STRING:{version}", "--parameter=since:TIMESTAMP:{since}",
+                         "SELECT COUNT(DISTINCT run_id) AS cycles FROM control.dbt_runs "
+                         "WHERE version = @version AND run_timestamp >= @since AND status = 'success'"};
+        check_settings quarantine;
+        quarantine.id = "quarantine";
+        quarantine.title = "No increase in quarantined rows";
+        quarantine.argv = {"bq", "query", "--use_legacy_sql=false", "--format=json",
+                           "SELECT IF(today > yesterday, ERROR(FORMAT('quarantined rows rose from %d to %d', "
+                           "yesterday, today)), FORMAT('%d quarantined rows today, %d yesterday', today, yesterday)) "
+                           "AS summary FROM (SELECT COUNTIF(DATE(quarantined_at) = CURRENT_DATE()) AS today, "
+                           "COUNTIF(DATE(quarantined_at) = CURRENT_DATE() - 1) AS yesterday FROM control.quarantine)"};
+        p.checks = {quarantine};
     }
 
     config parse(const std::string& yaml_text) {
@@ -357,7 +382,8 @@ private:
         bool saw_slack = false;
         bool saw_environments = false;
         if (root.IsMap()) {
-            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit"},
+            each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit", "servicenow",
+                                  "dynatrace", "promotion", "tools"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -375,6 +401,14 @@ private:
                                parse_freeze(value, path, line);
                            } else if (key == "audit") {
                                parse_audit(value, path, line);
+                           } else if (key == "servicenow") {
+                               parse_servicenow(value, path, line);
+                           } else if (key == "dynatrace") {
+                               parse_dynatrace(value, path, line);
+                           } else if (key == "promotion") {
+                               parse_promotion(value, path, line);
+                           } else if (key == "tools") {
+                               parse_tools(value, path, line);
                            }
                        });
         }
@@ -383,6 +417,7 @@ private:
             problem("environments.int", 0, "is required (with project_id)");
             problem("environments.prod", 0, "is required (with project_id)");
         }
+        check_gate_names();
     }
 
     void parse_slack(const YAML::Node& node, const std::string& slack_path, int slack_line) {
@@ -504,7 +539,10 @@ private:
             return;
         }
         bool saw_project = false;
-        each_entry(node, env_path, {"project_id", "deployers"},
+        apply_environment_defaults(env);
+        each_entry(node, env_path,
+                   {"project_id", "deployers", "kube_context", "terraform_dir", "gates", "signoffs",
+                    "rollback_plan_required", "steps"},
                    [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                        if (key == "project_id") {
                            saw_project = true;
@@ -533,10 +571,350 @@ private:
                                }
                            }
                            env.deployers = std::move(roles);
+                       } else {
+                           parse_environment_promotion(env, key, value, path, line);
                        }
                    });
         if (!saw_project) problem(join_path(env_path, "project_id"), env_line, "is required (the GCP project ID)");
         config_.environments[name] = std::move(env);
+    }
+
+    // ---- promotions ---------------------------------------------------------
+
+    // The runbook's commands, verbatim: what an environment does without a steps key.
+    static std::vector<step_settings> runbook_app_steps() {
+        const std::string image = "gcr.io/{project_id}/markets-orchestrator:{version}";
+        return {
+            {"docker build", commands::step_kind::command, {"docker", "build", "-t", image, "."}, "", std::chrono::seconds{1800}},
+            {"docker push", commands::step_kind::push, {"docker", "push", image}, "", std::chrono::seconds{1800}},
+            {"check the pushed digest", commands::step_kind::check_digest,
+             {"gcloud", "container", "images", "list-tags", "gcr.io/{project_id}/markets-orchestrator",
+              "--filter=tags:{version}", "--format=json"}, "", std::chrono::seconds{120}},
+            {"kubectl set image", commands::step_kind::set_image,
+             {"kubectl", "set", "image", "-n", "markets", "cronjob/markets-pipeline", "orchestrator=" + image}, "",
+             std::chrono::seconds{120}},
+            {"verify the next run", commands::step_kind::verify_jobs,
+             {"kubectl", "get", "jobs", "-n", "markets", "-o", "json"}, "", std::chrono::seconds{60}},
+        };
+    }
+
+    static std::vector<step_settings> runbook_infra_steps() {
+        return {
+            {"terraform init", commands::step_kind::command, {"terraform", "init", "-input=false"}, "", std::chrono::seconds{600}},
+            {"terraform plan", commands::step_kind::terraform_plan,
+             {"terraform", "plan", "-input=false", "-out=tfplan"}, "", std::chrono::seconds{1200}},
+            {"terraform apply", commands::step_kind::terraform_apply,
+             {"terraform", "apply", "-input=false", "tfplan"}, "", std::chrono::seconds{3600}},
+        };
+    }
+
+    void apply_environment_defaults(environment_settings& env) {
+        env.app_steps = runbook_app_steps();
+        env.infra_steps = runbook_infra_steps();
+        if (env.name == "prod") {
+            env.gates = {"freeze", "soak", "pipeline_cycles", "incidents", "change_record", "performance",
+                         "quarantine"};
+            env.signoffs = {commands::signoff_kind::technical, commands::signoff_kind::data_quality};
+            env.rollback_plan_required = true;
+        }
+    }
+
+    // Placeholders every step and check may use.
+    static std::set<std::string> step_placeholders() {
+        return {"version", "project_id", "environment", "image", "digest", "promotion_id", "change_record",
+                "kube_context", "since", "job_name"};
+    }
+
+    std::optional<std::vector<std::string>> argv_template(const YAML::Node& node, const std::string& path, int line) {
+        auto items = text_list(node, path, line);
+        if (!items) return std::nullopt;
+        std::vector<std::string> argv;
+        for (const auto& item : *items) argv.push_back(item.text);
+        if (argv.size() != node.size()) return std::nullopt;  // a non-text item was reported
+        const auto problems = commands::template_problems(argv, step_placeholders());
+        for (const auto& p : problems) problem(path, line, p);
+        if (!problems.empty()) return std::nullopt;
+        return argv;
+    }
+
+    std::optional<std::string> relative_dir(const YAML::Node& node, const std::string& path, int line) {
+        auto v = text(node, path, line);
+        if (!v) return std::nullopt;
+        if (v->empty()) return v;
+        std::filesystem::path p{*v};
+        if (p.is_relative() && !base_dir_.empty()) p = std::filesystem::path{base_dir_} / p;
+        return p.lexically_normal().string();
+    }
+
+    void parse_steps(std::vector<step_settings>& out, const YAML::Node& node, const std::string& list_path,
+                     int list_line) {
+        out.clear();
+        if (node.IsNull()) return;
+        if (!node.IsSequence()) {
+            problem(list_path, list_line, "expected a list of steps, got " + describe(node));
+            return;
+        }
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const auto item_path = index_path(list_path, i);
+            const int item_line = line_of(item);
+            if (!expect_map(item, item_path, item_line)) continue;
+            step_settings step;
+            bool saw_name = false;
+            bool saw_argv = false;
+            each_entry(item, item_path, {"name", "kind", "argv", "dir", "timeout_s"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           if (key == "name") {
+                               if (auto v = non_empty_text(value, path, line)) {
+                                   step.name = *v;
+                                   saw_name = true;
+                               }
+                           } else if (key == "kind") {
+                               if (auto v = text(value, path, line)) {
+                                   if (auto k = commands::step_kind_named(*v)) step.kind = *k;
+                                   else
+                                       problem(path, line,
+                                               "unknown step kind " + quote(*v) +
+                                                   "; kinds: command, push, check_digest, set_image, start_job, "
+                                                   "verify_jobs, terraform_plan, terraform_apply");
+                               }
+                           } else if (key == "argv") {
+                               saw_argv = true;
+                               if (auto a = argv_template(value, path, line)) step.argv = std::move(*a);
+                           } else if (key == "dir") {
+                               if (auto d = relative_dir(value, path, line)) step.dir = *d;
+                           } else if (key == "timeout_s") {
+                               if (auto v = whole_number(value, path, line, 1, 86400)) step.timeout = std::chrono::seconds{*v};
+                           }
+                       });
+            if (!saw_name) problem(join_path(item_path, "name"), item_line, "is required");
+            if (!saw_argv) problem(join_path(item_path, "argv"), item_line, "is required (the command as a list)");
+            out.push_back(std::move(step));
+        }
+    }
+
+    void parse_environment_promotion(environment_settings& env, const std::string& key, const YAML::Node& value,
+                                     const std::string& path, int line) {
+        if (key == "kube_context") {
+            if (auto v = text(value, path, line)) {
+                if (v->empty() || commands::is_valid_kube_context(*v)) env.kube_context = *v;
+                else problem(path, line, quote(*v) + " is not a kubectl context name (letters, digits, _ . : @ / -)");
+            }
+        } else if (key == "terraform_dir") {
+            if (auto d = relative_dir(value, path, line)) env.terraform_dir = *d;
+        } else if (key == "gates") {
+            auto names = text_list(value, path, line);
+            if (!names) return;
+            env.gates.clear();
+            for (const auto& n : *names) {
+                gate_refs_.push_back({n.text, index_path(path, n.index), n.line});
+                env.gates.push_back(n.text);
+            }
+        } else if (key == "signoffs") {
+            auto names = text_list(value, path, line);
+            if (!names) return;
+            env.signoffs.clear();
+            for (const auto& n : *names) {
+                const auto k = commands::signoff_kind_named(n.text);
+                if (k && (*k == commands::signoff_kind::technical || *k == commands::signoff_kind::data_quality))
+                    env.signoffs.push_back(*k);
+                else
+                    problem(index_path(path, n.index), n.line,
+                            "unknown sign-off " + quote(n.text) + "; sign-offs: technical, data_quality");
+            }
+        } else if (key == "rollback_plan_required") {
+            if (auto b = boolean(value, path, line)) env.rollback_plan_required = *b;
+        } else if (key == "steps") {
+            if (!expect_map(value, path, line)) return;
+            each_entry(value, path, {"app", "infra"},
+                       [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
+                           parse_steps(k == "app" ? env.app_steps : env.infra_steps, v, p, l);
+                       });
+        }
+    }
+
+    std::optional<std::string> https_url(const YAML::Node& node, const std::string& path, int line) {
+        auto v = text(node, path, line);
+        if (!v || v->empty()) return v;
+        const bool ok = (v->rfind("https://", 0) == 0 || v->rfind("http://127.0.0.1", 0) == 0) &&
+                        v->find_first_of(" \t\r\n?#@") == std::string::npos && v->size() <= 512;
+        if (!ok) {
+            problem(path, line, "expected an https:// URL without credentials, query or spaces, got " + quote(*v));
+            return std::nullopt;
+        }
+        while (!v->empty() && v->back() == '/') v->pop_back();
+        return v;
+    }
+
+    void parse_servicenow(const YAML::Node& node, const std::string& section, int section_line) {
+        if (node.IsNull() || !expect_map(node, section, section_line)) return;
+        auto& s = config_.servicenow;
+        each_entry(node, section, {"url", "incident_query", "timeout_s"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "url") {
+                           if (auto v = https_url(value, path, line)) s.url = *v;
+                       } else if (key == "incident_query") {
+                           if (auto v = text(value, path, line)) {
+                               if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) s.incident_query = *v;
+                               else problem(path, line, "must be one encoded query line without & or #, at most 1000 characters");
+                           }
+                       } else if (key == "timeout_s") {
+                           if (auto v = whole_number(value, path, line, 1, 120)) s.timeout = std::chrono::seconds{*v};
+                       }
+                   });
+    }
+
+    void parse_dynatrace(const YAML::Node& node, const std::string& section, int section_line) {
+        if (node.IsNull() || !expect_map(node, section, section_line)) return;
+        auto& d = config_.dynatrace;
+        each_entry(node, section, {"url", "problem_selector", "timeout_s"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "url") {
+                           if (auto v = https_url(value, path, line)) d.url = *v;
+                       } else if (key == "problem_selector") {
+                           if (auto v = text(value, path, line)) {
+                               if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) d.problem_selector = *v;
+                               else problem(path, line, "must be one selector line without & or #, at most 1000 characters");
+                           }
+                       } else if (key == "timeout_s") {
+                           if (auto v = whole_number(value, path, line, 1, 120)) d.timeout = std::chrono::seconds{*v};
+                       }
+                   });
+    }
+
+    void parse_tools(const YAML::Node& node, const std::string& section, int section_line) {
+        if (node.IsNull() || !expect_map(node, section, section_line)) return;
+        each_entry(node, section, {"docker", "kubectl", "gcloud", "bq", "terraform", "git"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       auto v = text(value, path, line);
+                       if (!v || v->empty()) return;
+                       if (v->find_first_of("\r\n\t ") != std::string::npos || v->front() == '-')
+                           problem(path, line, "expected a program name or path, got " + quote(*v));
+                       else config_.tools[key] = *v;
+                   });
+    }
+
+    void parse_promotion(const YAML::Node& node, const std::string& section, int section_line) {
+        if (node.IsNull() || !expect_map(node, section, section_line)) return;
+        auto& p = config_.promotion;
+        each_entry(
+            node, section,
+            {"approval_ttl_h", "request_ttl_h", "gate_timeout_s", "emergency_overrides", "verify_timeout_min",
+             "verify_poll_s", "cronjob", "soak", "pipeline_cycles", "checks"},
+            [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                if (key == "approval_ttl_h") {
+                    if (auto v = whole_number(value, path, line, 1, 24 * 30)) p.approval_ttl = std::chrono::hours{*v};
+                } else if (key == "request_ttl_h") {
+                    if (auto v = whole_number(value, path, line, 1, 24 * 90)) p.request_ttl = std::chrono::hours{*v};
+                } else if (key == "gate_timeout_s") {
+                    if (auto v = whole_number(value, path, line, 1, 3600)) p.gate_timeout = std::chrono::seconds{*v};
+                } else if (key == "verify_timeout_min") {
+                    if (auto v = whole_number(value, path, line, 1, 24 * 60)) p.verify_timeout = std::chrono::minutes{*v};
+                } else if (key == "verify_poll_s") {
+                    if (auto v = whole_number(value, path, line, 1, 3600)) p.verify_poll = std::chrono::seconds{*v};
+                } else if (key == "cronjob") {
+                    if (auto v = non_empty_text(value, path, line)) {
+                        if (commands::is_valid_job_name(*v)) p.cronjob = *v;
+                        else problem(path, line, quote(*v) + " is not a Kubernetes object name");
+                    }
+                } else if (key == "emergency_overrides") {
+                    auto names = text_list(value, path, line);
+                    if (!names) return;
+                    for (const auto& n : *names) {
+                        gate_refs_.push_back({n.text, index_path(path, n.index), n.line});
+                        p.emergency_overrides.insert(n.text);
+                    }
+                } else if (key == "soak") {
+                    if (!expect_map(value, path, line)) return;
+                    each_entry(value, path, {"hours", "running_image", "container", "tag_time"},
+                               [&](const std::string& k, const YAML::Node& v, const std::string& kp, int l) {
+                                   if (k == "hours") {
+                                       if (auto h = whole_number(v, kp, l, 0, 24 * 30)) p.soak.hours = std::chrono::hours{*h};
+                                   } else if (k == "container") {
+                                       if (auto c = non_empty_text(v, kp, l)) p.soak.container = *c;
+                                   } else if (auto a = argv_template(v, kp, l)) {
+                                       (k == "running_image" ? p.soak.running_image : p.soak.tag_time) = std::move(*a);
+                                   }
+                               });
+                } else if (key == "pipeline_cycles") {
+                    if (!expect_map(value, path, line)) return;
+                    each_entry(value, path, {"minimum", "argv"},
+                               [&](const std::string& k, const YAML::Node& v, const std::string& kp, int l) {
+                                   if (k == "minimum") {
+                                       if (auto m = whole_number(v, kp, l, 0, 100)) p.cycles.minimum = *m;
+                                   } else if (auto a = argv_template(v, kp, l)) {
+                                       p.cycles.argv = std::move(*a);
+                                   }
+                               });
+                } else if (key == "checks") {
+                    parse_checks(value, path, line);
+                }
+            });
+    }
+
+    void parse_checks(const YAML::Node& node, const std::string& list_path, int list_line) {
+        auto& checks = config_.promotion.checks;
+        checks.clear();
+        if (node.IsNull()) return;
+        if (!node.IsSequence()) {
+            problem(list_path, list_line, "expected a list of checks, got " + describe(node));
+            return;
+        }
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const auto item_path = index_path(list_path, i);
+            const int item_line = line_of(item);
+            if (!expect_map(item, item_path, item_line)) continue;
+            check_settings c;
+            each_entry(item, item_path, {"id", "title", "argv", "environment", "timeout_s"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           if (key == "id") {
+                               if (auto v = non_empty_text(value, path, line)) {
+                                   if (builtin_gate(*v) == "builtin")
+                                       problem(path, line, quote(*v) + " is a gate promotebot answers itself; pick another ID");
+                                   else if (commands::is_valid_dbt_model(*v) && v->size() <= 64) c.id = *v;
+                                   else problem(path, line, quote(*v) + " is not a usable check ID (letters, digits and _, at most 64)");
+                               }
+                           } else if (key == "title") {
+                               if (auto v = non_empty_text(value, path, line)) c.title = *v;
+                           } else if (key == "argv") {
+                               if (auto a = argv_template(value, path, line)) c.argv = std::move(*a);
+                           } else if (key == "environment") {
+                               if (auto v = text(value, path, line)) {
+                                   if (*v == "int" || *v == "prod") c.environment = *v;
+                                   else problem(path, line, "expected int or prod, got " + quote(*v));
+                               }
+                           } else if (key == "timeout_s") {
+                               if (auto v = whole_number(value, path, line, 1, 3600)) c.timeout = std::chrono::seconds{*v};
+                           }
+                       });
+            if (c.id.empty()) problem(join_path(item_path, "id"), item_line, "is required");
+            if (c.argv.empty()) problem(join_path(item_path, "argv"), item_line, "is required (the command as a list)");
+            if (c.title.empty()) c.title = c.id;
+            for (const auto& other : checks)
+                if (other.id == c.id && !c.id.empty()) problem(join_path(item_path, "id"), item_line, quote(c.id) + " is used twice");
+            checks.push_back(std::move(c));
+        }
+    }
+
+    // "builtin" for the runbook's gates answered by the bot itself, "check" otherwise.
+    static std::string builtin_gate(std::string_view id) {
+        for (const char* g : {"freeze", "soak", "pipeline_cycles", "incidents", "change_record", "performance"})
+            if (id == g) return "builtin";
+        return "check";
+    }
+
+    // Every gate named in environments.*.gates and promotion.emergency_overrides exists.
+    void check_gate_names() {
+        std::set<std::string> known{"freeze", "soak", "pipeline_cycles", "incidents", "change_record", "performance"};
+        for (const auto& c : config_.promotion.checks) known.insert(c.id);
+        for (const auto& ref : gate_refs_) {
+            if (known.count(ref.name)) continue;
+            std::string names;
+            for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+            problem(ref.path, ref.line, "unknown gate " + quote(ref.name) + "; gates: " + names +
+                                            " (a command check is added under promotion.checks)");
+        }
     }
 
     void parse_freeze(const YAML::Node& node, const std::string& freeze_path, int freeze_line) {
@@ -774,7 +1152,15 @@ private:
         int line = 0;
     };
 
+    struct gate_ref {
+        std::string name;
+        std::string path;
+        int line = 0;
+    };
+
     const file_reader& read_file_;
+    std::string base_dir_;
+    std::vector<gate_ref> gate_refs_;
     std::vector<regulatory_calendar> regulatory_calendars_;
     config config_;
     std::vector<config_problem> problems_;
@@ -811,8 +1197,9 @@ config_error::config_error(std::vector<config_problem> problems, std::string sou
       problems_(std::move(problems)),
       source_name_(std::move(source_name)) {}
 
-config parse_config(const std::string& yaml_text, const std::string& source_name, const file_reader& read_file) {
-    return config_parser{source_name, read_file}.parse(yaml_text);
+config parse_config(const std::string& yaml_text, const std::string& source_name, const file_reader& read_file,
+                    const std::string& base_dir) {
+    return config_parser{source_name, read_file, base_dir}.parse(yaml_text);
 }
 
 config load_config_file(const std::string& path) {
@@ -829,12 +1216,49 @@ config load_config_file(const std::string& path) {
         const std::filesystem::path p{file};
         return read_whole_file(p.is_absolute() ? p : folder / p);
     };
-    return parse_config(*text, path, reader);
+    return parse_config(*text, path, reader, folder.empty() ? std::string{"."} : folder.string());
 }
 
 const std::string& embedded_default_config_text() {
     static const std::string text{embedded::config_yaml()};
     return text;
+}
+
+std::string gate_title(const config& cfg, const std::string& id) {
+    if (id == "freeze") return "Not in a change freeze";
+    if (id == "soak") return "Soaked " + std::to_string(cfg.promotion.soak.hours.count()) + " h in int, int runs this version";
+    if (id == "pipeline_cycles")
+        return "At least " + std::to_string(cfg.promotion.cycles.minimum) + " pipeline cycles succeeded in int";
+    if (id == "incidents") return "No open P1/P2 incident";
+    if (id == "change_record") return "Change Record approved";
+    if (id == "performance") return "Performance stable (Dynatrace)";
+    for (const auto& c : cfg.promotion.checks)
+        if (c.id == id) return c.title;
+    return id;
+}
+
+commands::promotion_policy promotion_policy_of(const config& cfg, const std::string& environment) {
+    commands::promotion_policy p;
+    const auto it = cfg.environments.find(environment);
+    if (it == cfg.environments.end()) return p;
+    const auto& env = it->second;
+    p.gates = env.gates;
+    for (const auto& g : env.gates) p.gate_titles[g] = gate_title(cfg, g);
+    p.signoffs = env.signoffs;
+    p.rollback_plan_required = env.rollback_plan_required;
+    p.emergency_overrides = cfg.promotion.emergency_overrides;
+    p.approval_ttl = cfg.promotion.approval_ttl;
+    p.request_ttl = cfg.promotion.request_ttl;
+    for (const auto& s : env.app_steps) p.app_steps.push_back({s.name, s.kind});
+    for (const auto& s : env.infra_steps) p.infra_steps.push_back({s.name, s.kind});
+    p.deploy_action = deploy_action(environment);
+    p.permissions = permissions_of(cfg);
+    const auto rm = cfg.roles.find(role::release_manager);
+    if (rm != cfg.roles.end()) {
+        for (const auto& u : rm->second.users) p.release_managers.push_back(commands::user_mention(u));
+        for (const auto& g : rm->second.groups) p.release_managers.push_back(commands::group_mention(g));
+    }
+    return p;
 }
 
 commands::permission_table permissions_of(const config& cfg) {

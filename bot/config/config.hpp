@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "commands/freeze/freeze_calendar.hpp"
 #include "commands/access/roles.hpp"
+#include "commands/promotion/promotion.hpp"
 
 namespace promotebot::bot {
 
@@ -27,10 +29,74 @@ struct role_members {
     std::vector<std::string> groups;  // Slack user-group IDs (S…)
 };
 
+// One deployment step: an argv template run without a shell.
+struct step_settings {
+    std::string name;                     // "docker push"
+    commands::step_kind kind = commands::step_kind::command;
+    std::vector<std::string> argv;        // placeholders {version}, {project_id}, … (see the README)
+    std::string dir;                      // working directory; relative to the config file's folder
+    std::chrono::seconds timeout{600};
+};
+
 struct environment_settings {
     std::string name;        // "int" / "prod"
     std::string project_id;  // environments.<name>.project_id, e.g. markets-prod-12345
     std::vector<commands::role> deployers;  // environments.<name>.deployers: roles that may deploy
+    std::string kube_context;   // environments.<name>.kube_context: every kubectl call carries --context <it>
+    std::string terraform_dir;  // environments.<name>.terraform_dir: Option A's working copy (resolved)
+    std::vector<std::string> gates;                   // environments.<name>.gates, in checklist order
+    std::vector<commands::signoff_kind> signoffs;     // environments.<name>.signoffs
+    bool rollback_plan_required = false;              // environments.<name>.rollback_plan_required
+    std::vector<step_settings> app_steps;             // environments.<name>.steps.app (Option B)
+    std::vector<step_settings> infra_steps;           // environments.<name>.steps.infra (Option A)
+};
+
+// A gate answered by a command: exit 0 pass, 1 fail, anything else unknown.
+struct check_settings {
+    std::string id;
+    std::string title;
+    std::vector<std::string> argv;
+    std::string environment = "prod";  // whose project_id and kube_context the placeholders take
+    std::chrono::seconds timeout{120};
+};
+
+struct soak_settings {
+    std::chrono::hours hours{24};
+    // The int cronjob (kubectl … -o json, run against int's kube_context).
+    std::vector<std::string> running_image;
+    std::string container = "orchestrator";
+    // The int image tag's upload time, when the bot did not deploy int itself.
+    std::vector<std::string> tag_time;
+};
+
+struct cycles_settings {
+    int minimum = 2;
+    std::vector<std::string> argv;  // a query whose first column of the first row is the count
+};
+
+struct servicenow_settings {
+    std::string url;             // servicenow.url; empty: the ServiceNow gates answer unknown
+    std::string incident_query;  // servicenow.incident_query: extra encoded query, e.g. cmdb_ci=…
+    std::chrono::seconds timeout{10};
+};
+
+struct dynatrace_settings {
+    std::string url;               // dynatrace.url
+    std::string problem_selector;  // dynatrace.problem_selector, e.g. managementZones("markets-prod")
+    std::chrono::seconds timeout{10};
+};
+
+struct promotion_settings {
+    std::chrono::seconds approval_ttl{std::chrono::hours(24)};
+    std::chrono::seconds request_ttl{std::chrono::hours(24 * 7)};
+    std::chrono::seconds gate_timeout{60};
+    std::set<std::string> emergency_overrides;  // gates an emergency may override besides the freeze
+    std::chrono::seconds verify_timeout{std::chrono::minutes(90)};
+    std::chrono::seconds verify_poll{30};
+    std::string cronjob = "markets-pipeline";   // whose Jobs verify a deploy
+    soak_settings soak;
+    cycles_settings cycles;
+    std::vector<check_settings> checks;
 };
 
 struct holiday_source {
@@ -51,6 +117,11 @@ struct audit_settings {
 
 struct config {
     slack_settings slack;
+    servicenow_settings servicenow;
+    dynatrace_settings dynatrace;
+    promotion_settings promotion;
+    std::map<std::string, std::string> tools;  // tools.<name>: a path instead of the name on PATH
+    std::string base_dir;                       // the config file's folder (relative paths start here)
     std::string timezone = "Europe/London";
     std::string store = "promotebot.db";  // SQLite file path
     std::map<commands::role, role_members> roles;
@@ -85,12 +156,17 @@ using file_reader = std::function<std::optional<std::string>(const std::string& 
 // Parses and validates: unknown keys, wrong types, a bad time zone, a bad role
 // name, missing required values, unreadable holiday files. Throws config_error
 // listing every problem found.
+// `base_dir`: where relative paths (terraform_dir, step dirs) start; empty: the working directory.
 config parse_config(const std::string& yaml_text, const std::string& source_name,
-                    const file_reader& read_file);
+                    const file_reader& read_file, const std::string& base_dir = {});
 config load_config_file(const std::string& path);
 // The permission table this configuration grants: the runbook's table with
 // the deploy rows taken from environments.<env>.deployers.
 commands::permission_table permissions_of(const config& cfg);
+// The rules the environment's promotion requests follow.
+commands::promotion_policy promotion_policy_of(const config& cfg, const std::string& environment);
+// The titles of the runbook's gates and of the configured checks.
+std::string gate_title(const config& cfg, const std::string& gate_id);
 
 // The configuration compiled into the binary (deploy/promotebot.example.yaml).
 config embedded_default_config();

@@ -24,6 +24,10 @@
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
+#include "commands/promotion/promotion_json.hpp"
+#include "commands/promotion/promotion_view.hpp"
+#include "integrations/console/console_render.hpp"
+#include <limits>
 
 namespace promotebot::bot {
 
@@ -58,6 +62,9 @@ struct arguments {
     std::string since;
     std::string format = "jsonl";
     std::string anchor;
+    std::int64_t promotion = 0;
+    int limit = 20;
+    bool dry_run = false;
 };
 
 // A usage problem found after parsing (a store that is not there, dates in the
@@ -307,7 +314,112 @@ int audit_export(const arguments& a, std::ostream& out) {
     const auto cfg = load(a);
     const auto since = to_time(a.since, date::locate_zone(cfg.timezone));
     const auto st = open_store_read_only(cfg, audit_key_from_env());
-    commands::export_audit(st->audit_since(since), a.format, out);
+    auto records = st->audit_since(since);
+    if (a.promotion > 0) {
+        // The whole story of one promotion: every record about it.
+        const auto subject = "promotion #" + std::to_string(a.promotion);
+        std::erase_if(records, [&](const commands::audit_record& r) {
+            const auto& d = r.entry.detail;
+            const bool tagged = d.is_object() && d.contains("promotion") && d["promotion"].is_number_integer() &&
+                                d["promotion"].get<std::int64_t>() == a.promotion;
+            return !tagged && r.entry.subject != subject;
+        });
+    }
+    commands::export_audit(records, a.format, out);
+    return exit_ok;
+}
+
+nlohmann::json deployment_json(const deployment_record& d) {
+    return {{"id", d.id},
+            {"promotion", d.promotion_id},
+            {"environment", d.environment},
+            {"version", d.version},
+            {"image_digest", d.image_digest},
+            {"option", d.option},
+            {"requested_by", d.requested_by},
+            {"approved_by", d.approved_by},
+            {"change_records", d.change_records},
+            {"gates", d.gates},
+            {"started_at", d.started_at.time_since_epoch().count()},
+            {"ended_at", d.ended_at ? nlohmann::json(d.ended_at->time_since_epoch().count()) : nlohmann::json(nullptr)},
+            {"result", d.result},
+            {"detail", d.detail}};
+}
+
+int promotions_list(const arguments& a, std::ostream& out) {
+    const auto cfg = load(a);
+    const auto st = open_store_read_only(cfg, audit_key_from_env());
+    const auto zone = date::locate_zone(cfg.timezone);
+    const auto rows = st->recent_promotions(a.limit);
+    if (a.json) {
+        auto j = nlohmann::json::array();
+        for (const auto& r : rows)
+            j.push_back({{"id", r.id},
+                         {"environment", r.environment},
+                         {"version", r.version},
+                         {"state", r.state},
+                         {"requested_by", r.requested_by},
+                         {"created_at", commands::format_iso(r.created_at, zone)},
+                         {"updated_at", commands::format_iso(r.updated_at, zone)}});
+        out << j.dump(2) << "\n";
+        return exit_ok;
+    }
+    if (rows.empty()) out << "No promotions yet.\n";
+    for (const auto& r : rows)
+        out << "#" << r.id << "  " << r.version << " -> " << r.environment << "  " << r.state << "  requested by "
+            << r.requested_by << "  " << commands::format_local(r.created_at, zone) << "\n";
+    return exit_ok;
+}
+
+int promotions_show(const arguments& a, std::ostream& out, std::ostream& err) {
+    const auto cfg = load(a);
+    const auto st = open_store_read_only(cfg, audit_key_from_env());
+    const auto zone = date::locate_zone(cfg.timezone);
+    const auto row = st->promotion(a.promotion);
+    if (!row) {
+        err << "promotebot: there is no promotion #" << a.promotion << "\n";
+        return exit_fail;
+    }
+    const auto deployment = st->deployment_of_promotion(a.promotion);
+    const auto output = st->step_output(a.promotion);
+    if (a.json) {
+        nlohmann::json j{{"id", row->id},
+                         {"state", row->state},
+                         {"row_version", row->row_version},
+                         {"request", row->doc},
+                         {"deployment", deployment ? deployment_json(*deployment) : nlohmann::json(nullptr)}};
+        auto lines = nlohmann::json::array();
+        for (const auto& l : output) lines.push_back({{"step", l.step}, {"stream", l.stream}, {"text", l.text}});
+        j["output"] = lines;
+        out << j.dump(2) << "\n";
+        return exit_ok;
+    }
+    try {
+        const auto p = commands::promotion_from_json(row->doc);
+        const auto policy = promotion_policy_of(cfg, row->environment);
+        out << console::render_text(commands::promotion_message(p, policy, row->updated_at, zone), 0, false);
+    } catch (const std::exception& e) {
+        out << "#" << row->id << " " << row->version << " -> " << row->environment << " (" << row->state
+            << "): the stored request is unreadable: " << e.what() << "\n";
+    }
+    if (deployment) {
+        out << "\nDeployment record #" << deployment->id << ": " << deployment->result << ", started "
+            << commands::format_local(deployment->started_at, zone);
+        if (deployment->ended_at) out << ", ended " << commands::format_local(*deployment->ended_at, zone);
+        if (!deployment->image_digest.empty()) out << ", image " << deployment->image_digest;
+        out << "\n";
+    }
+    if (!output.empty()) {
+        out << "\nOutput:\n";
+        int step = -1;
+        for (const auto& l : output) {
+            if (l.step != step) {
+                step = l.step;
+                out << "--- step " << step + 1 << "\n";
+            }
+            out << (l.stream == "err" ? "! " : "  ") << l.text << "\n";
+        }
+    }
     return exit_ok;
 }
 
@@ -374,6 +486,8 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
         sub->excludes(user);
     };
 
+    once(app.add_flag("--dry-run", a.dry_run, "print each deployment step's argv instead of running it"));
+
     auto* check = command(app, "check-config",
                           "Validates the configuration without connecting; exit 2 and one line per problem when it "
                           "is wrong.");
@@ -424,6 +538,24 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
         ->type_name("jsonl|csv")
         ->check(one_of({"jsonl", "csv"}));
 
+    once(export_->add_option("--promotion", a.promotion, "only the records about this promotion"))
+        ->type_name("ID")
+        ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+
+    auto* promotions = command(app, "promotions", "Promotion requests and their deployment records (read-only).");
+    promotions->require_subcommand(1, 1);
+    exclude_run_options(promotions);
+    auto* plist = command(*promotions, "list", "The newest promotion requests, newest first.");
+    add_config_option(*plist, a, false);
+    once(plist->add_option("--limit", a.limit, "how many (default 20)"))->check(CLI::Range(1, 1000));
+    once(plist->add_flag("--json", a.json, "answer as JSON"));
+    auto* pshow = command(*promotions, "show", "One request: its checklist, deployment record and full output.");
+    add_config_option(*pshow, a, false);
+    once(pshow->add_option("id", a.promotion, "the promotion's number"))
+        ->required()
+        ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+    once(pshow->add_flag("--json", a.json, "answer as JSON"));
+
     app.footer(environment_text);  // after the commands: they would inherit it
     try {
         app.parse(argc, argv);
@@ -454,6 +586,8 @@ int run_cli(int argc, const char* const* argv, std::istream& in, std::ostream& o
         if (verify->parsed()) return audit_verify(a, out);
         if (anchor->parsed()) return audit_anchor_command(a, out, err);
         if (export_->parsed()) return audit_export(a, out);
+        if (plist->parsed()) return promotions_list(a, out);
+        if (pshow->parsed()) return promotions_show(a, out, err);
         return run_bot(a, in, out, err);
     } catch (const config_error& e) {
         print_problems(e, err);

@@ -107,6 +107,7 @@ enum class outbox_kind {
     update,        // replaces the post with the same message_key (chat.update)
     ephemeral,     // seen by one user in a channel (chat.postEphemeral)
     response_url,  // the answer to the person who acted (Slack's response_url)
+    reply,         // a reply in the thread of the post with the same message_key
 };
 
 // A message the outbox delivers after the transaction that caused it commits.
@@ -132,7 +133,7 @@ struct outbox_row {
     // A post was sent and its answer never arrived: it may be in the channel.
     // It is looked up before it is posted again.
     bool in_doubt = false;
-    // Update rows: the ts of the key's post once that is known. The newest
+    // Update and reply rows: the ts of the key's post once that is known. The newest
     // pending update of a key stands for the older ones (`covers_up_to`).
     std::optional<std::string> post_ts;
     std::int64_t covers_up_to = 0;

@@ -55,6 +55,26 @@ struct effects {
         messages.push_back(std::move(m));
     }
 
+    // Replaces the post with this key (the newest pending update stands for older ones).
+    void update(std::string channel, std::string message_key, commands::message body) {
+        outbox_message m;
+        m.kind = outbox_kind::update;
+        m.channel = std::move(channel);
+        m.message_key = std::move(message_key);
+        m.body = std::move(body);
+        messages.push_back(std::move(m));
+    }
+
+    // A reply in the thread of the post with this key.
+    void reply(std::string channel, std::string message_key, commands::message body) {
+        outbox_message m;
+        m.kind = outbox_kind::reply;
+        m.channel = std::move(channel);
+        m.message_key = std::move(message_key);
+        m.body = std::move(body);
+        messages.push_back(std::move(m));
+    }
+
     // Writes the records and queues the messages (inside a unit of work);
     // marks the inbox entry done when there is one.
     void apply(store_session& s, sys_seconds now, const std::string& inbox_key = {}) const {

@@ -1,0 +1,800 @@
+#include "bot/services/promotion_service.hpp"
+
+#include <deque>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/services/tool_commands.hpp"
+#include "commands/freeze/freeze_view.hpp"
+#include "commands/grammar/grammar.hpp"
+#include "commands/message/text.hpp"
+#include "commands/promotion/argv_template.hpp"
+#include "commands/promotion/command_gates.hpp"
+#include "commands/promotion/promotion_json.hpp"
+#include "commands/promotion/tool_output.hpp"
+
+namespace promotebot::bot {
+
+namespace asio = boost::asio;
+using namespace commands;
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// The promotion could not be saved because another writer changed it first.
+struct promotion_conflict : std::runtime_error {
+    promotion_conflict() : std::runtime_error("the promotion changed meanwhile") {}
+};
+
+message text_message(rich_text t) {
+    message m;
+    m.text = std::move(t);
+    return m;
+}
+
+constexpr std::string_view form_callback = "promote.request";
+
+// "CHG0012345, CHG0012346" or with spaces: the Change Records typed in the form.
+std::optional<std::vector<std::string>> change_records_of(const std::string& text, std::string& bad) {
+    std::vector<std::string> out;
+    std::string word;
+    auto flush = [&] {
+        if (word.empty()) return true;
+        auto upper = to_upper(word);
+        if (!is_valid_change_record(upper)) {
+            bad = word.size() > 40 ? word.substr(0, 40) + "…" : word;
+            return false;
+        }
+        if (std::find(out.begin(), out.end(), upper) == out.end()) out.push_back(upper);
+        word.clear();
+        return true;
+    };
+    for (char c : text) {
+        if (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == ';' || c == '\r') {
+            if (!flush()) return std::nullopt;
+        } else {
+            word += c;
+        }
+    }
+    if (!flush()) return std::nullopt;
+    if (out.size() > 10) {
+        bad = "more than 10 Change Records";
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string trimmed(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::string value_of(const form_submission& s, const std::string& id) {
+    const auto it = s.values.find(id);
+    return it == s.values.end() ? std::string{} : it->second;
+}
+
+std::string ended_text(const process_outcome& o) {
+    switch (o.ended) {
+    case process_outcome::how::exited: return "exit " + std::to_string(o.exit_code);
+    case process_outcome::how::killed: return "killed by signal " + std::to_string(o.signal);
+    case process_outcome::how::timed_out: return "timed out";
+    case process_outcome::how::cancelled: return "cancelled";
+    case process_outcome::how::failed_to_start: return o.error;
+    }
+    return "ended";
+}
+
+std::string namespace_of(const std::vector<std::string>& argv) {
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+        if (argv[i] == "-n" || argv[i] == "--namespace") return argv[i + 1];
+    return "markets";
+}
+
+message code_tail(const std::string& title, const std::vector<std::string>& lines) {
+    message m;
+    m.text = title;
+    if (!lines.empty()) {
+        std::string block;
+        for (const auto& l : lines) block += (block.empty() ? "" : "\n") + l;
+        if (block.size() > 2500) block = "…" + block.substr(block.size() - 2500);
+        m.context.push_back(block);
+    }
+    return m;
+}
+
+}  // namespace
+
+std::string promotion_message_key(std::int64_t id) { return "promotion:" + std::to_string(id); }
+
+promotion_service::promotion_service(asio::any_io_executor ex, const config& cfg, store& st, freeze_service& freeze,
+                                     process_runner& runner,
+                                     std::map<std::string, std::shared_ptr<gate_checker>> checkers,
+                                     const commands::redactor& redact, wall_clock now, promotion_options options)
+    : ex_(std::move(ex)),
+      cfg_(cfg),
+      store_(st),
+      freeze_(freeze),
+      runner_(runner),
+      checkers_(std::move(checkers)),
+      redactor_(redact),
+      clock_(std::move(now)),
+      options_(options),
+      zone_(date::locate_zone(cfg.timezone)),
+      tick_timer_(ex_) {
+    for (const auto& [name, env] : cfg.environments) policies_[name] = promotion_policy_of(cfg, name);
+}
+
+sys_seconds promotion_service::now() const { return std::chrono::time_point_cast<std::chrono::seconds>(clock_()); }
+
+promotion_policy promotion_service::policy(const std::string& environment) const {
+    const auto it = policies_.find(environment);
+    return it == policies_.end() ? promotion_policy{} : it->second;
+}
+
+void promotion_service::spawn(asio::awaitable<void> task, std::string what) {
+    ++busy_;
+    asio::co_spawn(ex_, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
+        --busy_;
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            spdlog::error("promotion: {} failed: {}", what, x.what());
+        }
+    });
+}
+
+// ---- the request -------------------------------------------------------------
+
+form promotion_service::request_form(const promote_request& r, const std::string& channel) const {
+    const std::string env{to_string(r.target)};
+    const auto pol = policy(env);
+    form f;
+    f.title = "Promote " + r.version;
+    if (f.title.size() > 24) f.title = "Promote";
+    f.callback_id = std::string(form_callback);
+    f.private_metadata = nlohmann::json{{"version", r.version},
+                                        {"environment", env},
+                                        {"emergency", r.emergency},
+                                        {"channel", channel}}
+                             .dump();
+    f.submit_label = "Open request";
+    f.intro.push_back(rich_text{"Promote " + r.version + " to " + env +
+                                (r.emergency ? " as an emergency (during a freeze it needs a VP's approval and an "
+                                               "on-call engineer present)"
+                                             : "") +
+                                ". The runbook asks for these before anyone signs off."});
+    form_field cr;
+    cr.id = "change_records";
+    cr.label = "Change Record number(s)";
+    cr.hint = "ServiceNow change numbers, e.g. CHG0012345; separate several with commas.";
+    cr.initial = join(r.change_records, ", ");
+    cr.required = env == "prod";
+    cr.max_length = 200;
+    f.fields.push_back(cr);
+    form_field plan;
+    plan.id = "rollback_plan";
+    plan.label = "Rollback plan";
+    plan.kind = form_field::kind::multiline;
+    plan.hint = "How prod is restored if this goes wrong: the steps or a link to them.";
+    plan.required = pol.rollback_plan_required;
+    plan.max_length = 2000;
+    f.fields.push_back(plan);
+    form_field option;
+    option.id = "option";
+    option.label = "What changes";
+    option.kind = form_field::kind::choice;
+    option.options = {{"app", "Option B: application only (dbt, orchestrator image)"},
+                      {"infra", "Option A: Terraform (infrastructure)"}};
+    option.initial = r.infra ? "infra" : "app";
+    option.required = true;
+    f.fields.push_back(option);
+    if (r.emergency) {
+        form_field why;
+        why.id = "emergency_reason";
+        why.label = "Why this cannot wait";
+        why.kind = form_field::kind::multiline;
+        why.required = true;
+        why.max_length = 1000;
+        f.fields.push_back(why);
+    }
+    return f;
+}
+
+form_errors promotion_service::validate(const form_submission& s, const config& cfg) {
+    form_errors e;
+    nlohmann::json meta = nlohmann::json::parse(s.private_metadata, nullptr, false);
+    const auto env = meta.is_object() && meta.contains("environment") && meta["environment"].is_string()
+                         ? meta["environment"].get<std::string>()
+                         : std::string{};
+    std::string bad;
+    const auto crs = change_records_of(value_of(s, "change_records"), bad);
+    if (!crs) e.by_field["change_records"] = "`" + bad + "` is not a Change Record number (CHG followed by 7 to 10 digits).";
+    else if (crs->empty() && env == "prod") e.by_field["change_records"] = "prod needs an approved Change Record.";
+    const auto plan = trimmed(value_of(s, "rollback_plan"));
+    const auto env_it = cfg.environments.find(env);
+    if (plan.empty() && env_it != cfg.environments.end() && env_it->second.rollback_plan_required)
+        e.by_field["rollback_plan"] = "A documented rollback plan is required for " + env + ".";
+    if (plan.size() > 2000) e.by_field["rollback_plan"] = "At most 2000 characters; link to a longer plan.";
+    const auto option = value_of(s, "option");
+    if (option != "app" && option != "infra") e.by_field["option"] = "Choose Option A or Option B.";
+    if (meta.is_object() && meta.value("emergency", false) && trimmed(value_of(s, "emergency_reason")).empty())
+        e.by_field["emergency_reason"] = "An emergency needs a reason; it is recorded.";
+    return e;
+}
+
+asio::awaitable<void> promotion_service::request(action_context ctx, promote_request r, std::string trigger_id,
+                                                 chat_port& chat) {
+    const auto t = now();
+    const std::string env{to_string(r.target)};
+    auto refuse = [&](std::string why) {
+        ctx.fx.record(ctx.who.user_id, "promotion.request", ctx.subject, "refused", {{"reason", why}});
+        ctx.fx.answer(ctx.who, privately(text_message(rich_text{std::move(why)})));
+    };
+    if (env == "prod" && ctx.who.channel_id != cfg_.slack.release_channel) {
+        refuse("Prod promotions are requested in the release channel only.");
+        ctx.fx.messages.back().body.text = rich_text{"Prod promotions are requested in "}
+                                               .append(channel_mention(cfg_.slack.release_channel))
+                                               .append(" only.");
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    if (!cfg_.environments.count(env)) {
+        refuse("No environment " + env + " is configured.");
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    const auto f = request_form(r, ctx.who.channel_id);
+    const auto opened = co_await chat.open_form(trigger_id, f);
+    if (opened.ok()) {
+        ctx.fx.record(ctx.who.user_id, "promotion.request", ctx.subject, "form_opened");
+    } else {
+        spdlog::warn("promotion: could not open the request form: {}", opened.error);
+        refuse("The request form could not be opened (" + opened.error +
+               "). Type the command again: Slack's form link lives only 3 seconds.");
+    }
+    co_await commit(store_, ctx, t);
+}
+
+asio::awaitable<void> promotion_service::submit(action_context ctx, form_submission s) {
+    const auto t = now();
+    auto meta = nlohmann::json::parse(s.private_metadata, nullptr, false);
+    const auto text = [&](const char* k) {
+        return meta.is_object() && meta.contains(k) && meta[k].is_string() ? meta[k].get<std::string>() : std::string{};
+    };
+    promote_request r;
+    r.version = text("version");
+    const auto env = text("environment");
+    const auto channel = text("channel");
+    r.target = env == "int" ? environment::int_ : environment::prod;
+    r.emergency = meta.is_object() && meta.value("emergency", false);
+    ctx.who.channel_id = channel;
+    const auto errors = validate(s, cfg_);
+    if (!is_valid_version(r.version) || (env != "int" && env != "prod") ||
+        !is_slack_id(mention_kind::channel, channel) || (env == "prod" && channel != cfg_.slack.release_channel)) {
+        ctx.fx.record(ctx.who.user_id, "promotion.request", "form", "rejected", {{"reason", "bad form metadata"}});
+        if (is_slack_id(mention_kind::channel, channel))
+            ctx.fx.answer(ctx.who, privately(text_message("That form does not belong to a request promotebot opened.")));
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    if (!errors.empty()) {
+        std::vector<std::string> lines;
+        for (const auto& [field, why] : errors.by_field) lines.push_back(field + ": " + why);
+        ctx.fx.record(ctx.who.user_id, "promotion.request", ctx.subject, "rejected", {{"errors", lines}});
+        ctx.fx.answer(ctx.who, privately(text_message("The request was not opened: " + join(lines, " "))));
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    std::string bad;
+    const auto crs = *change_records_of(value_of(s, "change_records"), bad);
+    const auto plan = trimmed(value_of(s, "rollback_plan"));
+    const auto option = value_of(s, "option") == "infra" ? deploy_option::infra : deploy_option::app;
+    const auto reason = trimmed(value_of(s, "emergency_reason"));
+    const auto pol = policy(env);
+    const auto source = !s.view_id.empty() ? "view:" + s.view_id : ctx.source_key;
+    const std::string user = ctx.who.user_id;
+
+    std::optional<promotion> opened;
+    std::vector<promotion_effect> to_run;
+    auto work = [&](store_session& st) {
+        auto fx = ctx.fx;
+        if (!source.empty())
+            if (auto existing = st.promotion_from_source(source)) {
+                // A replay of a submission already handled: nothing new.
+                fx.apply(st, t, ctx.inbox_key);
+                return;
+            }
+        stored_promotion row;
+        row.environment = env;
+        row.version = r.version;
+        row.state = "checking";
+        row.requested_by = user;
+        row.source_key = source;
+        row.created_at = t;
+        row.updated_at = t;
+        const auto id = st.insert_promotion(row, t);
+        auto p = new_promotion(id, r, user, channel, crs, plan, option, reason, pol, t);
+        auto tr = on(p, event::opened{}, pol, t);
+        for (const auto& e : tr.effects) {
+            if (const auto* rec = std::get_if<effect::record>(&e)) {
+                auto detail = rec->detail;
+                detail["promotion"] = id;
+                if (!reason.empty()) detail["emergency_reason"] = reason;
+                fx.record(rec->actor, rec->action, "promotion #" + std::to_string(id), rec->outcome, detail);
+            } else {
+                to_run.push_back(e);
+            }
+        }
+        fx.post(channel, promotion_message(p, pol, t, zone_), promotion_message_key(id));
+        auto stored = *st.promotion(id);
+        stored.doc = to_json(p);
+        stored.state = status_of(p, pol, t);
+        if (!st.save_promotion(stored, stored.row_version, t)) throw promotion_conflict{};
+        fx.apply(st, t, ctx.inbox_key);
+        opened = std::move(p);
+    };
+    co_await store_.write(work);
+    if (opened) carry_out(applied{opened, to_run});
+}
+
+asio::awaitable<void> promotion_service::press(action_context ctx, promotion_button b, role_set roles) {
+    if (b.rollback) {
+        // The rollback flow: until /rollback runs from here, the button names what to type.
+        const auto t = now();
+        auto found = co_await read(store_, [&](const store_session& s) {
+            std::optional<std::pair<stored_promotion, std::optional<deployment_record>>> out;
+            if (auto p = s.promotion(b.promotion_id))
+                out.emplace(*p, s.last_successful_deployment(p->environment));
+            return out;
+        });
+        ctx.fx.record(ctx.who.user_id, "promotion.rollback", "promotion #" + std::to_string(b.promotion_id),
+                      "proposed");
+        if (!found) {
+            ctx.fx.answer(ctx.who, privately(text_message("There is no promotion #" + std::to_string(b.promotion_id) + ".")));
+        } else {
+            const auto& [p, last] = *found;
+            std::string text = "To roll " + p.environment + " back, type `/rollback " + p.environment;
+            if (last && last->version != p.version) text += " to " + last->version;
+            text += "`";
+            if (last && last->version != p.version) text += ": " + last->version + " is the last version deployed successfully";
+            text += ". The on-call engineer or a Release Manager confirms it.";
+            ctx.fx.answer(ctx.who, privately(text_message(text)));
+        }
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    event::pressed e;
+    e.button = b.what;
+    e.signoff = b.signoff;
+    e.user = ctx.who.user_id;
+    e.roles = std::move(roles);
+    const auto a = co_await apply(b.promotion_id, e, &ctx);
+    carry_out(a);
+}
+
+// ---- transitions ---------------------------------------------------------------
+
+asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_t id, promotion_event e,
+                                                                     action_context* ctx) {
+    for (int attempt = 0;; ++attempt) {
+        const auto t = now();
+        applied out;
+        auto work = [&](store_session& s) {
+            out = {};
+            effects fx = ctx ? ctx->fx : effects{};
+            const auto inbox_key = ctx ? ctx->inbox_key : std::string{};
+            auto row = s.promotion(id);
+            if (!row) {
+                if (ctx) {
+                    fx.record(ctx->who.user_id, "promotion.button", ctx->subject, "rejected", {{"error", "no such promotion"}});
+                    fx.answer(ctx->who, privately(text_message("There is no promotion #" + std::to_string(id) + ".")));
+                }
+                fx.apply(s, t, inbox_key);
+                return;
+            }
+            auto p = promotion_from_json(row->doc);
+            const auto pol = policy(row->environment);
+            auto ev = e;
+            if (auto* pr = std::get_if<event::pressed>(&ev); pr && pr->button == event::pressed::what::deploy) {
+                if (auto lock = s.deploy_lock_of(row->environment); lock && lock->promotion_id != id) {
+                    pr->lock_held_by = lock->holder;
+                    pr->lock_held_for = lock->promotion_id;
+                }
+            }
+            auto tr = on(p, ev, pol, t);
+            const auto key = promotion_message_key(id);
+            const auto subject = "promotion #" + std::to_string(id);
+            for (const auto& eff : tr.effects) {
+                std::visit(overloaded{
+                               [&](const effect::record& r) {
+                                   auto detail = r.detail;
+                                   detail["promotion"] = id;
+                                   fx.record(r.actor, r.action, subject, r.outcome, detail);
+                               },
+                               [&](const effect::tell& r) {
+                                   if (ctx) fx.answer(ctx->who, privately(text_message(r.text)));
+                               },
+                               [&](const effect::note& n) { fx.reply(p.channel, key, text_message(n.text)); },
+                               [&](const effect::take_lock& l) {
+                                   if (!s.acquire_deploy_lock(row->environment, id, l.holder, t))
+                                       throw promotion_conflict{};
+                               },
+                               [&](const effect::release_lock&) { s.release_deploy_lock(row->environment, id); },
+                               [&](const effect::start_record&) {
+                                   deployment_record d;
+                                   d.promotion_id = id;
+                                   d.environment = row->environment;
+                                   d.version = p.version;
+                                   d.option = std::string(to_string(p.option));
+                                   d.requested_by = p.requester;
+                                   for (const auto& [k, a] : p.approvals) d.approved_by.push_back(a.user);
+                                   if (!p.deployer.empty()) d.approved_by.push_back(p.deployer);
+                                   d.change_records = p.change_records;
+                                   d.gates = gates_json(p.gates);
+                                   d.started_at = t;
+                                   d.detail = {{"deployer", p.deployer}, {"emergency", emergency_active(p)}};
+                                   s.start_deployment(d);
+                               },
+                               [&](const effect::finish_record& f) {
+                                   if (auto d = s.deployment_of_promotion(id)) {
+                                       auto detail = d->detail;
+                                       detail["steps"] = to_json(p)["steps"];
+                                       if (!p.apply_approved_by.empty()) detail["apply_approved_by"] = p.apply_approved_by;
+                                       s.finish_deployment(d->id, f.result, p.pushed_digest, t, detail);
+                                   }
+                               },
+                               [&](const auto& io) { out.effects.push_back(io); },
+                           },
+                           eff);
+            }
+            if (tr.changed) {
+                fx.update(p.channel, key, promotion_message(p, pol, t, zone_));
+                auto next = *row;
+                next.doc = to_json(p);
+                next.state = status_of(p, pol, t);
+                if (!s.save_promotion(next, row->row_version, t)) throw promotion_conflict{};
+            }
+            fx.apply(s, t, inbox_key);
+            out.p = std::move(p);
+        };
+        try {
+            co_await store_.write(work);
+            co_return out;
+        } catch (const promotion_conflict&) {
+            if (attempt >= 4) throw;
+            spdlog::info("promotion #{} changed meanwhile; handling the event again", id);
+        }
+    }
+}
+
+void promotion_service::carry_out(const applied& a) {
+    if (!a.p) return;
+    for (const auto& e : a.effects) {
+        if (const auto* g = std::get_if<effect::run_gates>(&e)) run_gates(a.p->id, g->round, *a.p);
+        else if (const auto* s = std::get_if<effect::run_step>(&e)) run_step(a.p->id, s->index, *a.p);
+    }
+}
+
+// ---- gates ---------------------------------------------------------------------
+
+void promotion_service::run_gates(std::int64_t id, int round, const promotion& p) {
+    gate_subject subject;
+    subject.promotion_id = id;
+    subject.version = p.version;
+    subject.environment = std::string(to_string(p.env));
+    subject.change_records = p.change_records;
+    subject.emergency = p.emergency;
+    subject.now = now();
+    for (const auto& g : p.gates) spawn(check_gate(id, round, g.id, subject), "gate " + g.id);
+}
+
+asio::awaitable<gate_result> promotion_service::freeze_gate(const std::string& environment) {
+    const auto t = now();
+    auto r = gate_answer(std::string(gate_ids::freeze), "", gate_state::pass, "");
+    r.checked_at = t;
+    if (environment != "prod") {
+        r.evidence = environment + " has no change freeze";
+        co_return r;
+    }
+    const auto cal = co_await freeze_.calendar();
+    const auto status = cal.status_at(t);
+    if (status.frozen) {
+        r.state = gate_state::fail;
+        r.evidence = "frozen: " + join(status.rules, ", ");
+        if (status.until) r.evidence += " until " + format_local(*status.until, zone_);
+    } else {
+        r.evidence = "not frozen now";
+        const auto ahead = cal.windows_between(t, t + std::chrono::days{60});
+        if (!ahead.empty())
+            r.evidence += "; next freeze " + format_local(ahead.front().start, zone_) + " (" +
+                          join(ahead.front().rules, ", ") + ")";
+    }
+    co_return r;
+}
+
+asio::awaitable<void> promotion_service::check_gate(std::int64_t id, int round, std::string gate_id,
+                                                    gate_subject subject) {
+    using namespace asio::experimental::awaitable_operators;
+    gate_result r;
+    const auto title = policy(subject.environment).gate_titles[gate_id];
+    try {
+        if (gate_id == gate_ids::freeze) {
+            r = co_await freeze_gate(subject.environment);
+        } else if (const auto it = checkers_.find(gate_id); it != checkers_.end()) {
+            if (gate_id == gate_ids::soak || gate_id == gate_ids::pipeline_cycles) {
+                const auto version = subject.version;
+                auto last = co_await read(store_, [&](const store_session& s) {
+                    return s.last_successful_deployment("int", version);
+                });
+                if (last) subject.int_deployed_at = last->ended_at ? last->ended_at : last->started_at;
+            }
+            asio::steady_timer deadline(ex_);
+            deadline.expires_after(cfg_.promotion.gate_timeout);
+            auto checker = it->second;
+            auto asked = checker->check(subject);
+            auto timeout = deadline.async_wait(asio::use_awaitable);
+            auto answer = co_await (std::move(asked) || std::move(timeout));
+            if (answer.index() == 0) r = std::get<0>(std::move(answer));
+            else r = gate_answer(gate_id, title, gate_state::unknown,
+                                 "no answer within " + std::to_string(cfg_.promotion.gate_timeout.count()) + " s");
+        } else {
+            r = gate_answer(gate_id, title, gate_state::unknown, "no source is configured for this gate");
+        }
+    } catch (const std::exception& e) {
+        r = gate_answer(gate_id, title, gate_state::unknown, std::string{"the check failed: "} + e.what());
+    }
+    r.id = gate_id;
+    if (r.title.empty() || r.title != title) r.title = title;
+    if (r.checked_at == sys_seconds{}) r.checked_at = now();
+    r.evidence = redactor_.redact(r.evidence);
+    const auto a = co_await apply(id, event::gate_answered{round, std::move(r)}, nullptr);
+    carry_out(a);
+}
+
+// ---- steps ---------------------------------------------------------------------
+
+std::map<std::string, std::string> promotion_service::values_for(const promotion& p,
+                                                                 const std::string& environment) const {
+    auto v = environment_values(cfg_, environment);
+    v["version"] = p.version;
+    v["promotion_id"] = std::to_string(p.id);
+    if (!p.change_records.empty()) v["change_record"] = p.change_records.front();
+    if (!p.pushed_digest.empty()) v["digest"] = p.pushed_digest;
+    if (const auto project = v.find("project_id"); project != v.end())
+        v["image"] = "gcr.io/" + project->second + "/markets-orchestrator:" + p.version;
+    v["job_name"] = "promotebot-" + std::to_string(p.id);
+    return v;
+}
+
+process_spec promotion_service::spec_for(const step_settings& s, const std::string& environment,
+                                         std::vector<std::string> argv) const {
+    return command_spec(cfg_, environment, std::move(argv), s.timeout, s.dir);
+}
+
+void promotion_service::run_step(std::int64_t id, int index, const promotion& p) {
+    spawn(step(id, index, p), "step " + std::to_string(index + 1) + " of promotion #" + std::to_string(id));
+}
+
+asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promotion p) {
+    const std::string environment{to_string(p.env)};
+    const auto& env = cfg_.environments.at(environment);
+    const auto& steps = p.option == deploy_option::infra ? env.infra_steps : env.app_steps;
+    event::step_ended ended;
+    ended.index = index;
+    std::vector<std::string> output_tail;
+    std::vector<process_line> lines;
+    if (index < 0 || static_cast<std::size_t>(index) >= steps.size()) {
+        ended.summary = "the configuration no longer has this step";
+    } else {
+        const auto& s = steps[static_cast<std::size_t>(index)];
+        auto values = values_for(p, environment);
+        // The verification follows the runs that began after the image was set.
+        sys_seconds since = now();
+        for (const auto& r : p.steps)
+            if (r.kind == step_kind::set_image && r.ended) since = *r.ended;
+        values["since"] = format_rfc3339(since);
+        auto argv = expand_argv(s.argv, values);
+        if (!argv.ok()) {
+            ended.summary = "cannot build the command: " + argv.error;
+        } else if (options_.dry_run) {
+            auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+            ended.succeeded = out.outcome.succeeded();
+            ended.summary = ended.succeeded ? "dry run: printed, not run" : ended_text(out.outcome);
+            lines = std::move(out.lines);
+            output_tail = out.tail;
+            if (s.kind == step_kind::push) ended.digest = "sha256:" + std::string(64, '0');
+            if (s.kind == step_kind::terraform_plan) ended.summary = "dry run: no plan was made.";
+        } else if (s.kind == step_kind::verify_jobs) {
+            const auto deadline = std::chrono::steady_clock::now() + cfg_.promotion.verify_timeout;
+            std::string last_error;
+            asio::steady_timer wait(ex_);
+            while (!stopping_) {
+                auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+                if (!out.outcome.succeeded()) {
+                    last_error = "kubectl: " + ended_text(out.outcome);
+                } else if (auto jobs = parse_kubectl_jobs(out.out); !jobs.ok()) {
+                    last_error = jobs.error;
+                } else if (const auto* job = first_job_after(*jobs.value, cfg_.promotion.cronjob, since)) {
+                    const auto state = job_outcome(*job);
+                    if (state == job_state::succeeded) {
+                        ended.succeeded = true;
+                        ended.summary = "job " + job->name + " succeeded";
+                        break;
+                    }
+                    if (state == job_state::failed) {
+                        ended.summary = "job " + job->name + " failed";
+                        std::vector<std::string> logs_argv{"kubectl", "logs", "job/" + job->name, "-n",
+                                                           namespace_of(argv.argv), "--tail=20"};
+                        if (is_valid_job_name(job->name)) {
+                            auto logs = co_await run_capture(
+                                runner_, command_spec(cfg_, environment, logs_argv, std::chrono::seconds{60}),
+                                redactor_);
+                            output_tail = logs.tail;
+                            lines = std::move(logs.lines);
+                        }
+                        break;
+                    }
+                    last_error = "job " + job->name + " is running";
+                } else {
+                    last_error = "no run of " + cfg_.promotion.cronjob + " has started since the change";
+                }
+                if (std::chrono::steady_clock::now() >= deadline) {
+                    ended.summary = "no run of " + cfg_.promotion.cronjob + " finished within " +
+                                    std::to_string(cfg_.promotion.verify_timeout.count() / 60) + " min (" +
+                                    last_error + ")";
+                    break;
+                }
+                wait.expires_after(cfg_.promotion.verify_poll);
+                boost::system::error_code ignored;
+                co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+            }
+            if (stopping_ && ended.summary.empty()) co_return;  // the next start reports it interrupted
+        } else {
+            auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+            lines = std::move(out.lines);
+            output_tail = out.tail;
+            ended.succeeded = out.outcome.succeeded();
+            ended.summary = ended_text(out.outcome);
+            if (ended.succeeded) {
+                switch (s.kind) {
+                case step_kind::push: {
+                    const auto digest = pushed_digest(out.out, p.version);
+                    if (digest.ok()) {
+                        ended.digest = *digest.value;
+                        ended.summary = "pushed " + ended.digest;
+                    } else {
+                        ended.succeeded = false;
+                        ended.summary = "docker push reported no digest for " + p.version + " (" + digest.error + ")";
+                    }
+                    break;
+                }
+                case step_kind::check_digest: {
+                    const auto tags = parse_gcloud_list_tags(out.out);
+                    const auto* entry = tags.ok() ? tag_entry(*tags.value, p.version) : nullptr;
+                    if (!entry) {
+                        ended.succeeded = false;
+                        ended.summary = tags.ok() ? "the registry has no image tagged " + p.version
+                                                  : "registry answer unreadable: " + tags.error;
+                    } else if (p.pushed_digest.empty()) {
+                        ended.summary = "registry digest " + entry->digest + " (nothing pushed by this deploy)";
+                    } else if (entry->digest != p.pushed_digest) {
+                        ended.succeeded = false;
+                        ended.summary = "the tag moved: the registry has " + entry->digest + ", docker push reported " +
+                                        p.pushed_digest + ". Stopped before kubectl set image.";
+                    } else {
+                        ended.summary = "the registry still has " + entry->digest;
+                    }
+                    break;
+                }
+                case step_kind::terraform_plan: {
+                    const auto plan = parse_terraform_plan(out.out);
+                    if (!plan.ok()) {
+                        ended.succeeded = false;
+                        ended.summary = "the plan's summary could not be read: " + plan.error;
+                    } else if (plan.value->no_changes) {
+                        ended.summary = "No changes.";
+                    } else {
+                        ended.summary = "Plan: " + std::to_string(plan.value->add) + " to add, " +
+                                        std::to_string(plan.value->change) + " to change, " +
+                                        std::to_string(plan.value->destroy) + " to destroy.";
+                        output_tail = plan.value->resources;
+                        if (output_tail.size() > 30) output_tail.resize(30);
+                    }
+                    break;
+                }
+                default: break;
+                }
+            }
+        }
+        for (auto& l : output_tail) l = redactor_.redact(l);
+        ended.summary = redactor_.redact(ended.summary);
+        ended.tail = output_tail;
+        // Output to the store; the tail to the request's thread.
+        std::vector<step_output_line> stored;
+        stored.reserve(lines.size());
+        for (auto& l : lines)
+            stored.push_back({index, l.stream == output_stream::out ? "out" : "err", std::move(l.text)});
+        const auto channel = p.channel;
+        const auto title = "Step " + std::to_string(index + 1) + " (" + s.name + "): " + ended.summary;
+        const auto tail_message = code_tail(title, output_tail);
+        const auto t = now();
+        auto save = [&](store_session& st) {
+            st.append_step_output(id, stored, t);
+            effects fx;
+            fx.reply(channel, promotion_message_key(id), tail_message);
+            fx.apply(st, t);
+        };
+        co_await store_.write(save);
+    }
+    {
+        const auto cal = co_await freeze_.calendar();
+        ended.frozen = environment == "prod" && cal.status_at(now()).frozen;
+    }
+    const auto a = co_await apply(id, ended, nullptr);
+    carry_out(a);
+}
+
+// ---- start and timers --------------------------------------------------------------
+
+asio::awaitable<void> promotion_service::resume() {
+    auto open = co_await read(store_, [](const store_session& s) {
+        std::vector<std::int64_t> ids;
+        for (const auto& p : s.promotions_in_states(
+                 {"checking", "blocked", "awaiting_signoffs", "ready", "pre_deploy", "deploying", "verifying",
+                  "awaiting_apply"}))
+            ids.push_back(p.id);
+        return ids;
+    });
+    for (const auto id : open) {
+        try {
+            const auto a = co_await apply(id, event::restarted{}, nullptr);
+            carry_out(a);
+        } catch (const std::exception& e) {
+            spdlog::error("promotion #{} could not be resumed: {}", id, e.what());
+        }
+    }
+}
+
+asio::awaitable<void> promotion_service::run_timers() {
+    while (!stopping_) {
+        tick_timer_.expires_after(options_.tick_interval);
+        boost::system::error_code ignored;
+        co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        if (stopping_) break;
+        auto open = co_await read(store_, [](const store_session& s) {
+            std::vector<std::int64_t> ids;
+            for (const auto& p : s.promotions_in_states({"checking", "blocked", "awaiting_signoffs", "ready"}))
+                ids.push_back(p.id);
+            return ids;
+        });
+        for (const auto id : open) {
+            try {
+                const auto a = co_await apply(id, event::tick{}, nullptr);
+                carry_out(a);
+            } catch (const std::exception& e) {
+                spdlog::error("promotion #{}: {}", id, e.what());
+            }
+        }
+    }
+}
+
+void promotion_service::stop() {
+    stopping_ = true;
+    tick_timer_.cancel();
+}
+
+}  // namespace promotebot::bot
