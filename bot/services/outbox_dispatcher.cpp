@@ -22,6 +22,7 @@ const char* kind_name(outbox_kind k) {
     case outbox_kind::update: return "update";
     case outbox_kind::ephemeral: return "ephemeral";
     case outbox_kind::response_url: return "response";
+    case outbox_kind::reply: return "thread reply";
     }
     return "message";
 }
@@ -144,6 +145,21 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
         co_await settle(row, result, false);
         co_return;
     }
+    case outbox_kind::reply: {
+        if (!row.post_ts) {
+            spdlog::error("outbox: thread reply #{} of {} has no post to reply to", id, m.message_key);
+            ++failed_;
+            const auto now = now_s();
+            co_await write(store_,
+                           [&](store_session& s) { s.outbox_failed(id, "the message it replies to was never posted", now); });
+            co_return;
+        }
+        const auto now = now_s();
+        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
+        const auto result = co_await chat_.reply(m.channel, *row.post_ts, m.body);
+        co_await settle(row, result, false);
+        co_return;
+    }
     case outbox_kind::ephemeral: {
         const auto now = now_s();
         co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
@@ -195,7 +211,7 @@ asio::awaitable<void> outbox_dispatcher::settle(const outbox_row& row, const del
             co_await write(store_, [&](store_session& s) { s.outbox_retry(id, at, r.error, post); });
             co_return;
         }
-        // An ephemeral answer cannot be looked up: sent at most once rather than twice.
+        // An ephemeral answer or a thread note is not looked up: sent at most once rather than twice.
         spdlog::warn("outbox: {} #{} may or may not have reached {} ({}); not repeated", kind_name(m.kind), id,
                      m.user, r.error);
         ++delivered_;

@@ -772,3 +772,83 @@ TEST_CASE("a holiday outside the calendar's years is refused with its file") {
     CHECK(e.problems()[0].path == "freeze.holidays[0].file");
     CHECK_THAT(e.problems()[0].message, Catch::Contains("1990-01-01") && Catch::Contains("2000 to 2200"));
 }
+
+// ---- promotions -------------------------------------------------------------
+
+TEST_CASE("without promotion keys prod follows the runbook's checklist and commands") {
+    const auto c = parse_config(minimal, "minimal.yaml", files({}));
+    const auto& prod = c.environments.at("prod");
+    CHECK(prod.gates == std::vector<std::string>{"freeze", "soak", "pipeline_cycles", "incidents", "change_record",
+                                                 "performance", "quarantine"});
+    CHECK(prod.signoffs.size() == 2);
+    CHECK(prod.rollback_plan_required);
+    REQUIRE(prod.app_steps.size() == 5);
+    CHECK(prod.app_steps[3].argv == std::vector<std::string>{"kubectl", "set", "image", "-n", "markets",
+                                                             "cronjob/markets-pipeline",
+                                                             "orchestrator=gcr.io/{project_id}/markets-orchestrator:{version}"});
+    CHECK(c.environments.at("int").gates.empty());
+    const auto policy = promotion_policy_of(c, "prod");
+    CHECK(policy.deploy_action == commands::action::deploy_prod);
+    CHECK(policy.gate_titles.at("change_record") == "Change Record approved");
+}
+
+TEST_CASE("the example configuration holds the runbook's deployment commands verbatim") {
+    const auto c = embedded_default_config();
+    const auto& prod = c.environments.at("prod");
+    CHECK(prod.app_steps[0].argv ==
+          std::vector<std::string>{"docker", "build", "-t", "gcr.io/{project_id}/markets-orchestrator:{version}", "."});
+    CHECK(prod.app_steps[1].kind == commands::step_kind::push);
+    CHECK(prod.infra_steps[1].argv == std::vector<std::string>{"terraform", "plan", "-input=false", "-out=tfplan"});
+    CHECK(prod.kube_context == "gke_markets-prod-12345_europe-west2_markets");
+    CHECK(c.servicenow.url == "https://example.service-now.com");
+    CHECK(c.promotion.checks.at(0).id == "quarantine");
+}
+
+TEST_CASE("a step whose argv uses an unknown placeholder is refused with its path") {
+    const auto e = refusal(minimal +
+                           "    steps:\n"
+                           "      app:\n"
+                           "        - name: deploy\n"
+                           "          argv: [kubectl, apply, -f, \"{manifest}\"]\n");
+    const auto* p = problem_at(e, "environments.prod.steps.app[0].argv");
+    REQUIRE(p);
+    CHECK(p->message.find("manifest") != std::string::npos);
+}
+
+TEST_CASE("a gate that does not exist is refused, naming the gates there are") {
+    const auto e = refusal(minimal + "    gates: [freeze, sokа]\n");
+    const auto* p = problem_at(e, "environments.prod.gates[1]");
+    REQUIRE(p);
+    CHECK(p->message.find("unknown gate") != std::string::npos);
+    CHECK(p->message.find("pipeline_cycles") != std::string::npos);
+}
+
+TEST_CASE("a command check adds a gate and may not reuse a built-in gate's ID") {
+    const auto ok = parse_config(minimal +
+                                     "    gates: [freeze, smoke]\n"
+                                     "promotion:\n"
+                                     "  checks:\n"
+                                     "    - id: smoke\n"
+                                     "      title: Smoke tests pass\n"
+                                     "      argv: [make, test-source, \"SOURCE={version}\"]\n",
+                                 "t.yaml", files({}));
+    CHECK(ok.environments.at("prod").gates.back() == "smoke");
+    CHECK(gate_title(ok, "smoke") == "Smoke tests pass");
+    const auto e = refusal(minimal +
+                           "promotion:\n"
+                           "  checks:\n"
+                           "    - id: soak\n"
+                           "      argv: [true]\n");
+    REQUIRE(problem_at(e, "promotion.checks[0].id"));
+}
+
+TEST_CASE("terraform_dir is relative to the configuration file's folder") {
+    const auto c = parse_config(minimal + "    terraform_dir: terraform/prod\n", "t.yaml", files({}), "/etc/promotebot");
+    CHECK(c.environments.at("prod").terraform_dir == "/etc/promotebot/terraform/prod");
+}
+
+TEST_CASE("a ServiceNow URL with credentials or a query in it is refused") {
+    const auto e = refusal(minimal + "servicenow:\n  url: https://admin:secret@example.service-now.com\n");
+    REQUIRE(problem_at(e, "servicenow.url"));
+    CHECK(std::string(e.what()).find("secret") == std::string::npos);  // a password in it is not repeated
+}
