@@ -297,9 +297,15 @@ struct run_state : std::enable_shared_from_this<run_state> {
           on_line(std::move(cb)) {}
 
     ~run_state() {
-        // Abandoned mid-run (the io_context went away): leave nothing behind.
-        // The process object then reaps the leader itself.
-        if (pgid > 0 && !reaped) ::killpg(pgid, SIGKILL);
+        if (reaped) {
+            // Its destructor would kill and wait for the pid, which may by
+            // now belong to another run's child.
+            if (proc) proc->detach();
+        } else if (pgid > 0) {
+            // Abandoned mid-run (the io_context went away): leave nothing
+            // behind. The process object then reaps the leader itself.
+            ::killpg(pgid, SIGKILL);
+        }
     }
 
     std::optional<process_type> proc;

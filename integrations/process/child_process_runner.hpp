@@ -12,6 +12,13 @@
 // `drain_after_exit` to let go; then the group is killed and the pipes are
 // closed, so a background daemon cannot hold run() forever. A descendant that
 // left the group (setsid) and kept the pipes is not killed, only cut off.
+// A deadline or cancel() that comes after the main process exited only ends
+// that wait: the outcome stays its exit. Descendants that closed their output
+// are left running after a normal exit (nohup-style daemons are the tool's
+// business); after a kill, none are.
+//
+// The bot must not set SIGCHLD to SIG_IGN (children would be reaped
+// behind the runner's back; such a run ends as `killed` with an error).
 //
 // A tool name without '/' is looked up on the PATH of spec.env if it sets one,
 // else the bot's own PATH; relative and empty PATH entries are skipped. A

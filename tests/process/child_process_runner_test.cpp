@@ -446,7 +446,9 @@ TEST_CASE("the child inherits no descriptor of the bot and no ignored signal", "
 
 asio::awaitable<process_outcome> run_one(child_process_runner& runner, const process_spec& spec,
                                          std::function<void(const process_line&)> on_line) {
-    co_return co_await runner.run(spec, std::move(on_line), nullptr);
+    // The callback is moved outside the co_await expression (g++ 12).
+    auto work = runner.run(spec, std::move(on_line), nullptr);
+    co_return co_await std::move(work);
 }
 
 TEST_CASE("two runs on one executor proceed side by side", "[process]") {
@@ -492,6 +494,18 @@ TEST_CASE("a run abandoned with its io_context leaves no process behind", "[proc
         ioc.run();
     }
     CHECK(ends_within(read_pid(pid_file)));
+}
+
+TEST_CASE("a bot that ignores SIGCHLD gets an error instead of a made-up exit code", "[process]") {
+    temp_dir dir;
+    process_spec spec;
+    spec.argv = {write_script(dir.path / "exit.sh", "exit 0\n")};
+    const auto previous = ::signal(SIGCHLD, SIG_IGN);
+    const auto r = run_spec(spec);
+    ::signal(SIGCHLD, previous);
+    CHECK(r.outcome.ended == how::killed);
+    CHECK_THAT(r.outcome.error, Catch::Contains("lost track"));
+    CHECK_FALSE(r.outcome.succeeded());
 }
 
 TEST_CASE("an empty command fails to start", "[process]") {
