@@ -46,6 +46,8 @@ struct process_outcome {
 };
 
 // Lets the one who started a run end it early (a rollback cancelling a deploy).
+// Call cancel() on the executor the run runs on. A run whose cancellation was
+// requested before it started starts nothing and ends as cancelled.
 class process_cancellation {
 public:
     void cancel() {
@@ -53,7 +55,7 @@ public:
         if (on_cancel_) on_cancel_();
     }
     [[nodiscard]] bool cancelled() const { return cancelled_; }
-    // Set by the runner while the process runs.
+    // Set by the runner while the process runs; cleared before run() returns.
     std::function<void()> on_cancel_;
 
 private:
@@ -64,8 +66,10 @@ class process_runner {
 public:
     virtual ~process_runner() = default;
     // Runs to the end; `on_line` is called on the caller's executor for every
-    // line of stdout and stderr, in the order each stream produced them.
-    // `cancel` may be null.
+    // line of stdout and stderr, in the order each stream produced them (the
+    // two streams interleave as they arrive). Lines are raw bytes, not
+    // necessarily UTF-8. `on_line` runs inline and should not block: reading
+    // waits for it. `cancel` may be null. `spec` must outlive the run.
     virtual boost::asio::awaitable<process_outcome> run(const process_spec& spec,
                                                         std::function<void(const process_line&)> on_line,
                                                         std::shared_ptr<process_cancellation> cancel) = 0;
