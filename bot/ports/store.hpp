@@ -206,7 +206,8 @@ struct deploy_lock {
 class deploy_lock_repository {
 public:
     virtual ~deploy_lock_repository() = default;
-    // true when taken now or already held by this promotion; false when another holds it.
+    // true when taken now or already held by this promotion (which keeps the
+    // holder and time of the first acquire); false when another holds it.
     virtual bool acquire_deploy_lock(const std::string& environment, std::int64_t promotion_id,
                                      const std::string& holder, sys_seconds now) = 0;
     // Releases it when this promotion holds it; otherwise does nothing.
@@ -239,6 +240,9 @@ class deployment_repository {
 public:
     virtual ~deployment_repository() = default;
     virtual std::int64_t start_deployment(const deployment_record& d) = 0;  // assigns the ID
+    // Finishes a running deployment (std::invalid_argument for an unknown or
+    // already finished one, or for "running"); an empty digest keeps the one
+    // recorded at the start.
     virtual void finish_deployment(std::int64_t id, const std::string& result, const std::string& image_digest,
                                    sys_seconds ended_at, const nlohmann::json& detail) = 0;
     [[nodiscard]] virtual std::optional<deployment_record> deployment(std::int64_t id) const = 0;
