@@ -160,13 +160,130 @@ public:
     [[nodiscard]] virtual std::optional<sys_seconds> last_outbox_written(const std::string& prefix) const = 0;
 };
 
+// ---- promotions -----------------------------------------------------------
+
+// One /promote request. The domain serialises the whole request into `doc`;
+// the columns beside it are what queries need.
+struct stored_promotion {
+    std::int64_t id = 0;
+    std::string environment;     // "int" / "prod"
+    std::string version;         // "v1.2.3"
+    std::string state;           // the state machine's state name ("awaiting_signoffs")
+    std::string requested_by;    // Slack user ID
+    std::string source_key;      // the inbound event that opened it: a replay finds it instead of opening a second
+    std::int64_t row_version = 0;  // 1 when inserted, +1 on every save
+    nlohmann::json doc = nlohmann::json::object();
+    sys_seconds created_at;
+    sys_seconds updated_at;
+};
+
+class promotion_repository {
+public:
+    virtual ~promotion_repository() = default;
+    // Assigns the ID; row_version becomes 1. A non-empty source_key already
+    // used returns the existing promotion's ID and changes nothing.
+    virtual std::int64_t insert_promotion(const stored_promotion& p, sys_seconds now) = 0;
+    [[nodiscard]] virtual std::optional<stored_promotion> promotion(std::int64_t id) const = 0;
+    [[nodiscard]] virtual std::optional<stored_promotion> promotion_from_source(const std::string& source_key) const = 0;
+    // Compare-and-set: writes state, version, doc (and bumps row_version)
+    // only when the stored row_version is still `expected_version`; false otherwise.
+    virtual bool save_promotion(const stored_promotion& p, std::int64_t expected_version, sys_seconds now) = 0;
+    // Oldest first.
+    [[nodiscard]] virtual std::vector<stored_promotion> promotions_in_states(const std::vector<std::string>& states) const = 0;
+    // Newest first.
+    [[nodiscard]] virtual std::vector<stored_promotion> recent_promotions(int limit) const = 0;
+};
+
+// ---- deploy locks -----------------------------------------------------------
+
+// One deployment per environment at a time.
+struct deploy_lock {
+    std::string environment;
+    std::int64_t promotion_id = 0;
+    std::string holder;  // who pressed Deploy (a Slack user ID)
+    sys_seconds acquired_at;
+};
+
+class deploy_lock_repository {
+public:
+    virtual ~deploy_lock_repository() = default;
+    // true when taken now or already held by this promotion (which keeps the
+    // holder and time of the first acquire); false when another holds it.
+    virtual bool acquire_deploy_lock(const std::string& environment, std::int64_t promotion_id,
+                                     const std::string& holder, sys_seconds now) = 0;
+    // Releases it when this promotion holds it; otherwise does nothing.
+    virtual void release_deploy_lock(const std::string& environment, std::int64_t promotion_id) = 0;
+    [[nodiscard]] virtual std::optional<deploy_lock> deploy_lock_of(const std::string& environment) const = 0;
+    [[nodiscard]] virtual std::vector<deploy_lock> deploy_locks() const = 0;
+};
+
+// ---- deployment records ---------------------------------------------------
+
+// What one run of the deployment steps did: the record the runbook asks to keep.
+struct deployment_record {
+    std::int64_t id = 0;
+    std::int64_t promotion_id = 0;  // 0 for a deployment not made by a promotion (a rollback)
+    std::string environment;
+    std::string version;
+    std::string image_digest;        // as `docker push` reported it; empty when none was pushed
+    std::string option;              // "app" (runbook Option B) or "infra" (Option A)
+    std::string requested_by;
+    std::vector<std::string> approved_by;   // everyone whose approval it ran on
+    std::vector<std::string> change_records;
+    nlohmann::json gates = nlohmann::json::array();  // the gate evidence it ran on
+    sys_seconds started_at;
+    std::optional<sys_seconds> ended_at;
+    std::string result = "running";  // running, succeeded, failed, interrupted, cancelled
+    nlohmann::json detail = nlohmann::json::object();  // steps and their outcomes
+};
+
+class deployment_repository {
+public:
+    virtual ~deployment_repository() = default;
+    virtual std::int64_t start_deployment(const deployment_record& d) = 0;  // assigns the ID
+    // Finishes a running deployment (std::invalid_argument for an unknown or
+    // already finished one, or for "running"); an empty digest keeps the one
+    // recorded at the start.
+    virtual void finish_deployment(std::int64_t id, const std::string& result, const std::string& image_digest,
+                                   sys_seconds ended_at, const nlohmann::json& detail) = 0;
+    [[nodiscard]] virtual std::optional<deployment_record> deployment(std::int64_t id) const = 0;
+    [[nodiscard]] virtual std::optional<deployment_record> deployment_of_promotion(std::int64_t promotion_id) const = 0;
+    // Newest first; every environment when `environment` is empty.
+    [[nodiscard]] virtual std::vector<deployment_record> deployments(const std::string& environment, int limit) const = 0;
+    // The newest succeeded deployment to the environment (of that version when given).
+    [[nodiscard]] virtual std::optional<deployment_record> last_successful_deployment(
+        const std::string& environment, const std::string& version = {}) const = 0;
+};
+
+// ---- step output ------------------------------------------------------------
+
+// The full output of a deployment's steps; chat shows only tails of it.
+struct step_output_line {
+    int step = 0;
+    std::string stream;  // "out" or "err"
+    std::string text;
+};
+
+class step_output_repository {
+public:
+    virtual ~step_output_repository() = default;
+    virtual void append_step_output(std::int64_t promotion_id, const std::vector<step_output_line>& lines,
+                                    sys_seconds now) = 0;
+    // Every line of the promotion's steps (of one step when step >= 0), in order.
+    [[nodiscard]] virtual std::vector<step_output_line> step_output(std::int64_t promotion_id, int step = -1) const = 0;
+};
+
 // ---- the unit of work -----------------------------------------------------
 
 // Every repository, as seen inside one transaction.
 class store_session : public inbox_repository,
                       public freeze_window_repository,
                       public audit_repository,
-                      public outbox_repository {};
+                      public outbox_repository,
+                      public promotion_repository,
+                      public deploy_lock_repository,
+                      public deployment_repository,
+                      public step_output_repository {};
 
 // Runs units of work off the event loop. `write` is one transaction: it
 // commits when `work` returns and rolls back when it throws (the exception

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/raw_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <algorithm>
@@ -11,8 +12,6 @@
 #include <stdexcept>
 #include <string>
 
-#include <sqlite3.h>
-
 #include "bot/ports/store.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 
@@ -22,57 +21,10 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using promotebot::testing::raw_db;
 using promotebot::testing::temp_dir;
 
 namespace {
-
-
-// Direct access to the file, as an operator with the sqlite3 shell would have.
-struct raw_db {
-    sqlite3* db = nullptr;
-    explicit raw_db(const std::string& path) {
-        if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
-    }
-    ~raw_db() { sqlite3_close(db); }
-    raw_db(const raw_db&) = delete;
-    raw_db& operator=(const raw_db&) = delete;
-
-    void exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            std::string message = error ? error : "unknown error";
-            sqlite3_free(error);
-            throw std::runtime_error(message);
-        }
-    }
-    std::string text(const std::string& sql) {
-        sqlite3_stmt* s = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-        std::string out;
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-            out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-        return out;
-    }
-    std::int64_t integer(const std::string& sql) { return std::stoll(text(sql)); }
-    // Every row, its columns joined by '|' (NULL shown as "NULL").
-    std::vector<std::string> rows(const std::string& sql) {
-        sqlite3_stmt* s = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-        std::vector<std::string> out;
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            std::string row;
-            for (int c = 0; c < sqlite3_column_count(s); ++c) {
-                if (c) row += '|';
-                const auto* t = sqlite3_column_text(s, c);
-                row += t ? reinterpret_cast<const char*>(t) : "NULL";
-            }
-            out.push_back(row);
-        }
-        sqlite3_finalize(s);
-        return out;
-    }
-};
 
 sys_seconds utc(int y, unsigned m, unsigned d, int h = 0, int min = 0) {
     return sys_seconds{std::chrono::sys_days{std::chrono::year{y} / m / d}} + std::chrono::hours{h} +
@@ -86,7 +38,8 @@ TEST_CASE("opening a new store file creates every table, records the migrations 
     { auto s = open_sqlite_store(dir.file()); }
     raw_db raw(dir.file());
     const auto tables = raw.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    for (const char* t : {"audit_log", "freeze_windows", "inbox", "outbox", "schema_migrations"})
+    for (const char* t : {"audit_log", "freeze_windows", "inbox", "outbox", "schema_migrations", "promotions",
+                          "deploy_locks", "deployments", "step_output"})
         CHECK(std::find(tables.begin(), tables.end(), t) != tables.end());
     CHECK(raw.integer("SELECT COUNT(*) FROM schema_migrations") == sqlite_schema_version_known());
     CHECK(raw.integer("SELECT MAX(version) FROM schema_migrations") == sqlite_schema_version_known());
@@ -153,15 +106,18 @@ TEST_CASE("a store file written by a newer promotebot is refused and left untouc
         auto s = open_sqlite_store(dir.file());
         s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 2), "close", "U0LEAD", utc(2026, 11, 26));
     }
+    const int newer = sqlite_schema_version_known() + 1;
     {
         raw_db raw(dir.file());
-        raw.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (7, 1795000000)");
+        raw.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" + std::to_string(newer) +
+                 ", 1795000000)");
     }
-    const std::string expected = "store schema version 7 is newer than this promotebot knows (" +
+    const std::string expected = "store schema version " + std::to_string(newer) +
+                                 " is newer than this promotebot knows (" +
                                  std::to_string(sqlite_schema_version_known()) + "); upgrade promotebot";
     CHECK_THROWS_MATCHES(open_sqlite_store(dir.file()), std::runtime_error, Catch::Message(expected));
     raw_db raw(dir.file());
-    CHECK(raw.integer("SELECT MAX(version) FROM schema_migrations") == 7);
+    CHECK(raw.integer("SELECT MAX(version) FROM schema_migrations") == newer);
     CHECK(raw.integer("SELECT COUNT(*) FROM freeze_windows") == 1);
 }
 

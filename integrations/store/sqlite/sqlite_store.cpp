@@ -155,6 +155,80 @@ constexpr std::array migrations{
         CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE state = 'pending';
         CREATE INDEX outbox_by_key ON outbox(message_key, id);
     )sql"},
+    // Promotions, deploy locks, deployment records and step output. The
+    // request tables of migration 1 were never written by any promotebot and
+    // `deployments` needs their name back: they are dropped, but only when
+    // empty (the guard's CHECK fails the migration, which changes nothing, if
+    // someone put rows there by hand). Times are Unix seconds like everywhere
+    // else; JSON columns hold text. No foreign keys: a rollback's deployment
+    // and its lock belong to no promotion (promotion_id 0).
+    migration{7, R"sql(
+        CREATE TEMP TABLE migration_7_guard (
+            n INTEGER NOT NULL CONSTRAINT unused_request_tables_of_migration_1_must_be_empty CHECK (n = 0)
+        );
+        INSERT INTO migration_7_guard (n)
+            SELECT (SELECT COUNT(*) FROM request_transitions) + (SELECT COUNT(*) FROM approvals) +
+                   (SELECT COUNT(*) FROM deployments) + (SELECT COUNT(*) FROM promotion_requests);
+        DROP TABLE temp.migration_7_guard;
+        DROP TABLE request_transitions;
+        DROP TABLE approvals;
+        DROP TABLE deployments;
+        DROP TABLE promotion_requests;
+
+        CREATE TABLE promotions (
+            id           INTEGER PRIMARY KEY,
+            environment  TEXT    NOT NULL,
+            version      TEXT    NOT NULL,
+            state        TEXT    NOT NULL,
+            requested_by TEXT    NOT NULL,
+            source_key   TEXT,   -- NULL when none
+            row_version  INTEGER NOT NULL CHECK (row_version >= 1),
+            doc          TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            updated_at   INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX promotions_by_source ON promotions(source_key) WHERE source_key IS NOT NULL;
+        CREATE INDEX promotions_by_state ON promotions(state, id);
+        CREATE INDEX promotions_by_environment ON promotions(environment, id);
+
+        CREATE TABLE deploy_locks (
+            environment  TEXT    PRIMARY KEY,
+            promotion_id INTEGER NOT NULL,
+            holder       TEXT    NOT NULL,
+            acquired_at  INTEGER NOT NULL
+        );
+
+        CREATE TABLE deployments (
+            id             INTEGER PRIMARY KEY,
+            promotion_id   INTEGER NOT NULL,  -- 0: not made by a promotion
+            environment    TEXT    NOT NULL,
+            version        TEXT    NOT NULL,
+            image_digest   TEXT    NOT NULL,
+            option         TEXT    NOT NULL,
+            requested_by   TEXT    NOT NULL,
+            approved_by    TEXT    NOT NULL,  -- JSON array of user IDs
+            change_records TEXT    NOT NULL,  -- JSON array
+            gates          TEXT    NOT NULL,  -- JSON
+            started_at     INTEGER NOT NULL,
+            ended_at       INTEGER,
+            result         TEXT    NOT NULL
+                CHECK (result IN ('running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
+            detail         TEXT    NOT NULL   -- JSON object
+        );
+        CREATE INDEX deployments_by_environment_and_result ON deployments(environment, result, id);
+        CREATE INDEX deployments_by_environment ON deployments(environment, id);
+        CREATE INDEX deployments_by_promotion ON deployments(promotion_id, id);
+
+        CREATE TABLE step_output (
+            promotion_id INTEGER NOT NULL,
+            seq          INTEGER NOT NULL,  -- 1, 2, … per promotion; a cut leaves a gap
+            step         INTEGER NOT NULL CHECK (step >= 0),
+            stream       TEXT    NOT NULL CHECK (stream IN ('out', 'err')),
+            text         TEXT    NOT NULL,
+            at           INTEGER NOT NULL,
+            PRIMARY KEY (promotion_id, seq)
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds{{
@@ -359,6 +433,43 @@ json parse_stored_json(const std::string& text, const std::string& where) {
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded()) throw std::runtime_error("store: " + where + " holds invalid JSON");
     return j;
+}
+
+std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::vector<std::string> stored_strings(const std::string& text, const std::string& where) {
+    const json j = parse_stored_json(text, where);
+    if (!j.is_array()) throw std::runtime_error("store: " + where + " is not a JSON array");
+    std::vector<std::string> out;
+    for (const auto& e : j) {
+        if (!e.is_string()) throw std::runtime_error("store: " + where + " holds a non-string");
+        out.push_back(e.get<std::string>());
+    }
+    return out;
+}
+
+constexpr std::array<std::string_view, 5> deployment_results{"running", "succeeded", "failed", "interrupted",
+                                                             "cancelled"};
+
+void require_deployment_result(const std::string& result) {
+    if (std::find(deployment_results.begin(), deployment_results.end(), result) == deployment_results.end())
+        throw std::invalid_argument("unknown deployment result \"" + valid_utf8(result.substr(0, 40)) + "\"");
+}
+
+// A tool's output line as stored: valid UTF-8, at most step_output_line_bytes,
+// ending in "…" when it was cut.
+std::string bounded_output_line(const std::string& text) {
+    constexpr std::string_view ellipsis = "\xE2\x80\xA6";
+    const bool too_long = text.size() > step_output_line_bytes;
+    // Only what can be kept is looked at: a line of many megabytes costs no more than one of 8 KiB.
+    std::string s = valid_utf8(too_long ? text.substr(0, step_output_line_bytes) : text);
+    if (!too_long && s.size() <= step_output_line_bytes) return s;
+    std::size_t end = std::min(s.size(), step_output_line_bytes - ellipsis.size());
+    // Back to the first byte of a character, so the cut splits none.
+    while (end > 0 && end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    s.resize(end);
+    s += ellipsis;
+    return s;
 }
 
 class sqlite_store_impl final : public sqlite_store {
@@ -610,6 +721,308 @@ public:
         return from_unix(q.integer(0));
     }
 
+    // ---- promotions ----
+
+    std::int64_t insert_promotion(const stored_promotion& p, sys_seconds now) override {
+        require_non_empty(p.environment, "promotion environment");
+        require_non_empty(p.version, "promotion version");
+        require_non_empty(p.state, "promotion state");
+        require_non_empty(p.requested_by, "promotion requester");
+        const std::string doc = object_detail(p.doc, "promotion doc").dump();
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        // Only the source key can conflict: the ID is assigned here.
+        prepare("INSERT INTO promotions (environment, version, state, requested_by, source_key, row_version, doc, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(p.environment, p.version, p.state, p.requested_by, optional_text(p.source_key), doc, now, now)
+            .run();
+        std::int64_t id = sqlite3_last_insert_rowid(db());
+        if (sqlite3_changes(db()) != 1) {
+            auto q = prepare("SELECT id FROM promotions WHERE source_key = ?");
+            q.bind(p.source_key);
+            if (!q.step()) throw std::logic_error("store: a promotion insert changed nothing and has no source");
+            id = q.integer(0);
+        }
+        tx.commit();
+        return id;
+    }
+
+    std::optional<stored_promotion> promotion(std::int64_t id) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM promotions WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_promotion(q);
+    }
+
+    std::optional<stored_promotion> promotion_from_source(const std::string& source_key) const override {
+        if (source_key.empty()) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM promotions WHERE source_key = ?");
+        q.bind(source_key);
+        if (!q.step()) return std::nullopt;
+        return read_promotion(q);
+    }
+
+    bool save_promotion(const stored_promotion& p, std::int64_t expected_version, sys_seconds now) override {
+        require_non_empty(p.version, "promotion version");
+        require_non_empty(p.state, "promotion state");
+        const std::string doc = object_detail(p.doc, "promotion doc").dump();
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE promotions SET state = ?, version = ?, doc = ?, row_version = row_version + 1, "
+                "updated_at = ? WHERE id = ? AND row_version = ?")
+            .bind(p.state, p.version, doc, now, p.id, expected_version)
+            .run();
+        return sqlite3_changes(db()) == 1;
+    }
+
+    std::vector<stored_promotion> promotions_in_states(const std::vector<std::string>& states) const override {
+        if (states.empty()) return {};
+        std::lock_guard lock(mutex_);
+        // One cached statement for any number of states: they travel as one JSON array.
+        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM promotions WHERE state IN (SELECT value FROM json_each(?)) "
+                         "ORDER BY id");
+        q.bind(json_text(json(states)));
+        std::vector<stored_promotion> out;
+        while (q.step()) out.push_back(read_promotion(q));
+        return out;
+    }
+
+    std::vector<stored_promotion> recent_promotions(int limit) const override {
+        if (limit <= 0) return {};
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM promotions ORDER BY id DESC LIMIT ?");
+        q.bind(limit);
+        std::vector<stored_promotion> out;
+        while (q.step()) out.push_back(read_promotion(q));
+        return out;
+    }
+
+    // ---- deploy locks ----
+
+    bool acquire_deploy_lock(const std::string& environment, std::int64_t promotion_id, const std::string& holder,
+                             sys_seconds now) override {
+        require_non_empty(environment, "deploy lock environment");
+        require_non_empty(holder, "deploy lock holder");
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        // A lock already held (by anyone) keeps its holder and the time it was taken.
+        prepare("INSERT INTO deploy_locks (environment, promotion_id, holder, acquired_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (environment) DO NOTHING")
+            .bind(environment, promotion_id, holder, now)
+            .run();
+        bool ours = false;
+        {
+            auto q = prepare("SELECT promotion_id FROM deploy_locks WHERE environment = ?");
+            q.bind(environment);
+            ours = q.step() && q.integer(0) == promotion_id;
+        }
+        tx.commit();
+        return ours;
+    }
+
+    void release_deploy_lock(const std::string& environment, std::int64_t promotion_id) override {
+        std::lock_guard lock(mutex_);
+        prepare("DELETE FROM deploy_locks WHERE environment = ? AND promotion_id = ?")
+            .bind(environment, promotion_id)
+            .run();
+    }
+
+    std::optional<deploy_lock> deploy_lock_of(const std::string& environment) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT environment, promotion_id, holder, acquired_at FROM deploy_locks "
+                         "WHERE environment = ?");
+        q.bind(environment);
+        if (!q.step()) return std::nullopt;
+        return deploy_lock{q.text(0), q.integer(1), q.text(2), from_unix(q.integer(3))};
+    }
+
+    std::vector<deploy_lock> deploy_locks() const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT environment, promotion_id, holder, acquired_at FROM deploy_locks "
+                         "ORDER BY environment");
+        std::vector<deploy_lock> out;
+        while (q.step()) out.push_back({q.text(0), q.integer(1), q.text(2), from_unix(q.integer(3))});
+        return out;
+    }
+
+    // ---- deployment records ----
+
+    std::int64_t start_deployment(const deployment_record& d) override {
+        require_non_empty(d.environment, "deployment environment");
+        require_non_empty(d.version, "deployment version");
+        require_non_empty(d.option, "deployment option");
+        require_non_empty(d.requested_by, "deployment requester");
+        require_deployment_result(d.result);
+        const std::string approved_by = json_text(json(d.approved_by));
+        const std::string change_records = json_text(json(d.change_records));
+        const std::string gates = json_text(d.gates.is_null() ? json::array() : d.gates);
+        const std::string detail = object_detail(d.detail, "deployment detail").dump();
+        std::lock_guard lock(mutex_);
+        prepare("INSERT INTO deployments (promotion_id, environment, version, image_digest, option, requested_by, "
+                "approved_by, change_records, gates, started_at, ended_at, result, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(d.promotion_id, d.environment, d.version, d.image_digest, d.option, d.requested_by, approved_by,
+                  change_records, gates, d.started_at,
+                  d.ended_at ? std::optional<std::int64_t>{to_unix(*d.ended_at)} : std::nullopt, d.result, detail)
+            .run();
+        return sqlite3_last_insert_rowid(db());
+    }
+
+    // Only a running deployment is finished: a finished record is what the
+    // runbook keeps and is never rewritten. An empty digest keeps the one
+    // recorded at the start.
+    void finish_deployment(std::int64_t id, const std::string& result, const std::string& image_digest,
+                           sys_seconds ended_at, const nlohmann::json& detail) override {
+        require_deployment_result(result);
+        if (result == "running") throw std::invalid_argument("a deployment cannot finish as running");
+        const std::string detail_text = object_detail(detail, "deployment detail").dump();
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        prepare("UPDATE deployments SET result = ?, image_digest = CASE WHEN ? = '' THEN image_digest ELSE ? END, "
+                "ended_at = ?, detail = ? WHERE id = ? AND result = 'running'")
+            .bind(result, image_digest, image_digest, ended_at, detail_text, id)
+            .run();
+        if (sqlite3_changes(db()) != 1) {
+            auto q = prepare("SELECT result FROM deployments WHERE id = ?");
+            q.bind(id);
+            if (!q.step()) throw std::invalid_argument("no deployment " + std::to_string(id));
+            throw std::invalid_argument("deployment " + std::to_string(id) + " already finished (" + q.text(0) + ")");
+        }
+        tx.commit();
+    }
+
+    std::optional<deployment_record> deployment(std::int64_t id) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, promotion_id, environment, version, image_digest, option, requested_by, "
+                         "approved_by, change_records, gates, started_at, ended_at, result, detail "
+                         "FROM deployments WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_deployment(q);
+    }
+
+    // The newest, should a promotion have run its steps more than once.
+    std::optional<deployment_record> deployment_of_promotion(std::int64_t promotion_id) const override {
+        if (promotion_id == 0) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, promotion_id, environment, version, image_digest, option, requested_by, "
+                         "approved_by, change_records, gates, started_at, ended_at, result, detail "
+                         "FROM deployments WHERE promotion_id = ? ORDER BY id DESC LIMIT 1");
+        q.bind(promotion_id);
+        if (!q.step()) return std::nullopt;
+        return read_deployment(q);
+    }
+
+    std::vector<deployment_record> deployments(const std::string& environment, int limit) const override {
+        if (limit <= 0) return {};
+        std::lock_guard lock(mutex_);
+        std::vector<deployment_record> out;
+        if (environment.empty()) {
+            auto q = prepare("SELECT id, promotion_id, environment, version, image_digest, option, requested_by, "
+                             "approved_by, change_records, gates, started_at, ended_at, result, detail "
+                             "FROM deployments ORDER BY id DESC LIMIT ?");
+            q.bind(limit);
+            while (q.step()) out.push_back(read_deployment(q));
+        } else {
+            auto q = prepare("SELECT id, promotion_id, environment, version, image_digest, option, requested_by, "
+                             "approved_by, change_records, gates, started_at, ended_at, result, detail "
+                             "FROM deployments WHERE environment = ? ORDER BY id DESC LIMIT ?");
+            q.bind(environment, limit);
+            while (q.step()) out.push_back(read_deployment(q));
+        }
+        return out;
+    }
+
+    // Newest by ID: the deploy lock runs one deployment per environment at a
+    // time, so for one environment ID order is start order.
+    std::optional<deployment_record> last_successful_deployment(const std::string& environment,
+                                                                const std::string& version) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, promotion_id, environment, version, image_digest, option, requested_by, "
+                         "approved_by, change_records, gates, started_at, ended_at, result, detail "
+                         "FROM deployments WHERE environment = ? AND result = 'succeeded' AND (? = '' OR version = ?) "
+                         "ORDER BY id DESC LIMIT 1");
+        q.bind(environment, version, version);
+        if (!q.step()) return std::nullopt;
+        return read_deployment(q);
+    }
+
+    // ---- step output ----
+
+    // See step_output_head_lines in the header for what is kept. Lines that
+    // would be dropped at once are never written.
+    void append_step_output(std::int64_t promotion_id, const std::vector<step_output_line>& lines,
+                            sys_seconds now) override {
+        for (const auto& line : lines) {
+            if (line.step < 0) throw std::invalid_argument("a step output line needs a step >= 0");
+            if (line.stream != "out" && line.stream != "err")
+                throw std::invalid_argument("a step output line's stream is \"out\" or \"err\"");
+        }
+        if (lines.empty()) return;
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        std::int64_t last = 0;  // the newest line's seq so far; every seq up to it was handed out
+        {
+            auto q = prepare("SELECT COALESCE(MAX(seq), 0) FROM step_output WHERE promotion_id = ?");
+            q.bind(promotion_id);
+            q.step();
+            last = q.integer(0);
+        }
+        const auto count = static_cast<std::int64_t>(lines.size());
+        // Lines with seq in (head, cut_to] are not kept; the marker takes seq cut_to.
+        const std::int64_t cut_to = last + count - step_output_tail_lines;
+        for (std::int64_t i = 0; i < count; ++i) {
+            const std::int64_t seq = last + 1 + i;
+            if (seq > step_output_head_lines && seq <= cut_to) continue;
+            const auto& line = lines[static_cast<std::size_t>(i)];
+            prepare("INSERT INTO step_output (promotion_id, seq, step, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(promotion_id, seq, line.step, line.stream, bounded_output_line(line.text), now)
+                .run();
+        }
+        if (cut_to > step_output_head_lines) {
+            int marker_step = lines.front().step;
+            if (cut_to > last) {
+                marker_step = lines[static_cast<std::size_t>(cut_to - last - 1)].step;
+            } else {
+                auto q = prepare("SELECT step FROM step_output WHERE promotion_id = ? AND seq = ?");
+                q.bind(promotion_id, cut_to);
+                if (q.step()) marker_step = static_cast<int>(q.integer(0));
+            }
+            // Also removes the marker of an earlier cut, which sat below cut_to.
+            prepare("DELETE FROM step_output WHERE promotion_id = ? AND seq > ? AND seq <= ?")
+                .bind(promotion_id, step_output_head_lines, cut_to)
+                .run();
+            prepare("INSERT INTO step_output (promotion_id, seq, step, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(promotion_id, cut_to, marker_step, std::string{"err"},
+                      "\xE2\x80\xA6 output truncated: " + std::to_string(cut_to - step_output_head_lines) +
+                          " lines dropped",
+                      now)
+                .run();
+        }
+        tx.commit();
+    }
+
+    std::vector<step_output_line> step_output(std::int64_t promotion_id, int step) const override {
+        std::lock_guard lock(mutex_);
+        std::vector<step_output_line> out;
+        if (step < 0) {
+            auto q = prepare("SELECT step, stream, text FROM step_output WHERE promotion_id = ? ORDER BY seq");
+            q.bind(promotion_id);
+            while (q.step()) out.push_back({static_cast<int>(q.integer(0)), q.text(1), q.text(2)});
+        } else {
+            auto q = prepare("SELECT step, stream, text FROM step_output WHERE promotion_id = ? AND step = ? "
+                             "ORDER BY seq");
+            q.bind(promotion_id, step);
+            while (q.step()) out.push_back({static_cast<int>(q.integer(0)), q.text(1), q.text(2)});
+        }
+        return out;
+    }
+
     // ---- units of work ----
 
     void transaction(const std::function<void(bot::store_session&)>& work) override {
@@ -727,6 +1140,45 @@ private:
         r.attempts = static_cast<int>(q.integer(9));
         r.in_doubt = q.integer(10) != 0;
         return r;
+    }
+
+    static std::optional<std::string> optional_text(const std::string& s) {
+        return s.empty() ? std::optional<std::string>{} : std::optional<std::string>{s};
+    }
+
+    static stored_promotion read_promotion(const statement& q) {
+        stored_promotion p;
+        p.id = q.integer(0);
+        p.environment = q.text(1);
+        p.version = q.text(2);
+        p.state = q.text(3);
+        p.requested_by = q.text(4);
+        p.source_key = q.text(5);  // NULL reads as empty
+        p.row_version = q.integer(6);
+        p.doc = parse_stored_json(q.text(7), "promotion " + std::to_string(p.id) + " doc");
+        p.created_at = from_unix(q.integer(8));
+        p.updated_at = from_unix(q.integer(9));
+        return p;
+    }
+
+    static deployment_record read_deployment(const statement& q) {
+        deployment_record d;
+        d.id = q.integer(0);
+        const std::string where = "deployment " + std::to_string(d.id);
+        d.promotion_id = q.integer(1);
+        d.environment = q.text(2);
+        d.version = q.text(3);
+        d.image_digest = q.text(4);
+        d.option = q.text(5);
+        d.requested_by = q.text(6);
+        d.approved_by = stored_strings(q.text(7), where + " approvals");
+        d.change_records = stored_strings(q.text(8), where + " change records");
+        d.gates = parse_stored_json(q.text(9), where + " gates");
+        d.started_at = from_unix(q.integer(10));
+        if (!q.is_null(11)) d.ended_at = from_unix(q.integer(11));
+        d.result = q.text(12);
+        d.detail = parse_stored_json(q.text(13), where + " detail");
+        return d;
     }
 
     static stored_freeze_window read_freeze_window(const statement& q) {

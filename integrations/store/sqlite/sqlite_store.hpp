@@ -2,6 +2,8 @@
 // The SQLite store: one file in WAL mode, numbered migrations, every
 // repository of bot/ports/store.hpp on one connection.
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,6 +31,19 @@ public:
     // (5 s by default).
     virtual void set_busy_timeout(std::chrono::milliseconds timeout) = 0;
 };
+
+// What one promotion's step output may hold, so a chatty tool cannot fill the
+// disk. A line longer than step_output_line_bytes is cut at a UTF-8 boundary
+// and ends in "…" (invalid UTF-8 becomes U+FFFD first). Of all the lines a
+// promotion's steps ever printed, the first step_output_head_lines and the
+// newest step_output_tail_lines are kept: the start shows what ran, the end
+// shows how it failed. The lines between them are replaced by one marker line
+// "… output truncated: N lines dropped" (stream "err", the step of the last
+// line dropped), which moves along as more lines arrive. So a promotion holds
+// at most head + tail + 1 lines.
+inline constexpr std::size_t step_output_line_bytes = 8 * 1024;
+inline constexpr std::int64_t step_output_head_lines = 10'000;
+inline constexpr std::int64_t step_output_tail_lines = 10'000;
 
 // How a store file is opened.
 enum class open_mode {
