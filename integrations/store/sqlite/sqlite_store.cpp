@@ -228,6 +228,31 @@ constexpr std::array migrations{
             at           INTEGER NOT NULL,
             PRIMARY KEY (promotion_id, seq)
         ) WITHOUT ROWID;
+        -- Thread replies join the outbox's kinds (SQLite changes a CHECK only by rebuilding the table).
+        CREATE TABLE outbox_next (
+            id              INTEGER PRIMARY KEY,
+            message_key     TEXT    NOT NULL,
+            kind            TEXT    NOT NULL CHECK (kind IN ('post', 'update', 'ephemeral', 'response_url', 'reply')),
+            channel         TEXT    NOT NULL,
+            user_id         TEXT    NOT NULL,
+            response_url    TEXT    NOT NULL,
+            in_channel      INTEGER NOT NULL,
+            body            TEXT    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            in_doubt        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,  -- Unix milliseconds
+            last_error      TEXT,
+            ts              TEXT,
+            finished_at     INTEGER
+        );
+        INSERT INTO outbox_next SELECT id, message_key, kind, channel, user_id, response_url, in_channel, body,
+            created_at, state, attempts, in_doubt, next_attempt_at, last_error, ts, finished_at FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_next RENAME TO outbox;
+        CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX outbox_by_key ON outbox(message_key, id);
     )sql"},
 };
 
@@ -236,11 +261,12 @@ constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds
     {inbound_kind::interactive, "interactive"},
     {inbound_kind::event, "events_api"},
 }};
-constexpr std::array<std::pair<outbox_kind, std::string_view>, 4> outbox_kinds{{
+constexpr std::array<std::pair<outbox_kind, std::string_view>, 5> outbox_kinds{{
     {outbox_kind::post, "post"},
     {outbox_kind::update, "update"},
     {outbox_kind::ephemeral, "ephemeral"},
     {outbox_kind::response_url, "response_url"},
+    {outbox_kind::reply, "reply"},
 }};
 constexpr std::array<std::pair<outbox_state, std::string_view>, 3> outbox_states{{
     {outbox_state::pending, "pending"},
@@ -614,13 +640,14 @@ public:
         std::vector<outbox_row> out;
         while (q.step()) out.push_back(read_outbox_row(q));
         for (auto& row : out) {
-            if (row.message.kind != outbox_kind::update) continue;
+            if (row.message.kind != outbox_kind::update && row.message.kind != outbox_kind::reply) continue;
             {
                 auto post = prepare("SELECT ts FROM outbox WHERE message_key = ? AND kind = 'post' AND "
                                     "state = 'delivered' AND ts IS NOT NULL ORDER BY id LIMIT 1");
                 post.bind(row.message.message_key);
                 if (post.step()) row.post_ts = post.text(0);
             }
+            if (row.message.kind == outbox_kind::reply) continue;
             // The newest pending update of the key replaces the older ones.
             auto newest = prepare("SELECT id, body FROM outbox WHERE message_key = ? AND kind = 'update' AND "
                                   "state = 'pending' AND id > ? ORDER BY id DESC LIMIT 1");
