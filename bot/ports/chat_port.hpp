@@ -48,6 +48,9 @@ public:
     // Replaces a posted message.
     virtual boost::asio::awaitable<delivery_result> update(const std::string& channel, const std::string& ts,
                                                            const commands::message& m) = 0;
+    // Replies in the thread of the post with timestamp `thread_ts`.
+    virtual boost::asio::awaitable<delivery_result> reply(const std::string& channel, const std::string& thread_ts,
+                                                          const commands::message& m) = 0;
     // Shows a message to one user in a channel.
     virtual boost::asio::awaitable<delivery_result> ephemeral(const std::string& channel, const std::string& user,
                                                               const commands::message& m) = 0;

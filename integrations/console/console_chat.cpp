@@ -25,6 +25,13 @@ boost::asio::awaitable<delivery_result> console_chat::update(const std::string& 
     co_return delivery_result{delivery_result::outcome::delivered, ts, {}, {}};
 }
 
+boost::asio::awaitable<delivery_result> console_chat::reply(const std::string& channel, const std::string& thread_ts,
+                                                            const commands::message& m) {
+    out_ << "  ↳ in the thread of " << thread_ts << ":\n";
+    show(m, channel, "", false);
+    co_return delivery_result{delivery_result::outcome::delivered, thread_ts + ".reply", {}, {}};
+}
+
 boost::asio::awaitable<delivery_result> console_chat::ephemeral(const std::string& channel, const std::string&,
                                                                 const commands::message& m) {
     show(m, channel, "", true);

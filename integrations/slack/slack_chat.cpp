@@ -108,6 +108,14 @@ asio::awaitable<delivery_result> slack_chat::update(const std::string& channel, 
     co_return delivery_of(co_await api_.call("chat.update", std::move(payload)));
 }
 
+asio::awaitable<delivery_result> slack_chat::reply(const std::string& channel, const std::string& thread_ts,
+                                                   const commands::message& m) {
+    auto payload = to_chat_payload(m);
+    payload["channel"] = channel;
+    payload["thread_ts"] = thread_ts;
+    co_return delivery_of(co_await api_.call("chat.postMessage", std::move(payload)));
+}
+
 asio::awaitable<delivery_result> slack_chat::ephemeral(const std::string& channel, const std::string& user,
                                                        const commands::message& m) {
     auto payload = to_chat_payload(m);

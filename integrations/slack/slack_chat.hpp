@@ -17,6 +17,8 @@ public:
                                                       std::int64_t outbox_id) override;
     boost::asio::awaitable<bot::lookup_result> find_post(const std::string& channel, std::int64_t outbox_id,
                                                          std::chrono::sys_seconds since) override;
+    boost::asio::awaitable<bot::delivery_result> reply(const std::string& channel, const std::string& thread_ts,
+                                                       const commands::message& m) override;
     boost::asio::awaitable<bot::delivery_result> update(const std::string& channel, const std::string& ts,
                                                         const commands::message& m) override;
     boost::asio::awaitable<bot::delivery_result> ephemeral(const std::string& channel, const std::string& user,

@@ -47,6 +47,11 @@ struct recording_chat : chat_port {
         calls.push_back({"update", channel, m.text.readable()});
         co_return delivery_result{};
     }
+    asio::awaitable<delivery_result> reply(const std::string& channel, const std::string&,
+                                           const commands::message& m) override {
+        calls.push_back({"reply", channel, m.text.readable()});
+        co_return delivery_result{};
+    }
     asio::awaitable<delivery_result> ephemeral(const std::string& channel, const std::string&,
                                                const commands::message& m) override {
         calls.push_back({"ephemeral", channel, m.text.readable()});

@@ -106,6 +106,11 @@ struct scripted_chat : chat_port {
         calls.push_back({"update", channel, ts, text_of(m)});
         co_return next();
     }
+    asio::awaitable<delivery_result> reply(const std::string& channel, const std::string& thread_ts,
+                                           const commands::message& m) override {
+        calls.push_back({"reply", channel, thread_ts, text_of(m)});
+        co_return next();
+    }
     asio::awaitable<delivery_result> ephemeral(const std::string& channel, const std::string&,
                                                const commands::message& m) override {
         calls.push_back({"ephemeral", channel, {}, text_of(m)});
@@ -426,4 +431,27 @@ TEST_CASE("the dispatcher wakes on a commit and delivers without polling") {
         h.dispatcher.stop();
     }());
     CHECK(delivered);
+}
+
+TEST_CASE("a thread reply waits for its post, goes into that post's thread, and is not covered by updates") {
+    testing::temp_dir dir;
+    scripted_chat chat;
+    manual_clock clock;
+    harness h(dir.file(), chat, clock);
+    h.db->enqueue_outbox(post_to("C0RELEASE", "Promotion #1", "promotion:1"), t0);
+    auto note = post_to("C0RELEASE", "Deploy pressed", "promotion:1");
+    note.kind = outbox_kind::reply;
+    h.db->enqueue_outbox(note, t0);
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "Deploying"), t0);
+
+    while (h.deliver() > 0) {
+    }
+    const auto posts = chat.of("post");
+    const auto replies = chat.of("reply");
+    REQUIRE(posts.size() == 1);
+    REQUIRE(replies.size() == 1);
+    CHECK(replies[0].text == "Deploy pressed");
+    CHECK(replies[0].ts == chat.history.begin()->second);  // the thread of the post
+    CHECK(chat.of("update").size() == 1);
+    CHECK(h.db->outbox_pending() == 0);
 }
