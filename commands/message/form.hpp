@@ -53,9 +53,10 @@ struct form_field {
 };
 
 struct form {
-    std::string title{};             // short: Slack shows 24 characters
-    std::string callback_id{};       // routes the submission to its owner, e.g. "promote.request"
-    std::string private_metadata{};  // opaque, returned verbatim; at most form_limits::max_private_metadata characters
+    std::string title{};        // short: Slack shows 24 characters
+    std::string callback_id{};  // routes the submission to its owner, e.g. "promote.request"
+    // Opaque, returned verbatim; at most form_limits::max_private_metadata characters.
+    std::string private_metadata{};
     std::string submit_label = "Submit";
     std::string close_label = "Cancel";
     std::vector<form_field> fields{};
@@ -66,10 +67,10 @@ struct form {
 struct form_submission {
     std::string callback_id{};
     std::string private_metadata{};
-    std::string user_id{};                       // who submitted it
+    std::string user_id{};                        // who submitted it
     std::map<std::string, std::string> values{};  // field ID -> text, or the chosen option's value
-    std::string view_id{};                       // the platform's ID of the shown form
-    std::string trigger_id{};                    // Slack: opens a follow-up modal within 3 s; empty in the console
+    std::string view_id{};                        // the platform's ID of the shown form
+    std::string trigger_id{};  // Slack: opens a follow-up modal within 3 s; empty in the console
     bool operator==(const form_submission&) const = default;
 };
 
