@@ -11,6 +11,7 @@
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "integrations/console/console_chat.hpp"
+#include "integrations/console/console_form.hpp"
 #include "bot/services/role_resolver.hpp"
 
 namespace promotebot::bot {
@@ -77,13 +78,25 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
         io.restart();
         io.run();
     };
-    // Runs a handler, then shows what it queued.
-    auto handle = [&](boost::asio::awaitable<void> task) {
-        run(std::move(task));
+    auto deliver = [&] {
         run([&]() -> boost::asio::awaitable<void> {
             while (co_await dispatcher.deliver_due() > 0) {
             }
         }());
+    };
+    const console::form_prompt_options prompting{.max_tries = 3, .validate = &command_router::validate_form};
+    // Runs a handler, then shows what it queued; a form it opened is asked
+    // for at once (the console has no modals) and its answers are handled
+    // in turn, which may open the next form.
+    auto handle = [&](boost::asio::awaitable<void> task) {
+        run(std::move(task));
+        deliver();
+        while (auto pending = chat.take_pending_form()) {
+            auto submitted = console::prompt_form(*pending, user, in, out, prompting);
+            if (!submitted) break;
+            run(router.on_form(std::move(*submitted)));
+            deliver();
+        }
     };
 
     if (options.banner) {

@@ -1,7 +1,8 @@
 #pragma once
 // `promotebot --console`: the whole bot on stdin/stdout, no Slack needed.
 // Lines starting with `/` are slash commands; `click N` presses button N;
-// `as <user>` switches identity so one person can play every role.
+// `as <user>` switches identity so one person can play every role. A form a
+// command opens is asked for field by field (integrations/console/console_form.hpp).
 #include <iosfwd>
 #include <string>
 

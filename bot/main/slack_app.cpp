@@ -17,6 +17,7 @@
 #include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/role_resolver.hpp"
 #include "integrations/net/backoff.hpp"
+#include "integrations/slack/block_kit.hpp"
 #include "integrations/slack/inbound.hpp"
 #include "integrations/slack/slack_chat.hpp"
 #include "integrations/slack/socket_mode_client.hpp"
@@ -129,6 +130,14 @@ struct slack_app::impl {
     slack::socket_mode_handlers handlers() {
         slack::socket_mode_handlers h;
         h.ack_payload = [](const slack::envelope& e) -> std::optional<nlohmann::json> {
+            if (e.type == "interactive") {
+                // A refused form stays open with the errors under its fields.
+                auto s = slack::form_submission_of(e.payload);
+                if (!s) return std::nullopt;
+                auto errors = command_router::validate_form(*s);
+                if (!errors || errors->empty()) return std::nullopt;  // no payload: the modal closes
+                return slack::form_errors_ack(*errors);
+            }
             if (e.type != "slash_commands") return std::nullopt;
             auto c = slack::slash_command_of(e.payload);
             if (!c) return std::nullopt;
@@ -215,6 +224,9 @@ struct slack_app::impl {
             e.envelope_id = "replay:" + entry.key;
             e.type = envelope_type_of(entry.kind);
             e.payload = std::move(entry.payload);
+            // Slack sends every view_submission accepting an ack payload: a
+            // refused one had its errors shown then, as it would have now.
+            e.accepts_response_payload = slack::form_submission_of(e.payload).has_value();
             handle(std::move(e), entry.key);
         }
         co_await write(*st, [now](store_session& s) { s.prune_inbound(now - std::chrono::days(7)); });
@@ -232,6 +244,16 @@ struct slack_app::impl {
             const bool answered = e.accepts_response_payload && command_router::immediate_reply(*c).has_value();
             spawn(router.on_command(std::move(*c), std::move(inbox_key), answered), "command");
         } else if (e.type == "interactive") {
+            if (auto s = slack::form_submission_of(e.payload)) {
+                // The ack showed the errors and kept the modal open: the person submits again.
+                const auto errors = e.accepts_response_payload ? command_router::validate_form(*s) : std::nullopt;
+                if (errors && !errors->empty()) {
+                    finish_unhandled(std::move(inbox_key), "form refused: the modal shows its errors");
+                    return;
+                }
+                spawn(router.on_form(std::move(*s), std::move(inbox_key)), "form");
+                return;
+            }
             auto presses = slack::button_presses_of(e.payload);
             if (presses.empty()) {
                 finish_unhandled(std::move(inbox_key), "no button");

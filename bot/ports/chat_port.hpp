@@ -2,7 +2,9 @@
 // Where the outbox delivers messages: Slack (Web API and response_url) or the
 // console. Each call reports what is known about the delivery, so the outbox
 // can tell a message that surely did not go out (send it again) from one that
-// may have (look it up before sending it again).
+// may have (look it up before sending it again). Forms are opened directly,
+// not through the outbox: a trigger is valid for 3 s and used once, and
+// opening a form changes nothing that would need to survive a crash.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "commands/message/form.hpp"
 #include "commands/message/message.hpp"
 
 namespace promotebot::bot {
@@ -60,6 +63,14 @@ public:
     virtual boost::asio::awaitable<delivery_result> respond(const std::string& response_url,
                                                             const std::string& channel, const std::string& user,
                                                             bool in_channel, const commands::message& m) = 0;
+    // Shows a form to the person whose action gave `trigger_id` (a slash
+    // command's or a button press's; Slack accepts it once, within 3 s).
+    // delivered: it is shown, `ts` holds the view's ID. rejected: refused
+    // for good (an expired or used trigger, a form with a form_defect());
+    // maybe_sent: no answer, it may be on screen. Never sent twice. The
+    // answers come back as a form_submission with the form's callback_id.
+    virtual boost::asio::awaitable<delivery_result> open_form(const std::string& trigger_id,
+                                                              const commands::form& f) = 0;
 };
 
 }  // namespace promotebot::bot

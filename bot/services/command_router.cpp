@@ -100,6 +100,24 @@ asio::awaitable<void> command_router::on_button(commands::button_press b, std::s
     if (!failure.empty()) co_await answer_failure(who, what, failure);
 }
 
+asio::awaitable<void> command_router::on_form(commands::form_submission s, std::string inbox_key) {
+    // A submission has no channel: the user's ID as the channel is their direct messages with the app.
+    const reply_target who{s.user_id, s.user_id, ""};
+    const std::string what = "form " + s.callback_id;
+    std::string failure;
+    try {
+        co_await handle_form(std::move(s), std::move(inbox_key));
+    } catch (const std::exception& e) {
+        failure = e.what();
+        if (failure.empty()) failure = "unknown error";
+    }
+    if (!failure.empty()) co_await answer_failure(who, what, failure);
+}
+
+std::optional<commands::form_errors> command_router::validate_form(const commands::form_submission&) {
+    return std::nullopt;
+}
+
 asio::awaitable<void> command_router::handle_command(commands::slash_command c, std::string inbox_key,
                                                      bool answered_in_ack) {
     action_context ctx;
@@ -181,6 +199,20 @@ asio::awaitable<void> command_router::handle_button(commands::button_press b, st
     }
     ctx.fx.record(b.user_id, "button", ctx.subject, "rejected", {{"error", "unknown action"}});
     ctx.fx.answer(ctx.who, privately(commands::error_message("This button is not handled (any more).", "")));
+    co_await commit(store_, ctx, now());
+}
+
+asio::awaitable<void> command_router::handle_form(commands::form_submission s, std::string inbox_key) {
+    action_context ctx;
+    ctx.who = {s.user_id, s.user_id, ""};
+    ctx.subject = "form " + s.callback_id;
+    ctx.inbox_key = std::move(inbox_key);
+    // Each submission has its own trigger (a view resubmitted after errors keeps its view ID).
+    ctx.source_key = s.trigger_id.empty() ? std::string{} : "trigger:" + s.trigger_id;
+    // The promotion service's forms ("promote.…") will be routed from here.
+    ctx.fx.record(s.user_id, "form", ctx.subject, "rejected", {{"error", "unknown form"}, {"view_id", s.view_id}});
+    // A direct message: chat.postEphemeral needs a channel the person is in.
+    ctx.fx.post(s.user_id, commands::error_message("This form is not handled (any more).", ""));
     co_await commit(store_, ctx, now());
 }
 

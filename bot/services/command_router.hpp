@@ -13,6 +13,7 @@
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/role_resolver.hpp"
 #include "commands/access/roles.hpp"
+#include "commands/message/form.hpp"
 #include "commands/message/inbound.hpp"
 
 namespace promotebot::bot {
@@ -30,6 +31,17 @@ public:
     boost::asio::awaitable<void> on_command(commands::slash_command c, std::string inbox_key = {},
                                             bool answered_in_ack = false);
     boost::asio::awaitable<void> on_button(commands::button_press b, std::string inbox_key = {});
+    // A submitted form, routed by its callback_id to the service that
+    // opened it. One no service owns is refused: audited, and the person is
+    // told in a direct message (a submission carries no channel).
+    boost::asio::awaitable<void> on_form(commands::form_submission s, std::string inbox_key = {});
+
+    // Pure and quick (it runs before the ack, within Slack's 3 s): the
+    // errors that keep a submitted form open, by field ID, or nullopt to take
+    // it. A form it refuses is not handed to on_form when the errors reached
+    // the person (Slack's ack carried them); services that own forms add
+    // their checks here by callback_id. None yet.
+    static std::optional<commands::form_errors> validate_form(const commands::form_submission& s);
 
     // When handling fails (the store is locked or down), nothing was
     // committed, so the answer cannot go through the outbox either: the
@@ -42,6 +54,7 @@ private:
     boost::asio::awaitable<void> handle_command(commands::slash_command c, std::string inbox_key,
                                                 bool answered_in_ack);
     boost::asio::awaitable<void> handle_button(commands::button_press b, std::string inbox_key);
+    boost::asio::awaitable<void> handle_form(commands::form_submission s, std::string inbox_key);
     boost::asio::awaitable<void> answer_failure(const reply_target& who, const std::string& what,
                                                 const std::string& why);
 

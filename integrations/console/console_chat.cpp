@@ -7,7 +7,11 @@ using bot::delivery_result;
 boost::asio::awaitable<delivery_result> console_chat::post(const std::string& channel, const commands::message& m,
                                                            std::int64_t) {
     const auto ts = "console." + std::to_string(++messages_);
-    out_ << "── posted in #" << channel << " ──\n";
+    // A post to a user ID is Slack's direct message from the app.
+    if (commands::is_slack_id(commands::mention_kind::user, channel))
+        out_ << "── direct message to @" << channel << " ──\n";
+    else
+        out_ << "── posted in #" << channel << " ──\n";
     show(m, channel, ts, false);
     co_return delivery_result{delivery_result::outcome::delivered, ts, {}, {}};
 }
@@ -43,6 +47,20 @@ boost::asio::awaitable<delivery_result> console_chat::respond(const std::string&
                                                               const commands::message& m) {
     show(m, channel, "", !in_channel);
     co_return delivery_result{};
+}
+
+boost::asio::awaitable<delivery_result> console_chat::open_form(const std::string&, const commands::form& f) {
+    if (auto defect = commands::form_defect(f))
+        co_return delivery_result{delivery_result::outcome::rejected, {}, "form " + f.callback_id + ": " + *defect, {}};
+    const auto view_id = "console.form." + std::to_string(++forms_);
+    pending_ = pending_form{f, view_id};
+    co_return delivery_result{delivery_result::outcome::delivered, view_id, {}, {}};
+}
+
+std::optional<pending_form> console_chat::take_pending_form() {
+    auto out = std::move(pending_);
+    pending_.reset();
+    return out;
 }
 
 const shown_button* console_chat::button(int n) const {

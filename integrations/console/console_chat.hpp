@@ -1,6 +1,9 @@
 #pragma once
 // The console's chat adapter: prints every delivered message as text and
-// numbers its buttons so `click N` can press them.
+// numbers its buttons so `click N` can press them. A terminal has no
+// triggers: an opened form is kept as pending until the console mode takes
+// it and prompts for its fields (console_form.hpp).
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -9,6 +12,12 @@
 #include "integrations/console/console_render.hpp"
 
 namespace promotebot::console {
+
+// A form waiting to be filled in, with the view ID its submission carries.
+struct pending_form {
+    commands::form form;
+    std::string view_id;  // "console.form.<n>"
+};
 
 struct shown_button {
     commands::button button;
@@ -33,6 +42,12 @@ public:
     boost::asio::awaitable<bot::delivery_result> respond(const std::string& response_url, const std::string& channel,
                                                          const std::string& user, bool in_channel,
                                                          const commands::message& m) override;
+    // Keeps the form as pending (replacing one not yet taken); the trigger is ignored.
+    boost::asio::awaitable<bot::delivery_result> open_form(const std::string& trigger_id,
+                                                           const commands::form& f) override;
+
+    // The form opened last and not yet taken, once.
+    std::optional<pending_form> take_pending_form();
 
     // Button [n] as numbered on screen; nullptr when there is none.
     [[nodiscard]] const shown_button* button(int n) const;
@@ -43,6 +58,8 @@ private:
     std::ostream& out_;
     std::vector<shown_button> buttons_;
     int messages_ = 0;
+    int forms_ = 0;
+    std::optional<pending_form> pending_;
 };
 
 }  // namespace promotebot::console

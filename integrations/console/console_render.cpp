@@ -60,6 +60,11 @@ void add_block(std::string& out, std::string_view text) {
 
 }  // namespace
 
+std::string terminal_text(std::string_view text, bool keep_newlines) { return sanitize(text, keep_newlines); }
+std::string terminal_rich_text(const commands::rich_text& text, bool keep_newlines) {
+    return sanitize_rich(text, keep_newlines);
+}
+
 std::string_view state_marker(commands::line_state state) {
     switch (state) {
         case commands::line_state::pending: return "[  ]";

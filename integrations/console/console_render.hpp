@@ -18,4 +18,10 @@ std::string_view state_marker(commands::line_state state);
 // the terminal. Every line ends with '\n'.
 std::string render_text(const commands::message& msg, int first_button_number, bool ephemeral);
 
+// Text safe for a terminal: valid UTF-8 (malformed bytes as '?') without C0,
+// DEL or C1 controls; tabs become spaces, newlines are kept when asked.
+// Mentions read as @U123, #C123, @S123.
+std::string terminal_text(std::string_view text, bool keep_newlines);
+std::string terminal_rich_text(const commands::rich_text& text, bool keep_newlines);
+
 }  // namespace promotebot::console

@@ -331,6 +331,74 @@ std::vector<built_block> build(const commands::message& msg) {
     return blocks;
 }
 
+// Opaque text (private_metadata): unchanged but for malformed UTF-8 (U+FFFD,
+// or the JSON would not serialise) and a cut at `limit` characters.
+std::string opaque(std::string_view raw, std::size_t limit) {
+    std::string out;
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < raw.size() && chars < limit; ++chars) {
+        const std::size_t len = utf8_length(raw, i);
+        if (len == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(raw.substr(i, len));
+            i += len;
+        }
+    }
+    return out;
+}
+
+std::string non_empty(std::string text, std::string_view fallback) {
+    return text.find_first_not_of(' ') == std::string::npos ? std::string(fallback) : text;
+}
+
+json option_object(const std::string& value, const std::string& label) {
+    return {{"text", plain_text(non_empty(plain(label, limits::max_option_text), value))},
+            {"value", char_count_prefix(value, limits::max_option_value)}};
+}
+
+json input_element(const commands::form_field& f) {
+    const std::string action_id = char_count_prefix(f.id, limits::max_id);
+    if (f.kind == commands::form_field::kind::choice) {
+        const bool radio = f.options.size() <= limits::max_radio_options;
+        json options = json::array();
+        json initial;
+        for (const auto& [value, label] : f.options) {
+            if (options.size() == limits::max_select_options) break;
+            options.push_back(option_object(value, label));
+            if (!f.initial.empty() && value == f.initial) initial = options.back();
+        }
+        json el = {{"type", radio ? "radio_buttons" : "static_select"},
+                   {"action_id", action_id},
+                   {"options", std::move(options)}};
+        if (!radio) el["placeholder"] = plain_text("Choose one");
+        if (!initial.is_null()) el["initial_option"] = std::move(initial);
+        return el;
+    }
+    const bool multiline = f.kind == commands::form_field::kind::multiline;
+    const std::size_t max_length = std::min(commands::max_length_of(f), limits::max_text_input);
+    json el = {{"type", "plain_text_input"},
+               {"action_id", action_id},
+               {"multiline", multiline},
+               {"max_length", max_length}};
+    // Pre-filled text is a value, not prose: cut without a marker.
+    std::string initial = fit(glyphs_of(f.initial, false, multiline), max_length, false);
+    if (!initial.empty()) el["initial_value"] = std::move(initial);
+    return el;
+}
+
+json input_block(const commands::form_field& f) {
+    json block = {{"type", "input"},
+                  {"block_id", char_count_prefix(f.id, limits::max_id)},
+                  {"label", plain_text(non_empty(plain(f.label, limits::max_input_label), "(no label)"))},
+                  {"optional", !f.required},
+                  {"element", input_element(f)}};
+    std::string hint = plain(f.hint, limits::max_input_hint);
+    if (hint.find_first_not_of(' ') != std::string::npos) block["hint"] = plain_text(std::move(hint));
+    return block;
+}
+
 }  // namespace
 
 std::string to_mrkdwn(const commands::rich_text& text) {
@@ -373,6 +441,42 @@ nlohmann::json to_blocks(const commands::message& msg) {
     json out = json::array();
     for (auto& b : blocks) out.push_back(std::move(b.block));
     return out;
+}
+
+nlohmann::json modal_view(const commands::form& f) {
+    json inputs = json::array();
+    for (const auto& field : f.fields) {
+        if (inputs.size() == limits::max_view_blocks) break;
+        inputs.push_back(input_block(field));
+    }
+    // Every field must reach the person; the intro gives way when there is no room.
+    json blocks = json::array();
+    const std::size_t room = limits::max_view_blocks - inputs.size();
+    for (const auto& paragraph : f.intro)
+        for (auto& piece : split_mrkdwn(paragraph, limits::max_section_text))
+            if (blocks.size() < room) blocks.push_back(section(std::move(piece)));
+    for (auto& b : inputs) blocks.push_back(std::move(b));
+
+    json view = {{"type", "modal"},
+                 {"callback_id", char_count_prefix(f.callback_id, limits::max_callback_id)},
+                 {"title", plain_text(non_empty(plain(f.title, limits::max_view_title), "promotebot"))},
+                 {"submit", plain_text(non_empty(plain(f.submit_label, limits::max_view_title), "Submit"))},
+                 {"close", plain_text(non_empty(plain(f.close_label, limits::max_view_title), "Cancel"))},
+                 {"blocks", std::move(blocks)}};
+    if (!f.private_metadata.empty())
+        view["private_metadata"] = opaque(f.private_metadata, limits::max_private_metadata);
+    return view;
+}
+
+nlohmann::json form_errors_ack(const commands::form_errors& errors) {
+    if (errors.empty()) return nullptr;
+    json by_block = json::object();
+    for (const auto& [id, message] : errors.by_field) {
+        if (by_block.size() == limits::max_view_blocks) break;
+        by_block[char_count_prefix(id, limits::max_id)] =
+            non_empty(plain(message, limits::max_error_text), "Please check this field.");
+    }
+    return {{"response_action", "errors"}, {"errors", std::move(by_block)}};
 }
 
 nlohmann::json to_chat_payload(const commands::message& msg) {

@@ -1,13 +1,14 @@
 #pragma once
-// Renders the platform-neutral message model as Slack Block Kit, within
-// Slack's documented limits (oversized content is split or truncated, never
-// rejected by Slack).
+// Renders the platform-neutral message and form models as Slack Block Kit,
+// within Slack's documented limits (oversized content is split or truncated,
+// never rejected by Slack).
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "commands/message/form.hpp"
 #include "commands/message/message.hpp"
 
 namespace promotebot::slack {
@@ -28,6 +29,19 @@ struct block_kit_limits {
     static constexpr std::size_t max_confirm_text = 300;
     static constexpr std::size_t max_confirm_button = 30;
     static constexpr std::size_t max_fallback_text = 3000;
+    // Modals.
+    static constexpr std::size_t max_view_blocks = 100;
+    static constexpr std::size_t max_view_title = 24;   // title, submit and close
+    static constexpr std::size_t max_callback_id = 255;
+    static constexpr std::size_t max_private_metadata = 3000;
+    static constexpr std::size_t max_input_label = 2000;
+    static constexpr std::size_t max_input_hint = 2000;
+    static constexpr std::size_t max_text_input = 3000;  // plain_text_input max_length
+    static constexpr std::size_t max_option_text = 75;
+    static constexpr std::size_t max_option_value = 150;
+    static constexpr std::size_t max_radio_options = 10;  // more become a static_select
+    static constexpr std::size_t max_select_options = 100;
+    static constexpr std::size_t max_error_text = 2000;  // one field's error in a response_action
 };
 
 // Rich text as Slack mrkdwn: plain text with `&`, `<` and `>` escaped (so it
@@ -44,5 +58,21 @@ nlohmann::json to_blocks(const commands::message& msg);
 
 // A chat.postMessage / chat.update / response_url body: {"text": summary, "blocks": [...]}.
 nlohmann::json to_chat_payload(const commands::message& msg);
+
+// A `views.open` view of a form: {"type": "modal", "callback_id",
+// "private_metadata", "title", "submit", "close", "blocks"}: the intro as
+// sections, then one input block per field with block_id = action_id =
+// the field ID (so the submission's state.values[id][id] holds its value);
+// text fields as plain_text_input (multiline, initial_value, max_length),
+// choices as radio_buttons (up to 10 options) or a static_select, the
+// pre-selection as initial_option. Texts are cut to Slack's limits; IDs and
+// the metadata are passed unchanged when the form has no form_defect().
+nlohmann::json modal_view(const commands::form& f);
+
+// The payload of a view_submission's ack that keeps the modal open with
+// each message under its field: {"response_action": "errors", "errors":
+// {field ID: message}}. Without errors it is null: an ack without a
+// payload closes the modal.
+nlohmann::json form_errors_ack(const commands::form_errors& errors);
 
 }  // namespace promotebot::slack

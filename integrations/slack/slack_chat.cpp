@@ -137,4 +137,21 @@ asio::awaitable<delivery_result> slack_chat::respond(const std::string& response
     co_return delivery_of(co_await api_.call("chat.postMessage", std::move(payload)));
 }
 
+asio::awaitable<delivery_result> slack_chat::open_form(const std::string& trigger_id, const commands::form& f) {
+    if (auto defect = commands::form_defect(f))
+        co_return delivery_result{outcome::rejected, {}, "form " + f.callback_id + ": " + *defect, {}};
+    if (trigger_id.empty()) co_return delivery_result{outcome::rejected, {}, "no trigger_id to open a form with", {}};
+    json args = {{"trigger_id", trigger_id}, {"view", modal_view(f)}};
+    // One send: views.open is not safe to repeat (web_api's safe_to_repeat
+    // table), and a retry after a backoff or a Retry-After would only meet
+    // an expired trigger, late.
+    auto r = co_await api_.call_once("views.open", std::move(args));
+    auto d = delivery_of(r);
+    if (d.ok()) {
+        const auto view = r.body.is_object() ? r.body.find("view") : r.body.end();
+        d.ts = view != r.body.end() && view->is_object() ? text_of(*view, "id") : std::string{};
+    }
+    co_return d;
+}
+
 }  // namespace promotebot::slack

@@ -1,6 +1,8 @@
 #pragma once
 // The chat port on Slack: the outbox's deliveries as Web API calls and
-// response_url posts, each reporting what is known about whether it arrived.
+// response_url posts, each reporting what is known about whether it arrived;
+// forms as modals (views.open, never sent twice: a repeat would open a second
+// modal, or fail on the used trigger).
 #include "bot/ports/chat_port.hpp"
 #include "integrations/slack/web_api.hpp"
 
@@ -26,6 +28,8 @@ public:
     boost::asio::awaitable<bot::delivery_result> respond(const std::string& response_url, const std::string& channel,
                                                          const std::string& user, bool in_channel,
                                                          const commands::message& m) override;
+    boost::asio::awaitable<bot::delivery_result> open_form(const std::string& trigger_id,
+                                                           const commands::form& f) override;
 
 private:
     web_api& api_;

@@ -62,6 +62,10 @@ struct recording_chat : chat_port {
         calls.push_back({"respond", channel, m.text.readable()});
         co_return delivery_result{};
     }
+    asio::awaitable<delivery_result> open_form(const std::string& trigger_id, const commands::form& f) override {
+        calls.push_back({"open_form", trigger_id, f.callback_id});
+        co_return delivery_result{};
+    }
 };
 
 // Another process holding the store's write lock (an open write transaction).

@@ -121,6 +121,11 @@ struct scripted_chat : chat_port {
         calls.push_back({"respond", channel, {}, text_of(m)});
         co_return next();
     }
+    // The outbox never opens forms; a call here is recorded so a test would see it.
+    asio::awaitable<delivery_result> open_form(const std::string& trigger_id, const commands::form& f) override {
+        calls.push_back({"open_form", trigger_id, {}, f.callback_id});
+        co_return next();
+    }
 
     [[nodiscard]] std::vector<call> of(const std::string& what) const {
         std::vector<call> out;

@@ -132,6 +132,10 @@ struct fake_slack::impl {
     int next_response_url = 1;
     long last_ts = 0;  // microseconds of the newest ts handed out
     int next_view = 1;
+    int next_trigger = 1;
+    std::map<std::string, std::chrono::steady_clock::time_point> triggers;  // issued, not yet used: when
+    std::set<std::string> used_triggers;
+    std::map<std::string, json> views;  // opened by views.open, by view ID
     std::size_t round_robin = 0;
     std::mt19937_64 rng{std::random_device{}()};
 
@@ -347,7 +351,37 @@ struct fake_slack::impl {
             if (string_arg(args, "user").empty()) return {{"ok", false}, {"error", "user_not_in_channel"}};
             return {{"ok", true}, {"message_ts", new_ts()}};
         }
-        if (method == "views.open" || method == "views.update" || method == "views.publish") {
+        if (method == "views.open") {
+            // Slack's trigger: once, within its lifetime; anything else is "expired".
+            const std::string trigger = string_arg(args, "trigger_id");
+            const auto issued = triggers.find(trigger);
+            if (issued == triggers.end()) return {{"ok", false}, {"error", "expired_trigger_id"}};
+            const bool fresh = std::chrono::steady_clock::now() - issued->second < options.trigger_lifetime;
+            used_triggers.insert(trigger);
+            triggers.erase(issued);
+            if (!fresh) return {{"ok", false}, {"error", "expired_trigger_id"}};
+            const json sent = args.contains("view") ? args["view"] : json();
+            if (!sent.is_object() || sent.value("type", "") != "modal")
+                return {{"ok", false}, {"error", "invalid_arguments"}};
+            char id[16];
+            std::snprintf(id, sizeof id, "V%08d", next_view++);
+            json view = sent;
+            view["id"] = id;
+            view["team_id"] = "T00000001";
+            view["app_id"] = "A000";
+            view["bot_id"] = "B00000001";
+            view["root_view_id"] = id;
+            view["previous_view_id"] = nullptr;
+            view["hash"] = std::to_string(last_ts) + "." + std::to_string(next_view);
+            view["state"] = {{"values", json::object()}};
+            for (const char* key : {"callback_id", "private_metadata", "external_id"})
+                if (!view.contains(key)) view[key] = "";
+            for (const char* key : {"clear_on_close", "notify_on_close"})
+                if (!view.contains(key)) view[key] = false;
+            views[id] = view;
+            return {{"ok", true}, {"view", view}};
+        }
+        if (method == "views.update" || method == "views.publish") {
             json view = args.contains("view") ? args["view"] : json::object();
             if (!view.is_object()) return {{"ok", false}, {"error", "invalid_arguments"}};
             char id[16];
@@ -596,6 +630,28 @@ struct fake_slack::impl {
         }
     }
 
+    // Under the mutex.
+    std::string issue_trigger(std::chrono::milliseconds age) {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string id = std::to_string(1000000000 + next_trigger++) + "." + std::to_string(last_ts / 1000000 + 1) + ".";
+        for (int i = 0; i < 32; ++i) id += digits[rng() % 16];
+        triggers[id] = std::chrono::steady_clock::now() - age;
+        return id;
+    }
+
+    // Under the mutex: a trigger an envelope carries counts as issued when it is sent.
+    void note_trigger(json& payload, const std::string& type, int retry_attempt) {
+        if ((type != "slash_commands" && type != "interactive") || !payload.is_object()) return;
+        auto it = payload.find("trigger_id");
+        if (it == payload.end()) {
+            if (type == "slash_commands" && retry_attempt == 0) payload["trigger_id"] = issue_trigger({});
+            return;
+        }
+        if (!it->is_string()) return;
+        const std::string trigger = it->get<std::string>();
+        if (!triggers.count(trigger) && !used_triggers.count(trigger)) triggers[trigger] = std::chrono::steady_clock::now();
+    }
+
     template <class Pred>
     bool wait(std::chrono::milliseconds timeout, Pred pred) const {
         std::unique_lock lock(mutex);
@@ -680,9 +736,11 @@ std::string fake_slack::send_envelope(const std::string& type, const nlohmann::j
     int target = 0;
     {
         std::lock_guard lock(impl_->mutex);
+        json sent = payload;
+        impl_->note_trigger(sent, type, retry_attempt);
         envelope = {{"envelope_id", random_envelope_id(impl_->rng)},
                     {"type", type},
-                    {"payload", payload},
+                    {"payload", std::move(sent)},
                     {"accepts_response_payload", accepts_response_payload}};
         if (retry_attempt > 0) {
             envelope["retry_attempt"] = retry_attempt;
@@ -763,6 +821,67 @@ std::vector<nlohmann::json> fake_slack::channel_history(const std::string& chann
     std::lock_guard lock(impl_->mutex);
     auto found = impl_->history.find(channel);
     return found == impl_->history.end() ? std::vector<nlohmann::json>{} : found->second;
+}
+
+std::string fake_slack::issue_trigger(std::chrono::milliseconds age) {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->issue_trigger(age);
+}
+
+nlohmann::json fake_slack::view(const std::string& view_id) const {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->views.find(view_id);
+    return it == impl_->views.end() ? json() : it->second;
+}
+
+std::string fake_slack::submit_view(const std::string& view_id, const std::string& user,
+                                    const std::map<std::string, std::string>& values, std::optional<int> connection) {
+    json view = this->view(view_id);
+    if (view.is_null()) throw std::logic_error("fake_slack: no view " + view_id + " was opened");
+    json state = json::object();
+    std::set<std::string> known;
+    for (const auto& block : view.value("blocks", json::array())) {
+        if (block.value("type", "") != "input") continue;
+        const std::string block_id = block.value("block_id", "");
+        const json& el = block.at("element");
+        const std::string type = el.value("type", "");
+        const auto given = values.find(block_id);
+        known.insert(block_id);
+        json entry = {{"type", type}};
+        if (type == "radio_buttons" || type == "static_select") {
+            json chosen = nullptr;
+            if (given != values.end()) {
+                for (const auto& option : el.at("options"))
+                    if (option.at("value") == given->second) chosen = option;
+                if (chosen.is_null())
+                    throw std::logic_error("fake_slack: " + block_id + " offers no option " + given->second);
+            }
+            entry["selected_option"] = chosen;
+        } else {
+            entry["value"] = given != values.end() ? json(given->second) : json(nullptr);
+        }
+        state[block_id] = {{el.value("action_id", ""), std::move(entry)}};
+    }
+    for (const auto& [block_id, value] : values)
+        if (!known.count(block_id)) throw std::logic_error("fake_slack: view " + view_id + " has no input " + block_id);
+    view["state"] = {{"values", std::move(state)}};
+    std::string trigger;
+    {
+        std::lock_guard lock(impl_->mutex);
+        trigger = impl_->issue_trigger({});
+    }
+    const json payload = {{"type", "view_submission"},
+                          {"team", {{"id", "T00000001"}, {"domain", "fake"}}},
+                          {"user", {{"id", user}, {"username", "user-" + user}, {"name", "user-" + user},
+                                    {"team_id", "T00000001"}}},
+                          {"api_app_id", "A000"},
+                          {"token", "unused-verification-token"},
+                          {"trigger_id", trigger},
+                          {"view", std::move(view)},
+                          {"response_urls", json::array()},
+                          {"is_enterprise_install", false},
+                          {"enterprise", nullptr}};
+    return send_envelope("interactive", payload, true, connection);
 }
 
 void fake_slack::queue_response(const std::string& method, canned_response r) {

@@ -19,6 +19,7 @@ struct fake_slack_options {
     std::string app_token = "xapp-1-A000-test-app-token";
     std::string bot_token = "xoxb-000-test-bot-token";
     std::chrono::milliseconds server_ping_interval{0};  // 0: the server sends no pings of its own
+    std::chrono::milliseconds trigger_lifetime{3000};   // Slack's: a trigger_id opens a view within 3 s, once
 };
 
 struct recorded_ack {
@@ -73,7 +74,10 @@ public:
     bool wait_for_connections(std::size_t n, std::chrono::milliseconds timeout) const;
 
     // Sends an envelope to `connection` (or to the live links in turn) and
-    // returns its envelope_id.
+    // returns its envelope_id. Slash commands and interactions carry a
+    // trigger_id: one the payload holds is issued as of now (unless issued
+    // before: Slack's retries repeat it); a slash command without one gets a
+    // fresh one, as from Slack.
     std::string send_envelope(const std::string& type, const nlohmann::json& payload,
                               bool accepts_response_payload = false, std::optional<int> connection = {},
                               int retry_attempt = 0, const std::string& retry_reason = {});
@@ -92,6 +96,28 @@ public:
 
     [[nodiscard]] std::vector<recorded_ack> acks() const;
     bool wait_for_acks(std::size_t n, std::chrono::milliseconds timeout) const;
+
+    // --- Modals ------------------------------------------------------------
+    // views.open takes a trigger_id this fake issued less than
+    // trigger_lifetime ago and not used before; it is recorded and answered
+    // {"ok":true,"view":{"id":"V…",…}}. Any other trigger gets
+    // {"ok":false,"error":"expired_trigger_id"}.
+    //
+    // A trigger_id as Slack gives with a slash command or an interaction,
+    // issued `age` ago (an age past trigger_lifetime gives an expired one).
+    std::string issue_trigger(std::chrono::milliseconds age = std::chrono::milliseconds(0));
+    // The view views.open opened with this ID (as Slack returned it); null if none.
+    [[nodiscard]] nlohmann::json view(const std::string& view_id) const;
+    // Sends the `interactive` envelope of `user` submitting the view opened
+    // as `view_id`, shaped as Slack's view_submission: view.state.values
+    // [block_id][action_id] for each input block, `.value` of a text input
+    // (null when `values` has none for it) or `.selected_option` (the
+    // option object with that value, null when none) of radio buttons or a
+    // select. `values` is keyed by block_id. Throws std::logic_error for a
+    // view it did not open, a block it does not have, or an option it does
+    // not offer: Slack could not send those. Returns the envelope_id.
+    std::string submit_view(const std::string& view_id, const std::string& user,
+                            const std::map<std::string, std::string>& values, std::optional<int> connection = {});
 
     // --- Web API -----------------------------------------------------------
     // Queued responses for `method` ("response_url" for response URLs) are used first, in order; then the

@@ -1,4 +1,5 @@
-// libFuzzer target for the slash command and interactive payload decoders,
+// libFuzzer target for the slash command, interactive and view submission
+// payload decoders,
 // on JSON parsed the way everything off the wire is (parse_bounded): they
 // never throw, and what they return carries the fields handlers rely on.
 #include <cstddef>
@@ -36,6 +37,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!presses.empty()) {
             require(parsed.value.is_object());
             require(parsed.value.at("actions").is_array() && parsed.value.at("actions").size() == presses.size());
+        }
+        if (const auto s = promotebot::slack::form_submission_of(parsed.value)) {
+            using limits = promotebot::slack::form_submission_limits;
+            require(presses.empty());
+            require(!s->user_id.empty() && s->user_id.size() <= limits::max_id);
+            require(!s->callback_id.empty() && s->callback_id.size() <= limits::max_id);
+            require(!s->view_id.empty() && s->view_id.size() <= limits::max_id);
+            require(s->private_metadata.size() <= limits::max_private_metadata);
+            require(s->values.size() <= limits::max_values);
+            for (const auto& [id, value] : s->values) {
+                require(!id.empty() && id.size() <= limits::max_id);
+                require(value.size() <= limits::max_value);
+            }
         }
     } catch (...) {
         std::abort();  // the decoders never throw
