@@ -433,6 +433,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
         if (!a.console) spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");
         console_options options;
         options.user = a.user;
+        options.dry_run = a.dry_run;
         return run_console(cfg, *st, in, out, options);
     }
     if (env.app_token.rfind("xapp-", 0) != 0) {
@@ -445,6 +446,8 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     }
     spdlog::info("promotebot {} starting: config {}, store {}, {} Socket Mode link(s)", PROMOTEBOT_VERSION,
                  cfg.source_name, cfg.store, cfg.slack.connections);
+    env.dry_run = a.dry_run;
+    if (a.dry_run) spdlog::warn("--dry-run: deployment steps print their argv and do not run");
     slack_app app(cfg, *st, env);
     return app.run();
 }

@@ -7,7 +7,13 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/main/gate_wiring.hpp"
 #include "bot/services/command_router.hpp"
+#include "bot/services/promotion_service.hpp"
+#include "bot/services/simulated_gates.hpp"
+#include "bot/services/tool_commands.hpp"
+#include "integrations/process/child_process_runner.hpp"
+#include "integrations/process/dry_run_runner.hpp"
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "integrations/console/console_chat.hpp"
@@ -38,6 +44,8 @@ const char* console_help =
     "  /promote <version> [to int|prod] [change CHG…] [infra] [emergency]   (/promote help)\n"
     "  /rollback [prod|int] [to <version>] | dbt <model> | infra           (/rollback help)\n"
     "  click <N>       press button [N]\n"
+    "  gates           the demonstration's simulated gate answers\n"
+    "  gate <id> pass|fail|unknown   flip one (e.g. `gate soak fail`)\n"
     "  as <user-id>    act as another configured user (see `users`)\n"
     "  users           configured users and their roles\n"
     "  whoami          your identity and roles\n"
@@ -52,8 +60,23 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
     auto st = sqlite::threaded_store(db);
     role_resolver roles(cfg, {}, std::chrono::steady_clock::now);
     freeze_service freeze(cfg, *st, std::chrono::system_clock::now);
+    // The demonstration profile: on the embedded example every outside system is simulated.
+    const bool demo = cfg.source_name == "<embedded>";
+    const bool dry_run = demo || options.dry_run;
+    const auto redact = known_secrets_redactor();
+    std::unique_ptr<process_runner> runner;
+    if (dry_run) runner = std::make_unique<process::dry_run_runner>();
+    else runner = std::make_unique<process::child_process_runner>();
+    auto fixtures = std::make_shared<gate_fixtures>();
+    auto checkers = demo ? simulated_gate_checkers(cfg, fixtures)
+                         : real_gate_checkers(io.get_executor(), cfg, *runner, redact, cfg.slack.ca_file);
+    promotion_options popts;
+    popts.dry_run = dry_run;
+    promotion_service promotions(io.get_executor(), cfg, *st, freeze, *runner, std::move(checkers), redact,
+                                 std::chrono::system_clock::now, popts);
     command_router router(cfg, *st, roles, freeze, std::chrono::system_clock::now);
     router.answer_failures_through(chat);
+    router.serve_promotions(promotions, chat);
     // The terminal takes every message at once; a retry waits a second.
     outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
                                  {[](int) { return std::chrono::milliseconds(1000); }});
@@ -84,7 +107,8 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
             }
         }());
     };
-    const console::form_prompt_options prompting{.max_tries = 3, .validate = &command_router::validate_form};
+    const console::form_prompt_options prompting{
+        .max_tries = 3, .validate = [&router](const commands::form_submission& s) { return router.validate_form(s); }};
     // Runs a handler, then shows what it queued; a form it opened is asked
     // for at once (the console has no modals) and its answers are handled
     // in turn, which may open the next form.
@@ -99,8 +123,19 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
         }
     };
 
+    // Requests an earlier run left open are picked up.
+    run(promotions.resume());
+    deliver();
+
     if (options.banner) {
-        out << "promotebot console: Slack is simulated here; answers print below.\n"
+        out << "promotebot console: Slack is simulated here; answers print below.\n";
+        if (demo)
+            out << "Demonstration profile: ServiceNow, Dynatrace, the registry, the cluster and BigQuery are\n"
+                   "simulated (`gates` shows their answers, `gate soak fail` flips one), and deployment steps\n"
+                   "are printed, not run.\n";
+        else if (dry_run)
+            out << "Dry run: deployment steps are printed, not run.\n";
+        out
             << "You are " << user << " (" << roles_text(directory.roles_of(user)) << ") in #" << channel
             << ". Type `help` for commands.\n\n";
         // A newcomer's first question: may we ship today?
@@ -116,6 +151,30 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
         if (line == "quit" || line == "exit") break;
         if (line == "help") {
             out << console_help;
+            continue;
+        }
+        if (line == "gates") {
+            if (!demo) {
+                out << "Gates ask the real systems here (this is not the demonstration profile).\n";
+                continue;
+            }
+            for (const auto& [id, a] : fixtures->all())
+                out << "  " << id << ": " << commands::to_string(a.state) << " — " << a.evidence << "\n";
+            continue;
+        }
+        if (line.rfind("gate ", 0) == 0) {
+            std::istringstream words(line.substr(5));
+            std::string id, verdict;
+            words >> id >> verdict;
+            const auto state = commands::gate_state_named(verdict);
+            if (!demo) {
+                out << "Gates ask the real systems here; only the demonstration profile simulates them.\n";
+            } else if (id.empty() || !state || *state == commands::gate_state::checking || !fixtures->set(id, *state)) {
+                out << "usage: gate <id> pass|fail|unknown   (ids: `gates`)\n";
+            } else {
+                out << "The " << id << " gate now answers " << verdict
+                    << ". Press Re-check gates (or sign off) to ask again.\n";
+            }
             continue;
         }
         if (line == "whoami") {

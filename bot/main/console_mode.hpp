@@ -14,6 +14,7 @@ namespace promotebot::bot {
 struct console_options {
     std::string user;  // initial identity; empty: the first configured Release Manager
     bool banner = true;
+    bool dry_run = false;  // steps print their argv (always so in the demonstration profile)
 };
 
 // Returns the process exit code.

@@ -14,7 +14,12 @@
 #include "bot/services/audit_anchor_service.hpp"
 #include "bot/services/command_router.hpp"
 #include "bot/services/freeze_service.hpp"
+#include "bot/main/gate_wiring.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
+#include "bot/services/promotion_service.hpp"
+#include "bot/services/tool_commands.hpp"
+#include "integrations/process/child_process_runner.hpp"
+#include "integrations/process/dry_run_runner.hpp"
 #include "bot/services/role_resolver.hpp"
 #include "integrations/net/backoff.hpp"
 #include "integrations/slack/block_kit.hpp"
@@ -93,12 +98,24 @@ struct slack_app::impl {
               },
               std::chrono::steady_clock::now),
           freeze(cfg, *st, std::chrono::system_clock::now),
+          runner(make_runner(this->env.dry_run)),
+          promotions(io.get_executor(), cfg, *st, freeze, *runner,
+                     real_gate_checkers(io.get_executor(), cfg, *runner, redact, this->env.ca_file), redact,
+                     std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
           audit_anchor(cfg, *st, std::chrono::system_clock::now),
           client(io.get_executor(), api, client_options(), handlers()) {
         st->on_commit = [this] { dispatcher.notify(); };
         router.answer_failures_through(chat);
+        router.serve_promotions(promotions, chat);
+    }
+
+    static std::unique_ptr<process_runner> make_runner(bool dry_run) {
+        if (!dry_run) return std::make_unique<process::child_process_runner>();
+        return std::make_unique<process::dry_run_runner>([](const std::vector<std::string>& argv) {
+            spdlog::info("dry run: {}", process::display_command(argv));
+        });
     }
 
     slack::web_api_options web_options() const {
@@ -129,12 +146,12 @@ struct slack_app::impl {
 
     slack::socket_mode_handlers handlers() {
         slack::socket_mode_handlers h;
-        h.ack_payload = [](const slack::envelope& e) -> std::optional<nlohmann::json> {
+        h.ack_payload = [this](const slack::envelope& e) -> std::optional<nlohmann::json> {
             if (e.type == "interactive") {
                 // A refused form stays open with the errors under its fields.
                 auto s = slack::form_submission_of(e.payload);
                 if (!s) return std::nullopt;
-                auto errors = command_router::validate_form(*s);
+                auto errors = router.validate_form(*s);
                 if (!errors || errors->empty()) return std::nullopt;  // no payload: the modal closes
                 return slack::form_errors_ack(*errors);
             }
@@ -246,7 +263,7 @@ struct slack_app::impl {
         } else if (e.type == "interactive") {
             if (auto s = slack::form_submission_of(e.payload)) {
                 // The ack showed the errors and kept the modal open: the person submits again.
-                const auto errors = e.accepts_response_payload ? command_router::validate_form(*s) : std::nullopt;
+                const auto errors = e.accepts_response_payload ? router.validate_form(*s) : std::nullopt;
                 if (errors && !errors->empty()) {
                     finish_unhandled(std::move(inbox_key), "form refused: the modal shows its errors");
                     return;
@@ -298,9 +315,14 @@ struct slack_app::impl {
         // Messages left pending by an earlier run go out first.
         spawn(dispatcher.run(), "outbox");
         ++background_tasks;
+        // Requests the last run left open are picked up; a deploy it left running is reported interrupted.
+        co_await promotions.resume();
+        spawn(promotions.run_timers(), "promotion timers");
+        ++background_tasks;
         co_await replay_unfinished();
         auto result = co_await client.run();
         signals.cancel();
+        promotions.stop();
         // Let commands already acked finish (bounded), then deliver what they queued.
         asio::steady_timer wait(io);
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -333,6 +355,9 @@ struct slack_app::impl {
     slack::slack_chat chat;
     role_resolver roles;
     freeze_service freeze;
+    commands::redactor redact = known_secrets_redactor();
+    std::unique_ptr<process_runner> runner;
+    promotion_service promotions;
     command_router router;
     outbox_dispatcher dispatcher;
     audit_anchor_service audit_anchor;

@@ -14,7 +14,8 @@ struct slack_environment {
     std::string app_token;  // SLACK_APP_TOKEN (xapp-)
     std::string bot_token;  // SLACK_BOT_TOKEN (xoxb-)
     std::string api_url = "https://slack.com/api/";  // SLACK_API_URL
-    std::string ca_file;    // SSL_CERT_FILE, else slack.ca_file
+    std::string ca_file;    // SSL_CERT_FILE, else slack.ca_file (also trusted for ServiceNow and Dynatrace)
+    bool dry_run = false;   // --dry-run: deployment steps print their argv instead of running
 };
 
 // Reads SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_API_URL and SSL_CERT_FILE.

@@ -58,8 +58,9 @@ asio::awaitable<std::pair<std::optional<std::chrono::sys_seconds>, std::string>>
     const config& cfg, process_runner& runner, const commands::redactor& redact, const gate_subject& s) {
     if (s.int_deployed_at) co_return std::pair{s.int_deployed_at, std::string{}};
     if (cfg.promotion.soak.tag_time.empty()) co_return std::pair{std::optional<std::chrono::sys_seconds>{}, std::string{"no source for the int deploy time"}};
-    auto r = co_await run_template(cfg, runner, redact, "int", cfg.promotion.soak.tag_time,
-                                   with(environment_values(cfg, "int"), s), std::chrono::seconds{60});
+    auto values = with(environment_values(cfg, "int"), s);
+    auto r = co_await run_template(cfg, runner, redact, "int", cfg.promotion.soak.tag_time, std::move(values),
+                                   std::chrono::seconds{60});
     if (!r.output) co_return std::pair{std::optional<std::chrono::sys_seconds>{}, r.error};
     const auto tags = commands::parse_gcloud_list_tags(r.output->out);
     if (!tags.ok()) co_return std::pair{std::optional<std::chrono::sys_seconds>{}, "registry answer unreadable: " + tags.error};
@@ -77,8 +78,9 @@ public:
     [[nodiscard]] std::string title() const override { return gate_title(cfg_, "soak"); }
 
     asio::awaitable<gate_result> check(const gate_subject& s) override {
+        auto values = with(environment_values(cfg_, "int"), s);
         auto image = co_await run_template(cfg_, runner_, redact_, "int", cfg_.promotion.soak.running_image,
-                                           with(environment_values(cfg_, "int"), s), std::chrono::seconds{60});
+                                           std::move(values), std::chrono::seconds{60});
         if (!image.output) co_return unknown(id(), title(), "cannot read what int runs: " + image.error);
         const auto running = commands::cronjob_container_image(image.output->out, cfg_.promotion.soak.container);
         if (!running.ok()) co_return unknown(id(), title(), "cannot read what int runs: " + running.error);

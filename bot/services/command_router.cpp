@@ -3,6 +3,7 @@
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
 #include "commands/grammar/request_view.hpp"
+#include "commands/promotion/promotion_view.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -114,7 +115,8 @@ asio::awaitable<void> command_router::on_form(commands::form_submission s, std::
     if (!failure.empty()) co_await answer_failure(who, what, failure);
 }
 
-std::optional<commands::form_errors> command_router::validate_form(const commands::form_submission&) {
+std::optional<commands::form_errors> command_router::validate_form(const commands::form_submission& s) const {
+    if (s.callback_id == "promote.request" && promotions_) return promotion_service::validate(s, cfg_);
     return std::nullopt;
 }
 
@@ -137,6 +139,10 @@ asio::awaitable<void> command_router::handle_command(commands::slash_command c, 
         ctx.fx.record(c.user_id, "command", ctx.subject, "ok");
         if (!answered_in_ack) ctx.fx.answer(ctx.who, privately(commands::help_message(*h)));
         co_await commit(store_, ctx, now());
+        co_return;
+    }
+    if (auto* p = std::get_if<commands::promote_request>(&parsed); p && promotions_) {
+        co_await promotions_->request(std::move(ctx), *p, c.trigger_id, *forms_);
         co_return;
     }
     if (auto* p = std::get_if<commands::promote_request>(&parsed)) {
@@ -179,6 +185,20 @@ asio::awaitable<void> command_router::handle_button(commands::button_press b, st
     ctx.who = {b.user_id, b.channel_id, b.response_url};
     ctx.subject = b.action_id + " " + b.value;
     ctx.inbox_key = std::move(inbox_key);
+    if (commands::is_promotion_action(b.action_id) && promotions_) {
+        const auto decoded = commands::promotion_button_of(b.action_id, b.value);
+        if (!decoded) {
+            ctx.fx.record(b.user_id, "button", ctx.subject, "rejected", {{"error", "not a promotion button"}});
+            ctx.fx.answer(ctx.who, privately(commands::error_message("That button carries no valid promotion.", "")));
+            co_await commit(store_, ctx, now());
+            co_return;
+        }
+        ctx.fx.record(b.user_id, "button", ctx.subject, "pressed");
+        // Roles are looked up on every press: a role taken away yesterday no longer counts.
+        auto held = co_await roles_.roles_of(b.user_id);
+        co_await promotions_->press(std::move(ctx), *decoded, std::move(held));
+        co_return;
+    }
     if (b.action_id == "freeze.remove") {
         std::int64_t id = 0;
         const bool numeric = !b.value.empty() && b.value.size() < 19 &&
@@ -209,7 +229,10 @@ asio::awaitable<void> command_router::handle_form(commands::form_submission s, s
     ctx.inbox_key = std::move(inbox_key);
     // Each submission has its own trigger (a view resubmitted after errors keeps its view ID).
     ctx.source_key = s.trigger_id.empty() ? std::string{} : "trigger:" + s.trigger_id;
-    // The promotion service's forms ("promote.…") will be routed from here.
+    if (s.callback_id == "promote.request" && promotions_) {
+        co_await promotions_->submit(std::move(ctx), std::move(s));
+        co_return;
+    }
     ctx.fx.record(s.user_id, "form", ctx.subject, "rejected", {{"error", "unknown form"}, {"view_id", s.view_id}});
     // A direct message: chat.postEphemeral needs a channel the person is in.
     ctx.fx.post(s.user_id, commands::error_message("This form is not handled (any more).", ""));

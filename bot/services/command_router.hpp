@@ -11,6 +11,7 @@
 #include "bot/ports/chat_port.hpp"
 #include "bot/ports/store.hpp"
 #include "bot/services/freeze_service.hpp"
+#include "bot/services/promotion_service.hpp"
 #include "bot/services/role_resolver.hpp"
 #include "commands/access/roles.hpp"
 #include "commands/message/form.hpp"
@@ -41,13 +42,18 @@ public:
     // it. A form it refuses is not handed to on_form when the errors reached
     // the person (Slack's ack carried them); services that own forms add
     // their checks here by callback_id. None yet.
-    static std::optional<commands::form_errors> validate_form(const commands::form_submission& s);
+    [[nodiscard]] std::optional<commands::form_errors> validate_form(const commands::form_submission& s) const;
 
     // When handling fails (the store is locked or down), nothing was
     // committed, so the answer cannot go through the outbox either: the
     // person gets a short message through `chat` directly, the details go
     // to the log. Without it the failure is only logged.
     void answer_failures_through(chat_port& chat) { direct_ = &chat; }
+    // /promote and the buttons and forms of its requests; `forms` opens the request form.
+    void serve_promotions(promotion_service& promotions, chat_port& forms) {
+        promotions_ = &promotions;
+        forms_ = &forms;
+    }
     static commands::message failure_message();
 
 private:
@@ -69,6 +75,8 @@ private:
     freeze_service& freeze_;
     wall_clock clock_;
     chat_port* direct_ = nullptr;
+    promotion_service* promotions_ = nullptr;
+    chat_port* forms_ = nullptr;
 };
 
 }  // namespace promotebot::bot

@@ -347,7 +347,8 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
         fx.apply(st, t, ctx.inbox_key);
         opened = std::move(p);
     };
-    co_await store_.write(work);
+    std::function<void(store_session&)> unit = work;
+    co_await store_.write(unit);
     if (opened) carry_out(applied{opened, to_run});
 }
 
@@ -382,7 +383,8 @@ asio::awaitable<void> promotion_service::press(action_context ctx, promotion_but
     e.signoff = b.signoff;
     e.user = ctx.who.user_id;
     e.roles = std::move(roles);
-    const auto a = co_await apply(b.promotion_id, e, &ctx);
+    promotion_event ev = std::move(e);
+    const auto a = co_await apply(b.promotion_id, std::move(ev), &ctx);
     carry_out(a);
 }
 
@@ -472,7 +474,8 @@ asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_
             out.p = std::move(p);
         };
         try {
-            co_await store_.write(work);
+            std::function<void(store_session&)> unit = work;
+            co_await store_.write(unit);
             co_return out;
         } catch (const promotion_conflict&) {
             if (attempt >= 4) throw;
@@ -561,7 +564,9 @@ asio::awaitable<void> promotion_service::check_gate(std::int64_t id, int round, 
     if (r.title.empty() || r.title != title) r.title = title;
     if (r.checked_at == sys_seconds{}) r.checked_at = now();
     r.evidence = redactor_.redact(r.evidence);
-    const auto a = co_await apply(id, event::gate_answered{round, std::move(r)}, nullptr);
+    // Named before co_await: g++ 12 mishandles owning temporaries inside a co_await expression.
+    promotion_event answered = event::gate_answered{round, std::move(r)};
+    const auto a = co_await apply(id, std::move(answered), nullptr);
     carry_out(a);
 }
 
@@ -611,7 +616,8 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
         if (!argv.ok()) {
             ended.summary = "cannot build the command: " + argv.error;
         } else if (options_.dry_run) {
-            auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+            const auto spec = spec_for(s, environment, argv.argv);
+            auto out = co_await run_capture(runner_, spec, redactor_);
             ended.succeeded = out.outcome.succeeded();
             ended.summary = ended.succeeded ? "dry run: printed, not run" : ended_text(out.outcome);
             lines = std::move(out.lines);
@@ -622,8 +628,9 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
             const auto deadline = std::chrono::steady_clock::now() + cfg_.promotion.verify_timeout;
             std::string last_error;
             asio::steady_timer wait(ex_);
+            const auto spec = spec_for(s, environment, argv.argv);
             while (!stopping_) {
-                auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+                auto out = co_await run_capture(runner_, spec, redactor_);
                 if (!out.outcome.succeeded()) {
                     last_error = "kubectl: " + ended_text(out.outcome);
                 } else if (auto jobs = parse_kubectl_jobs(out.out); !jobs.ok()) {
@@ -640,9 +647,9 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
                         std::vector<std::string> logs_argv{"kubectl", "logs", "job/" + job->name, "-n",
                                                            namespace_of(argv.argv), "--tail=20"};
                         if (is_valid_job_name(job->name)) {
-                            auto logs = co_await run_capture(
-                                runner_, command_spec(cfg_, environment, logs_argv, std::chrono::seconds{60}),
-                                redactor_);
+                            const auto logs_spec =
+                                command_spec(cfg_, environment, logs_argv, std::chrono::seconds{60});
+                            auto logs = co_await run_capture(runner_, logs_spec, redactor_);
                             output_tail = logs.tail;
                             lines = std::move(logs.lines);
                         }
@@ -664,7 +671,8 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
             }
             if (stopping_ && ended.summary.empty()) co_return;  // the next start reports it interrupted
         } else {
-            auto out = co_await run_capture(runner_, spec_for(s, environment, argv.argv), redactor_);
+            const auto spec = spec_for(s, environment, argv.argv);
+            auto out = co_await run_capture(runner_, spec, redactor_);
             lines = std::move(out.lines);
             output_tail = out.tail;
             ended.succeeded = out.outcome.succeeded();
@@ -738,13 +746,15 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
             fx.reply(channel, promotion_message_key(id), tail_message);
             fx.apply(st, t);
         };
-        co_await store_.write(save);
+        std::function<void(store_session&)> unit = save;
+        co_await store_.write(unit);
     }
     {
         const auto cal = co_await freeze_.calendar();
         ended.frozen = environment == "prod" && cal.status_at(now()).frozen;
     }
-    const auto a = co_await apply(id, ended, nullptr);
+    promotion_event step_event = std::move(ended);
+    const auto a = co_await apply(id, std::move(step_event), nullptr);
     carry_out(a);
 }
 
@@ -761,7 +771,8 @@ asio::awaitable<void> promotion_service::resume() {
     });
     for (const auto id : open) {
         try {
-            const auto a = co_await apply(id, event::restarted{}, nullptr);
+            promotion_event restarted = event::restarted{};
+            const auto a = co_await apply(id, std::move(restarted), nullptr);
             carry_out(a);
         } catch (const std::exception& e) {
             spdlog::error("promotion #{} could not be resumed: {}", id, e.what());
@@ -783,7 +794,8 @@ asio::awaitable<void> promotion_service::run_timers() {
         });
         for (const auto id : open) {
             try {
-                const auto a = co_await apply(id, event::tick{}, nullptr);
+                promotion_event tick = event::tick{};
+                const auto a = co_await apply(id, std::move(tick), nullptr);
                 carry_out(a);
             } catch (const std::exception& e) {
                 spdlog::error("promotion #{}: {}", id, e.what());

@@ -105,10 +105,10 @@ private:
     freeze_service& freeze_;
     process_runner& runner_;
     std::map<std::string, std::shared_ptr<gate_checker>> checkers_;
+    const commands::redactor& redactor_;
     wall_clock clock_;
     promotion_options options_;
     const date::time_zone* zone_;
-    const commands::redactor& redactor_;
     std::map<std::string, commands::promotion_policy> policies_;
     int busy_ = 0;
     bool stopping_ = false;

@@ -230,6 +230,12 @@ launch_plan plan_launch(const bot::process_spec& spec) {
     return plan;
 }
 
+// Where launches announce their forks (see run_child); never run.
+boost::asio::io_context& fork_context() {
+    static boost::asio::io_context context;
+    return context;
+}
+
 // The launcher initializer that makes the child what the contract promises.
 struct child_setup {
     int stdin_fd;
@@ -435,15 +441,24 @@ std::string start(run_state& st, const bot::process_spec& spec, const launch_pla
                       spec.working_dir.empty() ? nullptr : spec.working_dir.c_str()};
     bp::error_code ec;
     try {
-        auto proc = launcher(ex, ec, std::filesystem::path(plan.executable), raw_argv, setup);
+        // The launcher tells the executor's context about the fork. Asio's
+        // resolver answers that by stopping its worker thread, and starts a
+        // new one only with the next lookup: a lookup in flight (ServiceNow's
+        // host, say) would hang until then. So the fork is announced to a
+        // context of its own, and the child is watched on `ex`.
+        auto launched = launcher(fork_context().get_executor(), ec, std::filesystem::path(plan.executable), raw_argv,
+                                 setup);
         if (ec) {
             // The launcher leaves a child that failed to exec unreaped; it
             // has already exited.
             if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
             return tool + ": cannot start: " + ec.message();
         }
-        st.pgid = proc.id();
-        st.proc.emplace(std::move(proc));
+        const auto pid = launched.id();
+        { auto released = launched.detach(); }  // closes its pidfd; never kills
+        // A pidfd of our own (the child is not reaped yet, so the pid is still its).
+        st.pgid = pid;
+        st.proc.emplace(ex, pid);
     } catch (const std::exception& e) {
         // The child may run, but cannot be watched (no pidfd): end it now.
         if (launcher.pid > 0) {

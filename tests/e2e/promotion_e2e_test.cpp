@@ -160,14 +160,20 @@ struct world {
         std::snprintf(id, sizeof id, "V%08d", ++views);
         if (!values.count("rollback_plan")) values["rollback_plan"] = "kubectl set image back to v1.2.2";
         if (!values.count("option")) values["option"] = "app";
+        REQUIRE(eventually([&] { return !fake.view(id).is_null(); }));
         const auto known = promotions();
         fake.submit_view(id, user, values);
         std::int64_t found = 0;
-        REQUIRE(eventually([&] {
+        const bool opened = eventually([&] {
             const auto now = promotions();
             if (now > known) found = now;
             return found != 0;
-        }));
+        });
+        if (!opened)
+            for (const auto& r : st->audit_since(std::chrono::sys_seconds{}))
+                UNSCOPED_INFO(r.entry.actor << " " << r.entry.action << " " << r.entry.subject << " "
+                                            << r.entry.outcome << " " << r.entry.detail.dump());
+        REQUIRE(opened);
         return found;
     }
 
@@ -183,7 +189,14 @@ struct world {
 
     bool reaches(std::int64_t id, const std::string& s, std::chrono::milliseconds timeout = 20s) {
         const bool ok = eventually([&] { return state(id) == s; }, timeout);
-        if (!ok) UNSCOPED_INFO("promotion #" << id << " is " << state(id) << ", not " << s);
+        if (!ok) {
+            UNSCOPED_INFO("promotion #" << id << " is " << state(id) << ", not " << s << "; ServiceNow saw "
+                                        << servicenow.requests().size() << " request(s), Dynatrace "
+                                        << dynatrace.requests().size());
+            if (st->promotion(id))
+                for (const auto& g : request(id).gates)
+                    UNSCOPED_INFO("  " << g.id << ": " << commands::to_string(g.state) << " " << g.evidence);
+        }
         return ok;
     }
 
@@ -325,6 +338,7 @@ TEST_CASE("a gate turning red between approval and Deploy stops the deploy befor
                                          {"priority", "1"},
                                          {"state", "2"},
                                          {"active", "true"},
+                                         {"cmdb_ci.name", "markets-pipeline"},
                                          {"short_description", "trade feed down"}});
     w.click(rm, "promotion.deploy", id);
     REQUIRE(w.reaches(id, "blocked"));

@@ -856,9 +856,14 @@ std::string fake_slack::submit_view(const std::string& view_id, const std::strin
                 if (chosen.is_null())
                     throw std::logic_error("fake_slack: " + block_id + " offers no option " + given->second);
             }
+            // Untouched, the input still holds what the view pre-selected, as in Slack.
+            if (given == values.end() && el.contains("initial_option")) chosen = el["initial_option"];
             entry["selected_option"] = chosen;
+        } else if (given != values.end()) {
+            entry["value"] = given->second;
         } else {
-            entry["value"] = given != values.end() ? json(given->second) : json(nullptr);
+            // Untouched, a text input submits its initial value (null when it had none), as in Slack.
+            entry["value"] = el.contains("initial_value") ? el["initial_value"] : json(nullptr);
         }
         state[block_id] = {{el.value("action_id", ""), std::move(entry)}};
     }

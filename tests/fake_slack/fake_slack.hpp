@@ -111,9 +111,9 @@ public:
     // Sends the `interactive` envelope of `user` submitting the view opened
     // as `view_id`, shaped as Slack's view_submission: view.state.values
     // [block_id][action_id] for each input block, `.value` of a text input
-    // (null when `values` has none for it) or `.selected_option` (the
-    // option object with that value, null when none) of radio buttons or a
-    // select. `values` is keyed by block_id. Throws std::logic_error for a
+    // or `.selected_option` (the option object with that value) of radio
+    // buttons or a select; an input `values` has none for keeps what the
+    // view pre-filled (its initial value or option, else null), as in Slack. `values` is keyed by block_id. Throws std::logic_error for a
     // view it did not open, a block it does not have, or an option it does
     // not offer: Slack could not send those. Returns the envelope_id.
     std::string submit_view(const std::string& view_id, const std::string& user,
