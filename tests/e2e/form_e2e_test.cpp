@@ -77,14 +77,15 @@ std::string open_view(testing::fake_slack& fake, const commands::form& f) {
 
 }  // namespace
 
-TEST_CASE("a submitted form reaches the router which audits it and answers in a direct message that it is not handled") {
+TEST_CASE("a submitted form nobody owns reaches the router which audits it and answers in a direct message that it is not handled") {
     testing::fake_slack fake;
     running_bot bot(fake);
     REQUIRE(fake.wait_for_connections(1, 10s));
 
     commands::form f;
+    // A form an older version of the bot opened, whose owner is gone.
     f.title = "Promote v1.2.3";
-    f.callback_id = "promote.request";
+    f.callback_id = "promote.retired";
     f.private_metadata = R"({"channel":"C0RELEASE01"})";
     f.fields = {{.id = "change", .label = "Change Record number(s)", .required = true},
                 {.id = "rollback", .label = "Rollback plan", .kind = commands::form_field::kind::multiline,
@@ -96,7 +97,7 @@ TEST_CASE("a submitted form reaches the router which audits it and answers in a 
     const auto envelope_id =
         fake.submit_view(view_id, release_manager, {{"change", "CHG0012345"}, {"rollback", "Redeploy v1.2.2"}, {"option", "A"}});
 
-    const auto record = bot.wait_for_audit("form promote.request");
+    const auto record = bot.wait_for_audit("form promote.retired");
     REQUIRE(record);
     CHECK(record->entry.actor == release_manager);
     CHECK(record->entry.action == "form");

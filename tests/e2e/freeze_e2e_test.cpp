@@ -253,19 +253,20 @@ TEST_CASE("help and malformed commands are answered inside the ack when Slack ac
     CHECK(bot.wait_for_outbox_delivered());
 }
 
-TEST_CASE("/promote and /rollback are understood and answered as not available yet") {
+TEST_CASE("/promote opens the request form and /rollback is answered as not available yet") {
     testing::fake_slack fake;
     running_bot bot(fake);
     REQUIRE(fake.wait_for_connections(1, 10s));
     bot.command(release_manager, "/promote", "v1.2.3 change CHG0012345");
-    auto body = bot.next_response();
-    CHECK(body["response_type"] == "ephemeral");
-    CHECK_THAT(all_text(body), Catch::Contains("v1.2.3"));
-    CHECK_THAT(all_text(body), Catch::Contains("CHG0012345"));
-    CHECK_THAT(all_text(body), Catch::Contains("not available yet"));
+    REQUIRE(fake.wait_for_calls("views.open", 1, 10s));
+    const auto opened = fake.calls("views.open").at(0).body;
+    CHECK_THAT(opened.dump(), Catch::Contains("CHG0012345"));
+    CHECK_THAT(opened.dump(), Catch::Contains("Rollback plan"));
 
     bot.command(engineer, "/rollback", "dbt trades_daily");
-    CHECK_THAT(all_text(bot.next_response()), Catch::Contains("trades_daily"));
+    const auto body = bot.next_response();
+    CHECK_THAT(all_text(body), Catch::Contains("trades_daily"));
+    CHECK_THAT(all_text(body), Catch::Contains("not available yet"));
 }
 
 TEST_CASE("a wrong app token stops the bot with a non-zero exit") {
