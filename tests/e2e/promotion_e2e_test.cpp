@@ -400,3 +400,85 @@ TEST_CASE("a restart while the deploy runs marks it interrupted and never re-run
     CHECK(w.st->deployment_of_promotion(id)->result == "interrupted");
     CHECK(w.st->deploy_lock_of("prod") == std::nullopt);
 }
+
+TEST_CASE("during a freeze a prod request is blocked unless it is an emergency") {
+    world w;
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    w.st->add_freeze_window(now - 1h, now + 2h, "warehouse migration", rm, now);
+    const auto id = w.open(rm, "v1.2.3 change CHG0012345");
+    REQUIRE(w.reaches(id, "blocked"));
+    const auto p = w.request(id);
+    CHECK(p.gates.front().state == commands::gate_state::fail);
+    CHECK(p.gates.front().evidence.find("warehouse migration") != std::string::npos);
+    w.click(de, "promotion.signoff.technical", id);
+    REQUIRE(eventually([&] { return w.request(id).approvals.size() == 1; }));
+    w.click(biz, "promotion.signoff.data_quality", id);
+    REQUIRE(eventually([&] { return w.request(id).approvals.size() == 2; }));
+    REQUIRE(w.reaches(id, "blocked"));
+    w.click(rm, "promotion.deploy", id);
+    CHECK(eventually([&] { return w.private_answers().find("Not ready to deploy") != std::string::npos; }));
+    CHECK(w.calls("docker").empty());
+    // The emergency buttons do nothing on a request that is not an emergency.
+    w.click(vp, "promotion.signoff.emergency", id);
+    CHECK(eventually([&] { return w.private_answers().find("not an emergency request") != std::string::npos; }));
+}
+
+TEST_CASE("the emergency path needs a VP, an on-call engineer present and a rollback plan, three different people") {
+    world w;
+    // One person who is both VP and on call may fill only one of the two roles.
+    w.stop();
+    w.cfg.roles[commands::role::on_call].users.push_back(vp);
+    w.start();
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    w.st->add_freeze_window(now - 1h, now + 2h, "month-end close (test)", rm, now);
+    const auto id = w.open(rm, "v1.2.4 emergency change CHG0012345",
+                           {{"emergency_reason", "trades from the new venue are dropped"}});
+    REQUIRE(w.reaches(id, "blocked"));
+    w.click(de, "promotion.signoff.technical", id);
+    REQUIRE(eventually([&] { return w.request(id).approvals.size() == 1; }));
+    w.click(biz, "promotion.signoff.data_quality", id);
+    REQUIRE(eventually([&] { return w.request(id).approvals.size() == 2; }));
+    w.click(vp, "promotion.signoff.emergency", id);
+    REQUIRE(eventually([&] { return w.request(id).approvals.size() == 3; }));
+    w.click(vp, "promotion.signoff.on_call", id);
+    CHECK(eventually([&] { return w.private_answers().find("a different person for each role") != std::string::npos; }));
+    CHECK(w.request(id).approvals.size() == 3);
+    w.click(oncall, "promotion.signoff.on_call", id);
+    REQUIRE(w.reaches(id, "ready"));
+    const auto p = w.request(id);
+    CHECK(p.gates.front().state == commands::gate_state::fail);  // still frozen, shown as overridden
+    CHECK(p.emergency_reason == "trades from the new venue are dropped");
+    w.click(rm, "promotion.deploy", id);
+    REQUIRE(w.reaches(id, "done", 30s));
+    bool reason_audited = false;
+    for (const auto& r : w.audit("promotion.open")) reason_audited |= r.entry.detail.dump().find("new venue") != std::string::npos;
+    CHECK(reason_audited);
+    CHECK(w.audit("promotion.signoff.emergency").size() == 1);
+    CHECK(w.audit("promotion.signoff.on_call").size() == 2);  // one refused, one given
+}
+
+TEST_CASE("Option A runs the real terraform: the plan waits for a Release Manager's Apply, then applies") {
+    world w;
+    w.stop();
+    const auto tf = w.dir.path / "terraform" / "prod";
+    std::filesystem::create_directories(tf);
+    std::ofstream{tf / "main.tf"} << "resource \"terraform_data\" \"markets\" {\n  input = \"v1.2.3\"\n}\n";
+    ::setenv("CHECKPOINT_DISABLE", "1", 1);
+    w.cfg.environments["prod"].terraform_dir = tf.string();
+    w.start();
+    const auto id = w.open(rm, "v1.2.3 infra change CHG0012345", {{"option", "infra"}});
+    w.approve(id);
+    w.click(rm, "promotion.deploy", id);
+    REQUIRE(w.reaches(id, "awaiting_apply", 60s));
+    const auto p = w.request(id);
+    CHECK(p.plan_summary == "Plan: 1 to add, 0 to change, 0 to destroy.");
+    CHECK(eventually([&] { return w.channel_text().find("terraform_data.markets will be created") != std::string::npos; }));
+    CHECK_FALSE(std::filesystem::exists(tf / "terraform.tfstate"));
+    w.click(eng, "promotion.apply", id);
+    CHECK(eventually([&] { return w.private_answers().find("Only a Release Manager") != std::string::npos; }));
+    w.click(rm2, "promotion.apply", id);
+    REQUIRE(w.reaches(id, "done", 60s));
+    CHECK(std::filesystem::exists(tf / "terraform.tfstate"));
+    CHECK(w.request(id).apply_approved_by == rm2);
+    CHECK(w.st->deployment_of_promotion(id)->detail["apply_approved_by"] == rm2);
+}
