@@ -116,7 +116,8 @@ asio::awaitable<void> command_router::on_form(commands::form_submission s, std::
 }
 
 std::optional<commands::form_errors> command_router::validate_form(const commands::form_submission& s) const {
-    if (s.callback_id == "promote.request" && promotions_) return promotion_service::validate(s, cfg_);
+    if ((s.callback_id == "promote.request" || s.callback_id == "promote.edit") && promotions_)
+        return promotion_service::validate(s, cfg_);
     return std::nullopt;
 }
 
@@ -196,7 +197,7 @@ asio::awaitable<void> command_router::handle_button(commands::button_press b, st
         ctx.fx.record(b.user_id, "button", ctx.subject, "pressed");
         // Roles are looked up on every press: a role taken away yesterday no longer counts.
         auto held = co_await roles_.roles_of(b.user_id);
-        co_await promotions_->press(std::move(ctx), *decoded, std::move(held));
+        co_await promotions_->press(std::move(ctx), *decoded, std::move(held), b.trigger_id, *forms_);
         co_return;
     }
     if (b.action_id == "freeze.remove") {
@@ -231,6 +232,10 @@ asio::awaitable<void> command_router::handle_form(commands::form_submission s, s
     ctx.source_key = s.trigger_id.empty() ? std::string{} : "trigger:" + s.trigger_id;
     if (s.callback_id == "promote.request" && promotions_) {
         co_await promotions_->submit(std::move(ctx), std::move(s));
+        co_return;
+    }
+    if (s.callback_id == "promote.edit" && promotions_) {
+        co_await promotions_->submit_edit(std::move(ctx), std::move(s));
         co_return;
     }
     ctx.fx.record(s.user_id, "form", ctx.subject, "rejected", {{"error", "unknown form"}, {"view_id", s.view_id}});

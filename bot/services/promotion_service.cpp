@@ -44,6 +44,7 @@ message text_message(rich_text t) {
 }
 
 constexpr std::string_view form_callback = "promote.request";
+constexpr std::string_view edit_callback = "promote.edit";
 
 // "CHG0012345, CHG0012346" or with spaces: the Change Records typed in the form.
 std::optional<std::vector<std::string>> change_records_of(const std::string& text, std::string& bad) {
@@ -216,6 +217,7 @@ form promotion_service::request_form(const promote_request& r, const std::string
 
 form_errors promotion_service::validate(const form_submission& s, const config& cfg) {
     form_errors e;
+    const bool editing = s.callback_id == edit_callback;
     nlohmann::json meta = nlohmann::json::parse(s.private_metadata, nullptr, false);
     const auto env = meta.is_object() && meta.contains("environment") && meta["environment"].is_string()
                          ? meta["environment"].get<std::string>()
@@ -230,7 +232,7 @@ form_errors promotion_service::validate(const form_submission& s, const config& 
         e.by_field["rollback_plan"] = "A documented rollback plan is required for " + env + ".";
     if (plan.size() > 2000) e.by_field["rollback_plan"] = "At most 2000 characters; link to a longer plan.";
     const auto option = value_of(s, "option");
-    if (option != "app" && option != "infra") e.by_field["option"] = "Choose Option A or Option B.";
+    if (!editing && option != "app" && option != "infra") e.by_field["option"] = "Choose Option A or Option B.";
     if (meta.is_object() && meta.value("emergency", false) && trimmed(value_of(s, "emergency_reason")).empty())
         e.by_field["emergency_reason"] = "An emergency needs a reason; it is recorded.";
     return e;
@@ -352,7 +354,58 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
     if (opened) carry_out(applied{opened, to_run});
 }
 
-asio::awaitable<void> promotion_service::press(action_context ctx, promotion_button b, role_set roles) {
+asio::awaitable<void> promotion_service::press(action_context ctx, promotion_button b, role_set roles,
+                                               std::string trigger_id, chat_port& chat) {
+    if (b.edit) {
+        const auto t = now();
+        auto row = co_await read(store_, [&](const store_session& s) { return s.promotion(b.promotion_id); });
+        auto refuse = [&](std::string why) {
+            ctx.fx.record(ctx.who.user_id, "promotion.edit", "promotion #" + std::to_string(b.promotion_id), "refused",
+                          {{"reason", why}, {"promotion", b.promotion_id}});
+            ctx.fx.answer(ctx.who, privately(text_message(rich_text{std::move(why)})));
+        };
+        if (!row) {
+            refuse("There is no promotion #" + std::to_string(b.promotion_id) + ".");
+        } else {
+            const auto p = promotion_from_json(row->doc);
+            if (p.requester != ctx.who.user_id) {
+                refuse("Only the requester can change the request's details.");
+            } else if (p.ph != phase::open) {
+                refuse("This request can no longer be edited: it is " + row->state + ".");
+            } else {
+                form f;
+                f.title = "Edit promotion #" + std::to_string(p.id);
+                if (f.title.size() > 24) f.title = "Edit promotion";
+                f.callback_id = std::string(edit_callback);
+                f.private_metadata =
+                    nlohmann::json{{"promotion", p.id}, {"environment", row->environment}, {"channel", p.channel}}.dump();
+                f.submit_label = "Save";
+                f.intro.push_back(rich_text{"Changing the Change Records voids the sign-offs given for the old ones; "
+                                            "the gates run again."});
+                form_field cr;
+                cr.id = "change_records";
+                cr.label = "Change Record number(s)";
+                cr.initial = join(p.change_records, ", ");
+                cr.required = row->environment == "prod";
+                cr.max_length = 200;
+                f.fields.push_back(cr);
+                form_field plan;
+                plan.id = "rollback_plan";
+                plan.label = "Rollback plan";
+                plan.kind = form_field::kind::multiline;
+                plan.initial = p.rollback_plan;
+                plan.required = policy(row->environment).rollback_plan_required;
+                plan.max_length = 2000;
+                f.fields.push_back(plan);
+                const auto opened = co_await chat.open_form(trigger_id, f);
+                if (opened.ok()) ctx.fx.record(ctx.who.user_id, "promotion.edit", "promotion #" + std::to_string(p.id),
+                                               "form_opened", {{"promotion", p.id}});
+                else refuse("The edit form could not be opened (" + opened.error + "). Press Edit details again.");
+            }
+        }
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
     if (b.rollback) {
         // The rollback flow: until /rollback runs from here, the button names what to type.
         const auto t = now();
@@ -385,6 +438,36 @@ asio::awaitable<void> promotion_service::press(action_context ctx, promotion_but
     e.roles = std::move(roles);
     promotion_event ev = std::move(e);
     const auto a = co_await apply(b.promotion_id, std::move(ev), &ctx);
+    carry_out(a);
+}
+
+asio::awaitable<void> promotion_service::submit_edit(action_context ctx, form_submission s) {
+    const auto t = now();
+    auto meta = nlohmann::json::parse(s.private_metadata, nullptr, false);
+    const auto id = meta.is_object() && meta.contains("promotion") && meta["promotion"].is_number_integer()
+                        ? meta["promotion"].get<std::int64_t>()
+                        : 0;
+    const auto channel = meta.is_object() && meta.contains("channel") && meta["channel"].is_string()
+                             ? meta["channel"].get<std::string>()
+                             : std::string{};
+    if (is_slack_id(mention_kind::channel, channel)) ctx.who.channel_id = channel;
+    const auto errors = validate(s, cfg_);
+    if (id <= 0 || !errors.empty()) {
+        std::vector<std::string> lines;
+        for (const auto& [field, why] : errors.by_field) lines.push_back(field + ": " + why);
+        if (id <= 0) lines.push_back("the form names no promotion");
+        ctx.fx.record(ctx.who.user_id, "promotion.edit", ctx.subject, "rejected", {{"errors", lines}});
+        ctx.fx.answer(ctx.who, privately(text_message("Nothing was changed: " + join(lines, " "))));
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    std::string bad;
+    event::details_changed changed;
+    changed.user = ctx.who.user_id;
+    changed.change_records = *change_records_of(value_of(s, "change_records"), bad);
+    changed.rollback_plan = trimmed(value_of(s, "rollback_plan"));
+    promotion_event ev = std::move(changed);
+    const auto a = co_await apply(id, std::move(ev), &ctx);
     carry_out(a);
 }
 

@@ -63,8 +63,11 @@ public:
                                          chat_port& chat);
     // The form came back: opens the request and posts its message.
     boost::asio::awaitable<void> submit(action_context ctx, commands::form_submission s);
-    // A button of a request's message.
-    boost::asio::awaitable<void> press(action_context ctx, commands::promotion_button b, commands::role_set roles);
+    // A button of a request's message; `trigger_id` and `chat` open the edit form.
+    boost::asio::awaitable<void> press(action_context ctx, commands::promotion_button b, commands::role_set roles,
+                                       std::string trigger_id, chat_port& chat);
+    // The edit form came back: new Change Records or rollback plan (approvals bound to the old ones are void).
+    boost::asio::awaitable<void> submit_edit(action_context ctx, commands::form_submission s);
 
     // At start: requests the last run left open are resumed (their gates are
     // asked again), a deploy that was running is marked interrupted.

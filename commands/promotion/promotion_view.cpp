@@ -103,15 +103,16 @@ std::optional<promotion_button> promotion_button_of(std::string_view action_id, 
     if (ec != std::errc{} || end != value.data() + value.size() || b.promotion_id <= 0) return std::nullopt;
     using w = event::pressed::what;
     namespace pb = promotion_buttons;
-    if (action_id == pb::signoff_technical) b = {w::signoff, signoff_kind::technical, false, b.promotion_id};
-    else if (action_id == pb::signoff_data_quality) b = {w::signoff, signoff_kind::data_quality, false, b.promotion_id};
-    else if (action_id == pb::approve_emergency) b = {w::signoff, signoff_kind::emergency, false, b.promotion_id};
-    else if (action_id == pb::on_call_present) b = {w::signoff, signoff_kind::on_call, false, b.promotion_id};
+    if (action_id == pb::signoff_technical) b = {w::signoff, signoff_kind::technical, b.promotion_id};
+    else if (action_id == pb::signoff_data_quality) b = {w::signoff, signoff_kind::data_quality, b.promotion_id};
+    else if (action_id == pb::approve_emergency) b = {w::signoff, signoff_kind::emergency, b.promotion_id};
+    else if (action_id == pb::on_call_present) b = {w::signoff, signoff_kind::on_call, b.promotion_id};
     else if (action_id == pb::deploy) b.what = w::deploy;
     else if (action_id == pb::apply) b.what = w::apply;
     else if (action_id == pb::recheck) b.what = w::recheck;
     else if (action_id == pb::cancel) b.what = w::cancel;
     else if (action_id == pb::rollback) b.rollback = true;
+    else if (action_id == pb::edit) b.edit = true;
     else return std::nullopt;
     return b;
 }
@@ -214,6 +215,7 @@ message promotion_message(const promotion& p, const promotion_policy& policy, sy
             deploy = confirmed(deploy, "Deploy to prod?", "Deploy " + p.version + " to prod now?", "Deploy");
         m.buttons.push_back(std::move(deploy));
         m.buttons.push_back(make_button("Re-check gates", pb::recheck, id));
+        m.buttons.push_back(make_button("Edit details", pb::edit, id));
         m.buttons.push_back(confirmed(make_button("Cancel", pb::cancel, id, button_style::danger),
                                       "Cancel this request?", "Cancel promotion #" + id + " of " + p.version + "?",
                                       "Cancel request"));

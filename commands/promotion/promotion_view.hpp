@@ -24,14 +24,16 @@ inline constexpr std::string_view apply = "promotion.apply";
 inline constexpr std::string_view recheck = "promotion.recheck";
 inline constexpr std::string_view cancel = "promotion.cancel";
 inline constexpr std::string_view rollback = "promotion.rollback";
+inline constexpr std::string_view edit = "promotion.edit";
 }  // namespace promotion_buttons
 
 // A decoded press of one of the buttons above.
 struct promotion_button {
     event::pressed::what what = event::pressed::what::deploy;
     signoff_kind signoff = signoff_kind::technical;
-    bool rollback = false;  // the Rollback button of a failed or interrupted request
     std::int64_t promotion_id = 0;
+    bool rollback = false;  // the Rollback button of a failed or interrupted request
+    bool edit = false;      // Edit details: the requester changes the Change Records or the rollback plan
 };
 // nullopt when the action is not a promotion button or the value is no ID.
 std::optional<promotion_button> promotion_button_of(std::string_view action_id, std::string_view value);

@@ -482,3 +482,35 @@ TEST_CASE("Option A runs the real terraform: the plan waits for a Release Manage
     CHECK(w.request(id).apply_approved_by == rm2);
     CHECK(w.st->deployment_of_promotion(id)->detail["apply_approved_by"] == rm2);
 }
+
+TEST_CASE("approvals are voided when the requester changes the Change Records") {
+    world w;
+    const auto now = std::chrono::system_clock::now();
+    w.servicenow.add_record("change_request", {{"number", "CHG0012346"},
+                                               {"type", "normal"},
+                                               {"approval", "approved"},
+                                               {"state", "-2"},
+                                               {"start_date", servicenow_time(now - 1h)},
+                                               {"end_date", servicenow_time(now + 3h)}});
+    const auto id = w.open(rm, "v1.2.3 change CHG0012345");
+    w.approve(id);
+    // Only the requester may edit.
+    w.click(rm2, "promotion.edit", id);
+    CHECK(eventually([&] { return w.private_answers().find("Only the requester can change") != std::string::npos; }));
+    const auto before = w.fake.calls("views.open").size();
+    w.click(rm, "promotion.edit", id);
+    REQUIRE(w.fake.wait_for_calls("views.open", before + 1, 10s));
+    char view[16];
+    std::snprintf(view, sizeof view, "V%08d", ++w.views);
+    REQUIRE(eventually([&] { return !w.fake.view(view).is_null(); }));
+    w.fake.submit_view(view, rm, {{"change_records", "CHG0012346"}});
+    REQUIRE(eventually([&] { return w.request(id).change_records == std::vector<std::string>{"CHG0012346"}; }));
+    CHECK(w.request(id).approvals.empty());
+    REQUIRE(w.reaches(id, "awaiting_signoffs"));
+    int voided = 0;
+    for (const auto& r : w.audit("promotion.signoff.technical")) voided += r.entry.outcome == "voided";
+    for (const auto& r : w.audit("promotion.signoff.data_quality")) voided += r.entry.outcome == "voided";
+    CHECK(voided == 2);
+    w.click(rm, "promotion.deploy", id);
+    CHECK(eventually([&] { return w.private_answers().find("sign-off (Data Engineering) missing") != std::string::npos; }));
+}
