@@ -402,9 +402,13 @@ private:
                            } else if (key == "audit") {
                                parse_audit(value, path, line);
                            } else if (key == "servicenow") {
-                               parse_servicenow(value, path, line);
+                               auto& sn = config_.servicenow;
+                               parse_http_source(value, path, line, "incident_query", sn.url, sn.incident_query,
+                                                 sn.timeout);
                            } else if (key == "dynatrace") {
-                               parse_dynatrace(value, path, line);
+                               auto& dt = config_.dynatrace;
+                               parse_http_source(value, path, line, "problem_selector", dt.url, dt.problem_selector,
+                                                 dt.timeout);
                            } else if (key == "promotion") {
                                parse_promotion(value, path, line);
                            } else if (key == "tools") {
@@ -747,38 +751,21 @@ private:
         return v;
     }
 
-    void parse_servicenow(const YAML::Node& node, const std::string& section, int section_line) {
+    // servicenow and dynatrace: an https URL, one scope line (ServiceNow's
+    // encoded incident query, Dynatrace's problem selector) and a timeout.
+    void parse_http_source(const YAML::Node& node, const std::string& section, int section_line,
+                           std::string_view scope_key, std::string& url, std::string& scope,
+                           std::chrono::seconds& timeout) {
         if (node.IsNull() || !expect_map(node, section, section_line)) return;
-        auto& s = config_.servicenow;
-        each_entry(node, section, {"url", "incident_query", "timeout_s"},
+        each_entry(node, section, {"url", scope_key, "timeout_s"},
                    [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                        if (key == "url") {
-                           if (auto v = https_url(value, path, line)) s.url = *v;
-                       } else if (key == "incident_query") {
-                           if (auto v = text(value, path, line)) {
-                               if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) s.incident_query = *v;
-                               else problem(path, line, "must be one encoded query line without & or #, at most 1000 characters");
-                           }
+                           if (auto v = https_url(value, path, line)) url = *v;
                        } else if (key == "timeout_s") {
-                           if (auto v = whole_number(value, path, line, 1, 120)) s.timeout = std::chrono::seconds{*v};
-                       }
-                   });
-    }
-
-    void parse_dynatrace(const YAML::Node& node, const std::string& section, int section_line) {
-        if (node.IsNull() || !expect_map(node, section, section_line)) return;
-        auto& d = config_.dynatrace;
-        each_entry(node, section, {"url", "problem_selector", "timeout_s"},
-                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
-                       if (key == "url") {
-                           if (auto v = https_url(value, path, line)) d.url = *v;
-                       } else if (key == "problem_selector") {
-                           if (auto v = text(value, path, line)) {
-                               if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) d.problem_selector = *v;
-                               else problem(path, line, "must be one selector line without & or #, at most 1000 characters");
-                           }
-                       } else if (key == "timeout_s") {
-                           if (auto v = whole_number(value, path, line, 1, 120)) d.timeout = std::chrono::seconds{*v};
+                           if (auto v = whole_number(value, path, line, 1, 120)) timeout = std::chrono::seconds{*v};
+                       } else if (auto v = text(value, path, line)) {
+                           if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) scope = *v;
+                           else problem(path, line, "must be one line without & or #, at most 1000 characters");
                        }
                    });
     }

@@ -13,17 +13,6 @@ using commands::gate_state;
 
 namespace {
 
-std::string ended_text(const process_outcome& o) {
-    switch (o.ended) {
-    case process_outcome::how::exited: return "exit " + std::to_string(o.exit_code);
-    case process_outcome::how::killed: return "killed by signal " + std::to_string(o.signal);
-    case process_outcome::how::timed_out: return "timed out";
-    case process_outcome::how::cancelled: return "cancelled";
-    case process_outcome::how::failed_to_start: return o.error;
-    }
-    return "ended";
-}
-
 gate_result unknown(const std::string& id, const std::string& title, std::string why) {
     return commands::gate_answer(id, title, gate_state::unknown, std::move(why));
 }

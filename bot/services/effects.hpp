@@ -47,28 +47,22 @@ struct effects {
     }
 
     void post(std::string channel, commands::message body, std::string message_key = {}) {
-        outbox_message m;
-        m.kind = outbox_kind::post;
-        m.channel = std::move(channel);
-        m.message_key = std::move(message_key);
-        m.body = std::move(body);
-        messages.push_back(std::move(m));
+        to_channel(outbox_kind::post, std::move(channel), std::move(message_key), std::move(body));
     }
 
     // Replaces the post with this key (the newest pending update stands for older ones).
     void update(std::string channel, std::string message_key, commands::message body) {
-        outbox_message m;
-        m.kind = outbox_kind::update;
-        m.channel = std::move(channel);
-        m.message_key = std::move(message_key);
-        m.body = std::move(body);
-        messages.push_back(std::move(m));
+        to_channel(outbox_kind::update, std::move(channel), std::move(message_key), std::move(body));
     }
 
     // A reply in the thread of the post with this key.
     void reply(std::string channel, std::string message_key, commands::message body) {
+        to_channel(outbox_kind::reply, std::move(channel), std::move(message_key), std::move(body));
+    }
+
+    void to_channel(outbox_kind kind, std::string channel, std::string message_key, commands::message body) {
         outbox_message m;
-        m.kind = outbox_kind::reply;
+        m.kind = kind;
         m.channel = std::move(channel);
         m.message_key = std::move(message_key);
         m.body = std::move(body);

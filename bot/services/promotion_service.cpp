@@ -87,17 +87,6 @@ std::string value_of(const form_submission& s, const std::string& id) {
     return it == s.values.end() ? std::string{} : it->second;
 }
 
-std::string ended_text(const process_outcome& o) {
-    switch (o.ended) {
-    case process_outcome::how::exited: return "exit " + std::to_string(o.exit_code);
-    case process_outcome::how::killed: return "killed by signal " + std::to_string(o.signal);
-    case process_outcome::how::timed_out: return "timed out";
-    case process_outcome::how::cancelled: return "cancelled";
-    case process_outcome::how::failed_to_start: return o.error;
-    }
-    return "ended";
-}
-
 std::string namespace_of(const std::vector<std::string>& argv) {
     for (std::size_t i = 0; i + 1 < argv.size(); ++i)
         if (argv[i] == "-n" || argv[i] == "--namespace") return argv[i + 1];
@@ -843,24 +832,28 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
 
 // ---- start and timers --------------------------------------------------------------
 
-asio::awaitable<void> promotion_service::resume() {
-    auto open = co_await read(store_, [](const store_session& s) {
-        std::vector<std::int64_t> ids;
-        for (const auto& p : s.promotions_in_states(
-                 {"checking", "blocked", "awaiting_signoffs", "ready", "pre_deploy", "deploying", "verifying",
-                  "awaiting_apply"}))
-            ids.push_back(p.id);
-        return ids;
+asio::awaitable<void> promotion_service::feed_all(std::vector<std::string> states, promotion_event e) {
+    auto ids = co_await read(store_, [&](const store_session& s) {
+        std::vector<std::int64_t> out;
+        for (const auto& p : s.promotions_in_states(states)) out.push_back(p.id);
+        return out;
     });
-    for (const auto id : open) {
+    for (const auto id : ids) {
         try {
-            promotion_event restarted = event::restarted{};
-            const auto a = co_await apply(id, std::move(restarted), nullptr);
+            promotion_event copy = e;
+            const auto a = co_await apply(id, std::move(copy), nullptr);
             carry_out(a);
-        } catch (const std::exception& e) {
-            spdlog::error("promotion #{} could not be resumed: {}", id, e.what());
+        } catch (const std::exception& x) {
+            spdlog::error("promotion #{}: {}", id, x.what());
         }
     }
+}
+
+asio::awaitable<void> promotion_service::resume() {
+    std::vector<std::string> states{"checking",  "blocked",   "awaiting_signoffs", "ready",
+                                    "pre_deploy", "deploying", "verifying",         "awaiting_apply"};
+    promotion_event restarted = event::restarted{};
+    co_await feed_all(std::move(states), std::move(restarted));
 }
 
 asio::awaitable<void> promotion_service::run_timers() {
@@ -869,21 +862,9 @@ asio::awaitable<void> promotion_service::run_timers() {
         boost::system::error_code ignored;
         co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         if (stopping_) break;
-        auto open = co_await read(store_, [](const store_session& s) {
-            std::vector<std::int64_t> ids;
-            for (const auto& p : s.promotions_in_states({"checking", "blocked", "awaiting_signoffs", "ready"}))
-                ids.push_back(p.id);
-            return ids;
-        });
-        for (const auto id : open) {
-            try {
-                promotion_event tick = event::tick{};
-                const auto a = co_await apply(id, std::move(tick), nullptr);
-                carry_out(a);
-            } catch (const std::exception& e) {
-                spdlog::error("promotion #{}: {}", id, e.what());
-            }
-        }
+        std::vector<std::string> open{"checking", "blocked", "awaiting_signoffs", "ready"};
+        promotion_event tick = event::tick{};
+        co_await feed_all(std::move(open), std::move(tick));
     }
 }
 

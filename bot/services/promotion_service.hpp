@@ -86,6 +86,8 @@ private:
         std::vector<commands::promotion_effect> effects;
     };
 
+    // Feeds `e` to every request in one of `states` (restart, ticks).
+    boost::asio::awaitable<void> feed_all(std::vector<std::string> states, commands::promotion_event e);
     boost::asio::awaitable<applied> apply(std::int64_t id, commands::promotion_event e, action_context* ctx);
     void carry_out(const applied& a);
     void run_gates(std::int64_t id, int round, const commands::promotion& p);

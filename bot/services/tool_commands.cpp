@@ -43,6 +43,17 @@ process_spec command_spec(const config& cfg, const std::string& environment, std
     return spec;
 }
 
+std::string ended_text(const process_outcome& o) {
+    switch (o.ended) {
+    case process_outcome::how::exited: return "exit " + std::to_string(o.exit_code);
+    case process_outcome::how::killed: return "killed by signal " + std::to_string(o.signal);
+    case process_outcome::how::timed_out: return "timed out";
+    case process_outcome::how::cancelled: return "cancelled";
+    case process_outcome::how::failed_to_start: return o.error;
+    }
+    return "ended";
+}
+
 boost::asio::awaitable<captured_output> run_capture(process_runner& runner, const process_spec& spec,
                                                     const commands::redactor& redact) {
     captured_output c;

@@ -29,6 +29,9 @@ std::map<std::string, std::string> environment_values(const config& cfg, const s
 process_spec command_spec(const config& cfg, const std::string& environment, std::vector<std::string> argv,
                           std::chrono::seconds timeout, const std::string& dir = {});
 
+// How a run ended, for messages: "exit 1", "timed out", "kubectl: not found on PATH".
+std::string ended_text(const process_outcome& o);
+
 // What a command printed, redacted, and how it ended.
 struct captured_output {
     process_outcome outcome;
