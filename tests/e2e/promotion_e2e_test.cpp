@@ -514,3 +514,51 @@ TEST_CASE("approvals are voided when the requester changes the Change Records") 
     w.click(rm, "promotion.deploy", id);
     CHECK(eventually([&] { return w.private_answers().find("sign-off (Data Engineering) missing") != std::string::npos; }));
 }
+
+TEST_CASE("every gate failing alone blocks the request with that gate's evidence") {
+    struct failing {
+        std::string gate;
+        std::function<void(world&)> make_it_fail;
+        std::string evidence;
+    };
+    const std::vector<failing> cases{
+        {"soak", [](world& w) { w.stub("int_image", "gcr.io/markets-int-12345/markets-orchestrator:v1.2.2"); },
+         "int runs v1.2.2, not v1.2.3"},
+        {"pipeline_cycles", [](world& w) { w.stub("cycles", "1"); }, "1 successful pipeline cycle"},
+        {"quarantine", [](world& w) { w.stub("quarantine_exit", "1"); }, "exit"},
+        {"performance",
+         [](world& w) {
+             w.dynatrace.add_problem({{"title", "Response time degradation"},
+                                      {"status", "OPEN"},
+                                      {"managementZones", {{{"name", "markets-prod"}}}}});
+         },
+         "Response time degradation"},
+        {"incidents",
+         [](world& w) {
+             w.servicenow.add_record("incident", {{"number", "INC0010002"},
+                                                  {"priority", "2"},
+                                                  {"state", "2"},
+                                                  {"active", "true"},
+                                                  {"cmdb_ci.name", "markets-pipeline"},
+                                                  {"short_description", "late prices"}});
+         },
+         "INC0010002"},
+    };
+    for (const auto& c : cases) {
+        DYNAMIC_SECTION(c.gate) {
+            world w;
+            c.make_it_fail(w);
+            const auto id = w.open(rm, "v1.2.3 change CHG0012345");
+            REQUIRE(w.reaches(id, "blocked"));
+            for (const auto& g : w.request(id).gates) {
+                INFO(g.id << ": " << g.evidence);
+                if (g.id == c.gate) {
+                    CHECK(g.state == commands::gate_state::fail);
+                    CHECK(g.evidence.find(c.evidence) != std::string::npos);
+                } else {
+                    CHECK(g.state == commands::gate_state::pass);
+                }
+            }
+        }
+    }
+}
