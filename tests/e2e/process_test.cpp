@@ -17,7 +17,7 @@
 #include <date/date.h>
 
 #include "bot/config/config.hpp"
-#include "integrations/store/sqlite/sqlite_store.hpp"
+#include "commands/promotion/promotion_json.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 
@@ -230,6 +230,116 @@ TEST_CASE("posts that fail then a kill -9 and a restart leave the announcement i
     CHECK(fake.calls("chat.postMessage").size() == 3);
     CHECK_FALSE(fake.calls("conversations.history").empty());
     CHECK(st->freeze_windows().size() == 1);
+    kill(second.pid, SIGTERM);
+    CHECK(second.wait_exit(10s));
+}
+
+namespace {
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+}
+
+// The example configuration for a promotion run by the binary: no freeze
+// today, the gates that need no outside service, the stand-in tools.
+std::string write_promotion_config(const temp_dir& dir) {
+    const auto path = write_config(dir);
+    std::string text = read_file(path);
+    replace_all(text, "    enabled: true", "    enabled: false");
+    replace_all(text, "gates: [freeze, soak, pipeline_cycles, incidents, change_record, performance, quarantine]",
+                "gates: [freeze, soak, pipeline_cycles, quarantine]");
+    replace_all(text, "verify_poll_s: 30", "verify_poll_s: 1");
+    const std::string tools = std::string{PROMOTEBOT_SOURCE_DIR} + "/tests/e2e/tools/";
+    replace_all(text, "tools: {}", "tools:\n  docker: " + tools + "docker\n  kubectl: " + tools +
+                                       "kubectl\n  gcloud: " + tools + "gcloud\n  bq: " + tools + "bq");
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::string state_of(sqlite::sqlite_store& st, std::int64_t id) {
+    const auto p = st.promotion(id);
+    return p ? p->state : std::string{};
+}
+
+bool wait_state(sqlite::sqlite_store& st, std::int64_t id, const std::string& state, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (state_of(st, id) != state) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
+}
+
+void click(testing::fake_slack& fake, const std::string& user, const std::string& action) {
+    fake.send_envelope("interactive", {{"type", "block_actions"},
+                                       {"user", {{"id", user}}},
+                                       {"channel", {{"id", "C0RELEASE01"}}},
+                                       {"message", {{"ts", "1700000000.000100"}}},
+                                       {"response_url", fake.make_response_url()},
+                                       {"trigger_id", fake.issue_trigger()},
+                                       {"actions", {{{"action_id", action}, {"value", "1"}, {"type", "button"}}}}});
+}
+
+}  // namespace
+
+TEST_CASE("a kill -9 during a deploy leaves the promotion interrupted after the restart, with no step run twice") {
+    testing::fake_slack fake;
+    temp_dir dir;
+    const auto config = write_promotion_config(dir);
+    const auto stubs = dir.path / "stubs";
+    std::filesystem::create_directories(stubs);
+    std::ofstream(stubs / "job_state") << "running";  // the verification waits for a run that never ends
+    const std::vector<std::string> env{"SLACK_APP_TOKEN=" + fake.options().app_token,
+                                       "SLACK_BOT_TOKEN=" + fake.options().bot_token,
+                                       "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file(),
+                                       "PROMOTEBOT_STUB_DIR=" + stubs.string()};
+    auto first = spawn_bot({"--config", config}, env, dir.path / "first.log");
+    REQUIRE(fake.wait_for_connections(1, 15s));
+    fake.send_envelope("slash_commands", {{"command", "/promote"},
+                                          {"text", "v1.2.3 change CHG0012345"},
+                                          {"user_id", "U0RM00001"},
+                                          {"channel_id", "C0RELEASE01"},
+                                          {"response_url", fake.make_response_url()},
+                                          {"trigger_id", fake.issue_trigger()}});
+    REQUIRE(fake.wait_for_calls("views.open", 1, 15s));
+    const auto opened_by = std::chrono::steady_clock::now() + 10s;
+    while (fake.view("V00000001").is_null() && std::chrono::steady_clock::now() < opened_by)
+        std::this_thread::sleep_for(5ms);
+    fake.submit_view("V00000001", "U0RM00001", {{"rollback_plan", "set the image back to v1.2.2"}, {"option", "app"}});
+    auto st = sqlite::open_sqlite_store((dir.path / "bot.db").string());
+    REQUIRE(wait_state(*st, 1, "awaiting_signoffs", 30s));
+    click(fake, "U0DE00001", "promotion.signoff.technical");
+    const auto signed_by = std::chrono::steady_clock::now() + 30s;
+    while (commands::promotion_from_json(st->promotion(1)->doc).approvals.empty() &&
+           std::chrono::steady_clock::now() < signed_by)
+        std::this_thread::sleep_for(20ms);
+    click(fake, "U0BIZ00001", "promotion.signoff.data_quality");
+    REQUIRE(wait_state(*st, 1, "ready", 30s));
+    click(fake, "U0RM00001", "promotion.deploy");
+    REQUIRE(wait_state(*st, 1, "verifying", 30s));
+
+    kill(first.pid, SIGKILL);
+    waitpid(first.pid, &first.status, 0);
+    const auto calls_before = read_file(stubs / "calls.log");
+
+    auto second = spawn_bot({"--config", config}, env, dir.path / "second.log");
+    CHECK(wait_state(*st, 1, "interrupted", 30s));
+    const auto d = st->deployment_of_promotion(1);
+    REQUIRE(d);
+    CHECK(d->result == "interrupted");
+    CHECK_FALSE(st->deploy_lock_of("prod"));
+    // Nothing ran again: no docker build, no push, no set image after the restart.
+    const auto calls_after = read_file(stubs / "calls.log");
+    const auto added = calls_after.substr(calls_before.size());
+    CHECK(added.find("docker") == std::string::npos);
+    CHECK(added.find("[set] [image]") == std::string::npos);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (st->outbox_pending() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    std::string posted;
+    for (const auto& c : fake.calls("chat.postMessage")) posted += c.body.dump();
+    CHECK(posted.find("Nothing is re-run automatically") != std::string::npos);
+    CHECK(st->verify_audit().ok);
     kill(second.pid, SIGTERM);
     CHECK(second.wait_exit(10s));
 }
