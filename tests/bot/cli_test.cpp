@@ -697,3 +697,43 @@ TEST_CASE("a WAL-mode copy in a directory the reader cannot write verifies as th
     CHECK(file_bytes(db) == before);
     CHECK(names_in(backup.path) == std::set<std::string>{"test.db", "promotebot.yaml", "holidays"});
 }
+
+TEST_CASE("promotions list and show read the requests, their records and their output; audit export tells one promotion's story") {
+    temp_dir dir;
+    const auto cfg = write_config(dir, "gates: [freeze, soak, pipeline_cycles, incidents, change_record, performance, quarantine]",
+                                  "gates: [freeze]");
+    auto console = run({"--config", cfg, "--console", "--dry-run", "--user", "U0RM00001"},
+                       "/promote v1.2.3 change CHG0012345\n\nRoll back with kubectl set image to v1.2.2\n.\n1\nquit\n");
+    REQUIRE(console.code == 0);
+    CHECK_THAT(console.out, Catch::Contains("Dry run: deployment steps are printed, not run."));
+
+    auto list = run({"promotions", "list", "--config", cfg, "--json"});
+    REQUIRE(list.code == 0);
+    const auto rows = nlohmann::json::parse(list.out);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0]["version"] == "v1.2.3");
+    CHECK(rows[0]["environment"] == "prod");
+    CHECK(rows[0]["requested_by"] == "U0RM00001");
+
+    auto show = run({"promotions", "show", "1", "--config", cfg});
+    REQUIRE(show.code == 0);
+    CHECK_THAT(show.out, Catch::Contains("Promotion #1: v1.2.3 → prod"));
+    CHECK_THAT(show.out, Catch::Contains("Not in a change freeze"));
+    auto json = run({"promotions", "show", "1", "--config", cfg, "--json"});
+    REQUIRE(json.code == 0);
+    CHECK(nlohmann::json::parse(json.out)["request"]["change_records"][0] == "CHG0012345");
+
+    auto missing = run({"promotions", "show", "7", "--config", cfg});
+    CHECK(missing.code == 1);
+    CHECK_THAT(missing.err, Catch::Contains("no promotion #7"));
+    CHECK(run({"promotions", "show", "seven", "--config", cfg}).code == 2);
+
+    auto story = run({"audit", "export", "--config", cfg, "--since", "2020-01-01", "--promotion", "1"});
+    REQUIRE(story.code == 0);
+    CHECK_THAT(story.out, Catch::Contains("promotion.open"));
+    CHECK_THAT(story.out, Catch::Contains("promotion.gate"));
+    // The form being opened is not about promotion #1 yet: only the unfiltered export holds it.
+    CHECK(story.out.find("form_opened") == std::string::npos);
+    auto everything = run({"audit", "export", "--config", cfg, "--since", "2020-01-01"});
+    CHECK_THAT(everything.out, Catch::Contains("form_opened"));
+}
