@@ -64,12 +64,14 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
     const bool demo = cfg.source_name == "<embedded>";
     const bool dry_run = demo || options.dry_run;
     const auto redact = known_secrets_redactor();
+    // Gates only read: they run for real even when the steps are a dry run.
+    process::child_process_runner gate_runner;
     std::unique_ptr<process_runner> runner;
     if (dry_run) runner = std::make_unique<process::dry_run_runner>();
     else runner = std::make_unique<process::child_process_runner>();
     auto fixtures = std::make_shared<gate_fixtures>();
     auto checkers = demo ? simulated_gate_checkers(cfg, fixtures)
-                         : real_gate_checkers(io.get_executor(), cfg, *runner, redact, cfg.slack.ca_file);
+                         : real_gate_checkers(io.get_executor(), cfg, gate_runner, redact, cfg.slack.ca_file);
     promotion_options popts;
     popts.dry_run = dry_run;
     promotion_service promotions(io.get_executor(), cfg, *st, freeze, *runner, std::move(checkers), redact,

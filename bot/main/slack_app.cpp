@@ -100,7 +100,7 @@ struct slack_app::impl {
           freeze(cfg, *st, std::chrono::system_clock::now),
           runner(make_runner(this->env.dry_run)),
           promotions(io.get_executor(), cfg, *st, freeze, *runner,
-                     real_gate_checkers(io.get_executor(), cfg, *runner, redact, this->env.ca_file), redact,
+                     real_gate_checkers(io.get_executor(), cfg, gate_runner, redact, this->env.ca_file), redact,
                      std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
@@ -356,7 +356,9 @@ struct slack_app::impl {
     role_resolver roles;
     freeze_service freeze;
     commands::redactor redact = known_secrets_redactor();
-    std::unique_ptr<process_runner> runner;
+    // Gates only read (kubectl get, gcloud list-tags, bq query): they run for real even with --dry-run.
+    process::child_process_runner gate_runner;
+    std::unique_ptr<process_runner> runner;  // deployment steps
     promotion_service promotions;
     command_router router;
     outbox_dispatcher dispatcher;
