@@ -7,13 +7,13 @@
 // names neither the token nor the query. A GET that failed in transport is
 // sent once more, unless it timed out.
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "bot/ports/gate_checker.hpp"
+#include "integrations/net/service_call.hpp"
 
 namespace promotebot::dynatrace {
 
@@ -26,8 +26,8 @@ struct dynatrace_options {
 };
 
 // Looks a variable up; empty when unset. The default reads the process environment.
-using environment_lookup = std::function<std::string(const char* name)>;
-std::string process_environment(const char* name);
+using environment_lookup = net::environment_lookup;
+using net::process_environment;
 
 // Fills api_token from DYNATRACE_API_TOKEN when it is set. Returns whether
 // the options then hold a token.

@@ -3,36 +3,23 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-#include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
 
 #include "integrations/net/bounded_json.hpp"
+#include "integrations/net/service_call.hpp"
 
 namespace promotebot::dynatrace {
 
+using net::field_says;
 using nlohmann::json;
 
 namespace {
-
-// "\"key\" what", built by appending: g++ 12 warns falsely on chained + of a literal.
-std::string field_says(const char* key, const char* what) {
-    std::string out = "\"";
-    out.append(key);
-    out.append("\"");
-    out.append(what);
-    return out;
-}
 
 // A problem carries lists of entities and zones: a few levels, never many.
 const net::json_limits answer_limits{16, 8 * 1024 * 1024};
 constexpr std::size_t max_field_bytes = 4096;
 // Milliseconds since the epoch up to the year 5000: anything larger is not a time.
 constexpr double max_epoch_ms = 95617584000000.0;
-
-std::string encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 }  // namespace
 
@@ -44,21 +31,14 @@ bool valid_problem_selector(std::string_view s) {
 }
 
 std::optional<std::string> normalized_environment_url(std::string_view url) {
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) return std::nullopt;
-    const boost::urls::url_view u = *parsed;
-    if (u.scheme() != "https" || u.encoded_host().empty() || u.has_userinfo() || u.has_query() || u.has_fragment())
-        return std::nullopt;
-    std::string out(url);
-    while (!out.empty() && out.back() == '/') out.pop_back();
-    return out;
+    return net::normalized_https_url(url);
 }
 
 std::string problems_url(const std::string& environment_url, const std::string& selector) {
     if (!valid_problem_selector(selector)) throw std::invalid_argument("not a usable problem selector");
     std::string problem_selector = "status(\"open\")";
     if (!selector.empty()) problem_selector += "," + selector;
-    return environment_url + "/api/v2/problems?problemSelector=" + encode(problem_selector) +
+    return environment_url + "/api/v2/problems?problemSelector=" + net::percent_encoded(problem_selector) +
            "&pageSize=" + std::to_string(page_size);
 }
 

@@ -1,21 +1,15 @@
 #include "integrations/servicenow/servicenow_client.hpp"
 
-#include <cstdlib>
-#include <optional>
 #include <stdexcept>
 
 #include <boost/asio.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/verb.hpp>
 #include <spdlog/spdlog.h>
 
-#include "integrations/net/bounded_json.hpp"
 #include "integrations/net/http_client.hpp"
 
 namespace promotebot::servicenow {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 
 namespace {
 
@@ -44,42 +38,7 @@ std::string base64(std::string_view in) {
     return out;
 }
 
-bool is_timeout(const boost::system::error_code& ec) {
-    return ec == boost::beast::error::timeout || ec == asio::error::timed_out;
-}
-
-// ServiceNow's own words on a refused request ({"error":{"message":...}}),
-// printable and short, or nothing.
-std::string error_message_of(const std::string& body) {
-    const auto parsed = net::parse_bounded(body, {8, 64 * 1024});
-    if (!parsed.ok() || !parsed.value.is_object()) return {};
-    auto error = parsed.value.find("error");
-    if (error == parsed.value.end() || !error->is_object()) return {};
-    auto message = error->find("message");
-    if (message == error->end() || !message->is_string()) return {};
-    std::string text = message->get<std::string>();
-    if (text.size() > 120) text.resize(120);
-    for (char& c : text) {
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
-    }
-    return text;
-}
-
-// Why an answer that is not a 200 cannot be used, for the gate's evidence.
-std::string status_failure(const net::http_response& res) {
-    const std::string status = "HTTP " + std::to_string(res.status);
-    if (res.status == 401 || res.status == 403) return "ServiceNow refused the credentials (" + status + ")";
-    if (res.status >= 500) return "ServiceNow answered " + status;
-    const std::string message = error_message_of(res.body);
-    return "ServiceNow answered " + status + (message.empty() ? "" : ": " + message);
-}
-
 }  // namespace
-
-std::string process_environment(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : std::string{};
-}
 
 bool read_servicenow_secrets(servicenow_options& options, const environment_lookup& env) {
     if (std::string token = env("SERVICENOW_TOKEN"); !token.empty()) options.token = std::move(token);
@@ -96,11 +55,12 @@ struct servicenow_client::impl {
     servicenow_options options;
     std::string instance;
     std::string authorization;  // empty: no credentials
+    net::service_description service;
     net::http_client client;
 
     impl(asio::any_io_executor ex, servicenow_options o)
         : options(std::move(o)), instance(checked_url(options)), authorization(authorization_of(options)),
-          client(ex, client_options(options)) {}
+          service{"ServiceNow", "the credentials", options.timeout}, client(ex, client_options(options)) {}
 
     static std::string checked_url(const servicenow_options& o) {
         auto url = normalized_instance_url(o.url);
@@ -127,49 +87,27 @@ struct servicenow_client::impl {
     }
 
     // The body of a 200 answer to a GET of `url`, or why there is none.
-    asio::awaitable<std::optional<std::string>> get(const std::string& url, std::string& failure) {
+    asio::awaitable<net::service_answer> get(const std::string& url) {
         if (authorization.empty()) {
-            failure = "no ServiceNow credentials (set SERVICENOW_TOKEN, or SERVICENOW_USERNAME and SERVICENOW_PASSWORD)";
-            co_return std::nullopt;
+            net::service_answer none;
+            none.failure =
+                "no ServiceNow credentials (set SERVICENOW_TOKEN, or SERVICENOW_USERNAME and SERVICENOW_PASSWORD)";
+            co_return none;
         }
-        for (int attempt = 1;; ++attempt) {
-            std::optional<net::http_response> res;
-            bool timed_out = false;
-            std::vector<std::pair<std::string, std::string>> headers{{"Accept", "application/json"},
-                                                                     {"Authorization", authorization}};
-            std::string target = url;
-            std::string no_body;
-            try {
-                // Made before co_await: g++ 12 may destroy owning temporaries inside a co_await expression twice.
-                auto request = client.request(http::verb::get, std::move(target), std::move(no_body), std::move(headers));
-                res = co_await std::move(request);
-            } catch (const net::request_error& e) {
-                timed_out = is_timeout(e.code());
-                failure = timed_out ? "ServiceNow did not answer within " + std::to_string(options.timeout.count()) + " ms"
-                                    : "ServiceNow could not be reached (" + e.code().message() + ")";
-            } catch (const boost::system::system_error&) {
-                failure = "the ServiceNow URL is not usable";
-                co_return std::nullopt;
-            }
-            if (res) {
-                if (res->status == 200) co_return std::move(res->body);
-                failure = status_failure(*res);
-                co_return std::nullopt;
-            }
-            if (timed_out || attempt >= 2) co_return std::nullopt;
-        }
+        auto request = net::get_from_service(client, service, url, authorization);
+        co_return co_await std::move(request);
     }
 
     template <class T, class Parse>
     asio::awaitable<table_rows<T>> read(const char* what, const std::string& url, Parse parse) {
         table_rows<T> out;
-        std::string failure;
-        std::optional<std::string> body = co_await get(url, failure);
-        if (body) {
-            out = parse(*body, instance);
-            if (!out.ok()) out.error = "ServiceNow's answer could not be read: " + out.error;
+        auto request = get(url);
+        net::service_answer answer = co_await std::move(request);
+        if (answer.body) {
+            out = parse(*answer.body, instance);
+            if (!out.ok()) out.error = net::unreadable_answer(service, out.error);
         } else {
-            out.error = failure;
+            out.error = std::move(answer.failure);
         }
         if (!out.ok()) spdlog::warn("ServiceNow {}: {}", what, out.error);
         co_return out;

@@ -7,7 +7,6 @@
 // A GET that failed in transport is sent once more (a GET is safe to repeat),
 // unless it timed out: that already used the time the gate has.
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "commands/promotion/external_gates.hpp"
+#include "integrations/net/service_call.hpp"
 #include "integrations/servicenow/table_api.hpp"
 
 namespace promotebot::servicenow {
@@ -31,8 +31,8 @@ struct servicenow_options {
 };
 
 // Looks a variable up; empty when unset. The default reads the process environment.
-using environment_lookup = std::function<std::string(const char* name)>;
-std::string process_environment(const char* name);
+using environment_lookup = net::environment_lookup;
+using net::process_environment;
 
 // Fills the credentials from SERVICENOW_TOKEN, or SERVICENOW_USERNAME and
 // SERVICENOW_PASSWORD (both), leaving the options' values where a variable is

@@ -1,7 +1,6 @@
 #include "integrations/servicenow/servicenow_gates.hpp"
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
+#include "integrations/net/service_call.hpp"
 
 namespace promotebot::servicenow {
 
@@ -49,7 +48,7 @@ asio::awaitable<commands::gate_result> servicenow_incident_gate::check(const bot
         std::string query = "active=true^priorityIN1,2";
         if (!client_->options().incident_query.empty()) query += "^" + client_->options().incident_query;
         r.link = client_->instance_url() + "/incident_list.do?sysparm_query=" +
-                 boost::urls::encode(query, boost::urls::unreserved_chars);
+                 net::percent_encoded(query);
     }
     co_return r;
 }

@@ -4,34 +4,21 @@
 #include <cctype>
 #include <stdexcept>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-#include <boost/url/url_view.hpp>
 #include <nlohmann/json.hpp>
 
 #include "integrations/net/bounded_json.hpp"
+#include "integrations/net/service_call.hpp"
 
 namespace promotebot::servicenow {
 
+using net::field_says;
 using nlohmann::json;
 
 namespace {
 
-// "\"key\" what", built by appending: g++ 12 warns falsely on chained + of a literal.
-std::string field_says(const char* key, const char* what) {
-    std::string out = "\"";
-    out.append(key);
-    out.append("\"");
-    out.append(what);
-    return out;
-}
-
 // A Table API answer is {"result":[{field: string}]}: three levels deep.
 const net::json_limits answer_limits{8, 4 * 1024 * 1024};
 constexpr std::size_t max_field_bytes = 4096;  // short_description is 160 in ServiceNow; names far less
-
-std::string encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
 
 bool all_digits(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -45,9 +32,9 @@ bool valid_sys_id(std::string_view s) {
 // plain sys_ids, only the fields read, a bounded list.
 std::string table_url(const std::string& instance_url, std::string_view table, const std::string& query,
                       std::string_view fields) {
-    return instance_url + "/api/now/table/" + std::string(table) + "?sysparm_query=" + encode(query) +
-           "&sysparm_display_value=false&sysparm_exclude_reference_link=true&sysparm_fields=" + encode(fields) +
-           "&sysparm_limit=" + std::to_string(max_records);
+    return instance_url + "/api/now/table/" + std::string(table) + "?sysparm_query=" + net::percent_encoded(query) +
+           "&sysparm_display_value=false&sysparm_exclude_reference_link=true&sysparm_fields=" +
+           net::percent_encoded(fields) + "&sysparm_limit=" + std::to_string(max_records);
 }
 
 // Reads the "result" array of an answer, or says why it cannot.
@@ -141,14 +128,7 @@ bool valid_incident_query(std::string_view s) {
 }
 
 std::optional<std::string> normalized_instance_url(std::string_view url) {
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) return std::nullopt;
-    const boost::urls::url_view u = *parsed;
-    if (u.scheme() != "https" || u.encoded_host().empty() || u.has_userinfo() || u.has_query() || u.has_fragment())
-        return std::nullopt;
-    std::string out(url);
-    while (!out.empty() && out.back() == '/') out.pop_back();
-    return out;
+    return net::normalized_https_url(url);
 }
 
 std::string change_requests_url(const std::string& instance_url, const std::vector<std::string>& numbers) {
