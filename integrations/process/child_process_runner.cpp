@@ -30,6 +30,8 @@
 // the same wherever it is used.
 #define BOOST_PROCESS_USE_STD_FS 1
 #include <boost/process/v2/posix/default_launcher.hpp>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <boost/process/v2/process.hpp>
 // 1.81 declares posix::detail::close_all() (used by the launcher) but no
 // header defines it; its one definition in the program is here.
@@ -315,6 +317,7 @@ struct run_state : std::enable_shared_from_this<run_state> {
     }
 
     std::optional<process_type> proc;
+    bp::error_code lost;  // no pidfd could be opened: why
     pid_t pgid = -1;
     asio::posix::stream_descriptor out;
     asio::posix::stream_descriptor err;
@@ -456,17 +459,28 @@ std::string start(run_state& st, const bot::process_spec& spec, const launch_pla
         }
         const auto pid = launched.id();
         { auto released = launched.detach(); }  // closes its pidfd; never kills
-        // A pidfd of our own (the child is not reaped yet, so the pid is still its).
         st.pgid = pid;
-        st.proc.emplace(ex, pid);
+        // A pidfd of our own: the child stays ours until we reap it, so the
+        // pid is still its, unless the bot ignores SIGCHLD and the kernel
+        // reaped it already: then nothing can tell how it ended.
+        const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        if (pidfd < 0) st.lost = bp::error_code(errno, bp::system_category());
+        else st.proc.emplace(ex, pid, pidfd);
     } catch (const std::exception& e) {
-        // The child may run, but cannot be watched (no pidfd): end it now.
-        if (launcher.pid > 0) {
-            ::killpg(launcher.pid, SIGKILL);
-            ::kill(launcher.pid, SIGKILL);
-            ::waitpid(launcher.pid, nullptr, 0);
+        if (launcher.pid > 0 && ::waitpid(launcher.pid, nullptr, WNOHANG) < 0 && errno == ECHILD) {
+            // It ended and the kernel reaped it before its pidfd was open (the
+            // bot ignores SIGCHLD): it ran, but nothing can tell how it ended.
+            st.pgid = launcher.pid;
+            st.lost = bp::error_code(ECHILD, bp::system_category());
+        } else {
+            // The child may run, but cannot be watched (no pidfd): end it now.
+            if (launcher.pid > 0) {
+                ::killpg(launcher.pid, SIGKILL);
+                ::kill(launcher.pid, SIGKILL);
+                ::waitpid(launcher.pid, nullptr, 0);
+            }
+            return tool + ": cannot watch the process: " + e.what();
         }
-        return tool + ": cannot watch the process: " + e.what();
     }
     // Only the child may hold the write ends, or reading would never see EOF.
     out_write.reset();
@@ -533,9 +547,13 @@ asio::awaitable<process_outcome> child_process_runner::run(const bot::process_sp
     asio::co_spawn(ex, read_lines(st, st->out, output_stream::out), reader_done);
     asio::co_spawn(ex, read_lines(st, st->err, output_stream::err), reader_done);
     const std::weak_ptr<run_state> weak = st;
-    st->proc->async_wait([weak](bp::error_code ec, int) {
-        if (auto self = weak.lock()) self->exited(ec);
-    });
+    if (st->proc) {
+        st->proc->async_wait([weak](bp::error_code ec, int) {
+            if (auto self = weak.lock()) self->exited(ec);
+        });
+    } else {
+        st->exited(st->lost);
+    }
     st->deadline.expires_after(spec.timeout);
     st->deadline.async_wait([weak](boost::system::error_code ec) {
         if (auto self = weak.lock(); self && !ec) self->stop(stop_reason::timed_out);

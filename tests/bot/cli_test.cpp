@@ -698,7 +698,7 @@ TEST_CASE("a WAL-mode copy in a directory the reader cannot write verifies as th
     CHECK(names_in(backup.path) == std::set<std::string>{"test.db", "promotebot.yaml", "holidays"});
 }
 
-TEST_CASE("promotions list and show read the requests, their records and their output; audit export tells one promotion's story") {
+TEST_CASE("promotions list and show read the requests, their records and their output, and audit export tells one promotion story") {
     temp_dir dir;
     const auto cfg = write_config(dir, "gates: [freeze, soak, pipeline_cycles, incidents, change_record, performance, quarantine]",
                                   "gates: [freeze]");
