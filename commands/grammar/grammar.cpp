@@ -23,9 +23,9 @@ constexpr std::size_t max_reason_chars = 200;
 constexpr int max_list_days = 366;
 
 constexpr std::string_view promote_usage =
-    "/promote <version> [to int|prod] [change CHG…] [infra] [emergency]";
+    "/promote <version> [to int|prod] [change CHG…] [infra] [emergency] [override-bad <reason…>]";
 constexpr std::string_view rollback_usage =
-    "/rollback [prod|int] [to <version>] | /rollback dbt <model> | /rollback infra [prod|int]";
+    "/rollback [prod|int] [to <version>] | /rollback dbt <model> [<model>…] | /rollback infra [prod|int]";
 constexpr std::string_view freeze_usage =
     "/freeze [status] | /freeze list [days] | /freeze add <from> <to> <reason…> | /freeze remove <id>";
 
@@ -37,6 +37,9 @@ constexpr std::string_view promote_help =
     "• `infra` says the release includes Terraform changes, e.g. `/promote v1.4.2 infra`\n"
     "• `emergency` asks for the emergency path during a freeze (VP approval and on-call presence), "
     "e.g. `/promote v1.4.3 change CHG0012399 emergency`\n"
+    "• `override-bad <reason…>` promotes a version that was rolled back from (marked bad) all the same; the "
+    "rest of the text is the reason (at most 300 characters), e.g. `/promote v1.4.2 override-bad fixed by the "
+    "new config`\n"
     "A version looks like v<major>.<minor>.<patch> with an optional pre-release, e.g. v2.0.0-rc.1.";
 
 constexpr std::string_view rollback_help =
@@ -44,7 +47,8 @@ constexpr std::string_view rollback_help =
     "• `/rollback` rolls prod back to the previous good version\n"
     "• `/rollback int` does the same on int\n"
     "• `/rollback prod to <version>` restores a named version, e.g. `/rollback prod to v1.4.1`\n"
-    "• `/rollback dbt <model>` rebuilds a dbt model with --full-refresh, e.g. `/rollback dbt fct_orders`\n"
+    "• `/rollback dbt <model> [<model>…]` rebuilds dbt models with --full-refresh (at most 20), "
+    "e.g. `/rollback dbt fct_orders dim_customers`\n"
     "• `/rollback infra [prod|int]` reverts the last Terraform apply, e.g. `/rollback infra prod`";
 
 constexpr std::string_view freeze_help =
@@ -147,10 +151,45 @@ std::optional<std::int64_t> parse_positive(std::string_view word) {
     return value;
 }
 
+// Free text people give as a reason (the words from `first` on, joined by
+// one space): valid UTF-8, no control characters, at most `max_chars`
+// characters. Empty `problem` when fine.
+struct reason_text {
+    std::string text;
+    std::string problem;
+};
+
+reason_text reason_from(const std::vector<std::string_view>& words, std::size_t first, std::size_t max_chars) {
+    reason_text r;
+    for (std::size_t i = first; i < words.size(); ++i) {
+        if (!r.text.empty()) r.text += ' ';
+        r.text.append(words[i]);
+    }
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < r.text.size();) {
+        const std::size_t len = utf8_length(r.text, i);
+        if (len == 0) {
+            r.problem = "the reason is not valid UTF-8 text";
+            return r;
+        }
+        if (is_control_at(r.text, i, len)) {
+            r.problem = "the reason contains a control character";
+            return r;
+        }
+        i += len;
+        ++chars;
+    }
+    if (chars > max_chars)
+        r.problem = "the reason is " + std::to_string(chars) + " characters long: at most " +
+                    std::to_string(max_chars) + " are allowed";
+    return r;
+}
+
 // ---- /promote -------------------------------------------------------------
 
 bool is_promote_keyword(std::string_view w) {
-    return iequals(w, "to") || iequals(w, "change") || iequals(w, "infra") || iequals(w, "emergency");
+    return iequals(w, "to") || iequals(w, "change") || iequals(w, "infra") || iequals(w, "emergency") ||
+           iequals(w, "override-bad");
 }
 
 parsed_command parse_promote(const std::vector<std::string_view>& words) {
@@ -190,13 +229,24 @@ parsed_command parse_promote(const std::vector<std::string_view>& words) {
         } else if (iequals(w, "emergency")) {
             if (req.emergency) return error("`emergency` is given twice", promote_usage);
             req.emergency = true;
+        } else if (iequals(w, "override-bad")) {
+            // The reason is free text, so it takes the rest of the line: keywords after it are words of the reason.
+            if (i + 1 >= words.size())
+                return error("`override-bad` needs a reason: why promote a version that was rolled back from, e.g. "
+                             "`override-bad the cause was the config, fixed in CHG0012399`",
+                             promote_usage);
+            auto reason = reason_from(words, i + 1, max_override_bad_reason_chars);
+            if (!reason.problem.empty()) return error(reason.problem, promote_usage);
+            req.override_bad_reason = std::move(reason.text);
+            break;
         } else if (is_valid_change_record(to_upper(w))) {
             return error("put `change` before the change record " + quote(w) + ", e.g. `change " + to_upper(w) + "`",
                          promote_usage);
         } else if (is_valid_version(w)) {
             return error("only one version can be promoted at a time; " + quote(w) + " is a second one", promote_usage);
         } else {
-            return error("unexpected " + quote(w) + ": after the version expected `to`, `change`, `infra` or `emergency`",
+            return error("unexpected " + quote(w) +
+                             ": after the version expected `to`, `change`, `infra`, `emergency` or `override-bad`",
                          promote_usage);
         }
     }
@@ -212,13 +262,20 @@ parsed_command parse_rollback(const std::vector<std::string_view>& words) {
     if (iequals(words[0], "dbt")) {
         req.what = rollback_request::kind::dbt;
         if (words.size() < 2) return error("`dbt` needs a model name, e.g. `/rollback dbt fct_orders`", rollback_usage);
-        if (!is_valid_dbt_model(words[1]))
-            return error(quote(words[1]) +
-                             " is not a dbt model name: expected a letter or _ followed by letters, digits or _ "
-                             "(at most 128 characters)",
-                         rollback_usage);
-        if (words.size() > 2) return error("unexpected " + quote(words[2]) + " after the dbt model", rollback_usage);
-        req.dbt_model = std::string(words[1]);
+        for (std::size_t i = 1; i < words.size(); ++i) {
+            if (!is_valid_dbt_model(words[i]))
+                return error(quote(words[i]) +
+                                 " is not a dbt model name: expected a letter or _ followed by letters, digits or _ "
+                                 "(at most 128 characters)",
+                             rollback_usage);
+            // Naming a model twice rebuilds it once.
+            if (std::find(req.dbt_models.begin(), req.dbt_models.end(), words[i]) != req.dbt_models.end()) continue;
+            if (req.dbt_models.size() == max_rollback_dbt_models)
+                return error("at most " + std::to_string(max_rollback_dbt_models) +
+                                 " dbt models can be rebuilt at once: split the rollback",
+                             rollback_usage);
+            req.dbt_models.emplace_back(words[i]);
+        }
         return req;
     }
 
@@ -312,23 +369,9 @@ parsed_command parse_freeze(const std::vector<std::string_view>& words) {
         if (req.to <= req.from)
             return error("the end " + quote(words[2]) + " must be after the start " + quote(words[1]), freeze_usage);
 
-        std::string reason;
-        for (std::size_t i = 3; i < words.size(); ++i) {
-            if (!reason.empty()) reason += ' ';
-            reason.append(words[i]);
-        }
-        std::size_t chars = 0;
-        for (std::size_t i = 0; i < reason.size();) {
-            const std::size_t len = utf8_length(reason, i);
-            if (len == 0) return error("the reason is not valid UTF-8 text", freeze_usage);
-            if (is_control_at(reason, i, len)) return error("the reason contains a control character", freeze_usage);
-            i += len;
-            ++chars;
-        }
-        if (chars > max_reason_chars)
-            return error("the reason is " + std::to_string(chars) + " characters long: at most 200 are allowed",
-                         freeze_usage);
-        req.reason = std::move(reason);
+        auto reason = reason_from(words, 3, max_reason_chars);
+        if (!reason.problem.empty()) return error(reason.problem, freeze_usage);
+        req.reason = std::move(reason.text);
         return req;
     }
 

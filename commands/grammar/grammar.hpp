@@ -16,22 +16,30 @@ namespace promotebot::commands {
 enum class environment { int_, prod };
 std::string_view to_string(environment e);  // "int" / "prod"
 
-// /promote <version> [to int|prod] [change CHG…] [infra] [emergency]
+// /promote <version> [to int|prod] [change CHG…] [infra] [emergency] [override-bad <reason…>]
 struct promote_request {
     std::string version;                   // "v1.2.3" or "v1.2.3-rc.1"
     environment target = environment::prod;
     std::vector<std::string> change_records;  // "CHG0012345"
     bool infra = false;                    // Terraform changes included (runbook Option A)
     bool emergency = false;                // asks for the freeze-time emergency path
+    // Promote a version marked bad (rolled back from) all the same: why. The
+    // rest of the text after `override-bad`; empty when not given.
+    std::string override_bad_reason;
 };
 
-// /rollback [prod|int] [to <version>]  |  /rollback dbt <model>  |  /rollback infra
+// /rollback [prod|int] [to <version>]  |  /rollback dbt <model> [<model>…]  |  /rollback infra
+inline constexpr std::size_t max_rollback_dbt_models = 20;
+inline constexpr std::size_t max_override_bad_reason_chars = 300;
+
 struct rollback_request {
     enum class kind { image, dbt, infra };
     kind what = kind::image;
     environment target = environment::prod;
     std::optional<std::string> to_version;  // image: explicit version, else the previous good one
-    std::string dbt_model;                  // dbt: the model to rebuild with --full-refresh
+    // dbt: the models to rebuild with --full-refresh, 1 to max_rollback_dbt_models,
+    // each valid, duplicates removed (first mention kept).
+    std::vector<std::string> dbt_models;
 };
 
 // /freeze [status] | list [days] | add <from> <to> <reason…> | remove <id>

@@ -12,6 +12,8 @@ message describe_request(const promote_request& r) {
     m.fields.push_back({"Change records", r.change_records.empty() ? "none given" : join(r.change_records, ", ")});
     m.fields.push_back({"Terraform changes", r.infra ? "yes (Option A: plan and apply)" : "no (Option B: image)"});
     m.fields.push_back({"Emergency", r.emergency ? "yes (VP approval, on-call present, rollback plan)" : "no"});
+    if (!r.override_bad_reason.empty())
+        m.fields.push_back({"Promoted although marked bad", r.override_bad_reason});
     m.text = "The `/promote` workflow (gates, sign-offs and deployment) is not available yet: nothing was "
              "started. Follow the runbook by hand for now.";
     return m;
@@ -25,7 +27,9 @@ message describe_request(const rollback_request& r) {
                    (r.to_version ? *r.to_version : std::string{"the previous good version"});
         break;
     case rollback_request::kind::dbt:
-        m.header = "Rollback request understood: dbt model " + r.dbt_model + " with --full-refresh";
+        m.header = std::string{r.dbt_models.size() == 1 ? "Rollback request understood: dbt model "
+                                                        : "Rollback request understood: dbt models "} +
+                   join(r.dbt_models, ", ") + " with --full-refresh";
         break;
     case rollback_request::kind::infra:
         m.header = "Rollback request understood: Terraform revert in " + std::string{to_string(r.target)};

@@ -161,15 +161,31 @@ TEST_CASE("rollback names an environment and optionally a version") {
 TEST_CASE("rollback dbt rebuilds a model whose name passes the allow-list") {
     const auto req = expect<rollback_request>(parse_command("/rollback", "DBT fct_orders"));
     CHECK(req.what == rollback_request::kind::dbt);
-    CHECK(req.dbt_model == "fct_orders");
+    CHECK(req.dbt_models == std::vector<std::string>{"fct_orders"});
 
     CHECK(expect_error(parse_command("/rollback", "dbt")).message.find("needs a model name") != std::string::npos);
     CHECK(expect_error(parse_command("/rollback", "dbt 1orders")).message.find("`1orders` is not a dbt model") == 0);
     CHECK(expect_error(parse_command("/rollback", "dbt orders;drop")).message.find("is not a dbt model") !=
           std::string::npos);
-    CHECK(expect_error(parse_command("/rollback", "dbt orders extra")).message.find("unexpected `extra`") == 0);
     CHECK(is_valid_dbt_model("_" + std::string(127, 'a')));
     CHECK_FALSE(is_valid_dbt_model("_" + std::string(128, 'a')));
+}
+
+TEST_CASE("rollback dbt takes several models once each and at most 20") {
+    const auto req = expect<rollback_request>(parse_command("/rollback", "dbt fct_orders dim_customers fct_orders"));
+    CHECK(req.dbt_models == std::vector<std::string>{"fct_orders", "dim_customers"});
+
+    // One bad name refuses the whole command: nothing half-understood is run.
+    CHECK(expect_error(parse_command("/rollback", "dbt fct_orders --full-refresh"))
+              .message.find("`--full-refresh` is not a dbt model") == 0);
+    CHECK(expect_error(parse_command("/rollback", "dbt fct_orders -s")).message.find("`-s` is not a dbt model") == 0);
+
+    std::string twenty = "dbt";
+    for (int i = 0; i < 20; ++i) twenty += " m" + std::to_string(i);
+    CHECK(expect<rollback_request>(parse_command("/rollback", twenty)).dbt_models.size() == 20);
+    CHECK(expect<rollback_request>(parse_command("/rollback", twenty + " m0 m19")).dbt_models.size() == 20);
+    CHECK(expect_error(parse_command("/rollback", twenty + " m20")).message.find("at most 20 dbt models") !=
+          std::string::npos);
 }
 
 TEST_CASE("rollback infra reverts Terraform on prod unless int is named") {
@@ -264,6 +280,30 @@ TEST_CASE("freeze remove takes a positive window ID") {
     CHECK(expect_error(parse_command("/freeze", "thaw")).message.find("unexpected `thaw`") == 0);
 }
 
+TEST_CASE("promote override-bad takes the rest of the text as its reason") {
+    auto req = expect<promote_request>(
+        parse_command("/promote", "v1.2.3 change CHG0012345 override-bad  the cause was  config, see CHG0012399 emergency"));
+    CHECK(req.change_records == std::vector<std::string>{"CHG0012345"});
+    CHECK(req.override_bad_reason == "the cause was config, see CHG0012399 emergency");
+    CHECK_FALSE(req.emergency);  // a word of the reason, not the keyword
+
+    req = expect<promote_request>(parse_command("/promote", "v1.2.3 OVERRIDE-BAD fixed"));
+    CHECK(req.override_bad_reason == "fixed");
+    CHECK(expect<promote_request>(parse_command("/promote", "v1.2.3")).override_bad_reason.empty());
+
+    CHECK(expect_error(parse_command("/promote", "v1.2.3 override-bad")).message.find("needs a reason") !=
+          std::string::npos);
+    CHECK(expect_error(parse_command("/promote", "v1.2.3 override-bad   ")).message.find("needs a reason") !=
+          std::string::npos);
+    const std::string long_reason(301, 'x');
+    CHECK(expect_error(parse_command("/promote", "v1.2.3 override-bad " + long_reason))
+              .message.find("at most 300") != std::string::npos);
+    CHECK(expect<promote_request>(parse_command("/promote", "v1.2.3 override-bad " + long_reason.substr(1)))
+              .override_bad_reason.size() == 300);
+    CHECK(expect_error(parse_command("/promote", std::string("v1.2.3 override-bad a\x1b]0;x"))).message.find(
+              "control character") != std::string::npos);
+}
+
 TEST_CASE("help explains every form of each command with an example") {
     for (const auto& known : known_commands()) {
         INFO(known.command);
@@ -278,6 +318,8 @@ TEST_CASE("help explains every form of each command with an example") {
     const auto rollback = expect<help_request>(parse_command("/rollback", "help"));
     for (const char* form : {"/rollback dbt", "/rollback infra", "/rollback prod to"})
         CHECK(rollback.text.find(form) != std::string::npos);
+    const auto promote = expect<help_request>(parse_command("/promote", "help"));
+    CHECK(promote.text.find("override-bad <reason…>") != std::string::npos);
 }
 
 TEST_CASE("an unknown command lists the commands that exist") {

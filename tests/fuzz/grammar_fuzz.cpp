@@ -38,8 +38,12 @@ void check(const parsed_command& parsed) {
         for (std::size_t i = 0; i < p->change_records.size(); ++i)
             for (std::size_t j = i + 1; j < p->change_records.size(); ++j)
                 require(p->change_records[i] != p->change_records[j]);
+        require(!has_control_character(p->override_bad_reason));
     } else if (const auto* r = std::get_if<rollback_request>(&parsed)) {
-        if (r->what == rollback_request::kind::dbt) require(is_valid_dbt_model(r->dbt_model));
+        if (r->what == rollback_request::kind::dbt) {
+            require(!r->dbt_models.empty() && r->dbt_models.size() <= max_rollback_dbt_models);
+            for (const auto& m : r->dbt_models) require(is_valid_dbt_model(m));
+        }
         if (r->to_version) require(is_valid_version(*r->to_version));
     } else if (const auto* f = std::get_if<freeze_request>(&parsed)) {
         if (f->what == freeze_request::kind::add) {
