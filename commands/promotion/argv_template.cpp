@@ -125,6 +125,22 @@ bool is_valid_job_name(std::string_view v) {
     return std::all_of(v.begin(), v.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
+bool is_valid_git_ref(std::string_view v) {
+    if (v.empty() || v.size() > 100) return false;
+    if (v.substr(0, 5) == "HEAD~") {
+        const auto n = v.substr(5);
+        return !n.empty() && n.size() <= 3 && all_digits(n) && n.front() != '0';
+    }
+    const auto alnum = [](char c) { return is_lower(c) || is_upper(c) || is_digit(c); };
+    if (!alnum(v.front()) || v.back() == '/' || v.back() == '.') return false;
+    if (v.size() >= 5 && v.substr(v.size() - 5) == ".lock") return false;
+    if (v.find("..") != std::string_view::npos || v.find("//") != std::string_view::npos ||
+        v.find("/.") != std::string_view::npos)
+        return false;
+    return std::all_of(v.begin(), v.end(),
+                       [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '/' || c == '-'; });
+}
+
 const std::vector<placeholder_rule>& known_placeholders() {
     static const std::vector<placeholder_rule> rules = {
         {"version", is_valid_version_value, "a version like v1.2.3"},
@@ -138,6 +154,7 @@ const std::vector<placeholder_rule>& known_placeholders() {
         {"kube_context", is_valid_kube_context, "a kubectl context name"},
         {"job_name", is_valid_job_name, "a Kubernetes job name"},
         {"model", is_valid_model_value, "a dbt model name"},
+        {"ref", is_valid_git_ref, "a git revision like HEAD~1, a commit or a branch name"},
     };
     return rules;
 }

@@ -24,7 +24,7 @@ struct placeholder_rule {
 };
 
 // version, project_id, environment, image, digest, since, promotion_id,
-// change_record, kube_context, job_name, model.
+// change_record, kube_context, job_name, model, ref.
 const std::vector<placeholder_rule>& known_placeholders();
 const placeholder_rule* find_placeholder(std::string_view name);
 
@@ -37,6 +37,11 @@ bool is_valid_utc_time(std::string_view v);          // 2026-11-28T10:00:00Z, a 
 bool is_valid_promotion_id(std::string_view v);      // 1 to 18 digits
 bool is_valid_kube_context(std::string_view v);      // [A-Za-z0-9_.:@/-]{1,253}, no leading '-'
 bool is_valid_job_name(std::string_view v);          // DNS-1123 label, <= 63
+// A git revision `git checkout <ref> -- .` may take: HEAD~N (N 1 to 999), a
+// commit of 7 to 40 hex digits, or a branch or tag name of letters, digits
+// and . _ / - (at most 100, starting with a letter or digit, no "..", "//",
+// "/." and not ending with '/', '.' or ".lock").
+bool is_valid_git_ref(std::string_view v);
 
 // Problems of a template for config validation, one sentence each: an empty
 // argv or program, a placeholder in the program, unbalanced braces, a

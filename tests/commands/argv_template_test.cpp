@@ -28,6 +28,7 @@ const std::map<std::string, std::string> good_values = {
     {"kube_context", "gke_markets-int-4821_europe-west1_markets"},
     {"job_name", "markets-pipeline-29931000"},
     {"model", "fct_trades"},
+    {"ref", "HEAD~1"},
 };
 
 std::set<std::string> all_names() {
@@ -177,4 +178,15 @@ TEST_CASE("the placeholders a template uses") {
     CHECK(template_placeholders(set_image) == std::vector<std::string>{"project_id", "version"});
     CHECK(template_placeholders({"x", "{version}{version}", "{{literal}}"}) == std::vector<std::string>{"version"});
     CHECK_FALSE(template_placeholders({"x", "{version"}));
+}
+
+TEST_CASE("a git ref is HEAD~N, a commit or a plain branch or tag name") {
+    for (const char* ok : {"HEAD~1", "HEAD~12", "HEAD~999", "3f2a9c1", "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f",
+                           "main", "release/2026-11", "v1.2.3", "feature_x.y"})
+        CHECK(is_valid_git_ref(ok));
+    for (const char* bad : {"", "HEAD~0", "HEAD~", "HEAD~1000", "HEAD~-1", "HEAD^1", "-p", "--", "a..b", "a//b",
+                            "a/.hidden", "branch/", "branch.", "x.lock", "@{-1}", "main~1:path", "a b", "a;rm",
+                            ".hidden", "/abs"})
+        CHECK_FALSE(is_valid_git_ref(bad));
+    CHECK_FALSE(is_valid_git_ref(std::string(101, 'a')));
 }
