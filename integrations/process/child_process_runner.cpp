@@ -29,13 +29,9 @@
 // Boost.Filesystem out. Only this file includes it, so the configuration is
 // the same wherever it is used.
 #define BOOST_PROCESS_USE_STD_FS 1
-#include <boost/process/v2/posix/default_launcher.hpp>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <boost/process/v2/process.hpp>
-// 1.81 declares posix::detail::close_all() (used by the launcher) but no
-// header defines it; its one definition in the program is here.
-#include <boost/process/v2/posix/detail/close_handles.ipp>
 
 namespace promotebot::process {
 
@@ -232,31 +228,23 @@ launch_plan plan_launch(const bot::process_spec& spec) {
     return plan;
 }
 
-// Where launches announce their forks (see run_child); never run.
-boost::asio::io_context& fork_context() {
-    static boost::asio::io_context context;
-    return context;
-}
-
-// The launcher initializer that makes the child what the contract promises.
+// What the child becomes before execve, as the contract promises.
 struct child_setup {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
     const char* working_dir;  // null: the bot's
 
-    // In the forked child, before execve: async-signal-safe calls only. On a
-    // failure errno is still that of the failed call; the launcher sends it
-    // to the parent.
-    template <typename Launcher>
-    bp::error_code on_exec_setup(Launcher& launcher, const std::filesystem::path&, const char* const*&) {
-        const auto failed = [] { return bp::error_code(errno, bp::system_category()); };
+    // In the forked child, before execve: async-signal-safe calls only, no
+    // allocation. Returns 0, or the errno of the call that failed (the child
+    // then reports it through `report_fd` and exits).
+    int prepare(int report_fd) const {
         // Its own group, so a deadline or cancel reaches every descendant.
-        if (::setpgid(0, 0) != 0) return failed();
+        if (::setpgid(0, 0) != 0) return errno;
         if (::dup2(stdin_fd, STDIN_FILENO) < 0 || ::dup2(stdout_fd, STDOUT_FILENO) < 0 ||
             ::dup2(stderr_fd, STDERR_FILENO) < 0)
-            return failed();
-        if (working_dir != nullptr && ::chdir(working_dir) != 0) return failed();
+            return errno;
+        if (working_dir != nullptr && ::chdir(working_dir) != 0) return errno;
         // An ignored signal stays ignored across execve, and the mask is
         // inherited: the tool must see SIGTERM and SIGPIPE like anywhere else.
         struct sigaction dfl {};
@@ -267,27 +255,12 @@ struct child_setup {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        // 1.81's close_all() skips the gaps between kept descriptors, which
-        // would hand the bot's sockets to the tool: close everything but
-        // what the launcher keeps (0, 1, 2 and its error pipe) ourselves.
-        std::sort(launcher.fd_whitelist.begin(), launcher.fd_whitelist.end());
-        unsigned next = 0;
-        for (const int fd : launcher.fd_whitelist) {
-            const auto keep = static_cast<unsigned>(fd);
-            if (keep < next) continue;
-            if (keep > next) ::close_range(next, keep - 1, 0);
-            next = keep + 1;
-        }
-        ::close_range(next, ~0U, 0);
-        return {};
-    }
-
-    // The launcher calls ::exit() after a failed exec, which would run the
-    // bot's atexit handlers and flush its stdio buffers a second time in the
-    // child; leave at once instead (the parent already has errno).
-    template <typename... Args>
-    void on_exec_error(Args&&...) {
-        ::_exit(127);
+        // Nothing of the bot's reaches the tool: every descriptor but 0, 1, 2
+        // and the report pipe (close-on-exec) is closed.
+        const auto keep = static_cast<unsigned>(report_fd);
+        if (keep > 3) ::close_range(3, keep - 1, 0);
+        ::close_range(keep + 1, ~0U, 0);
+        return 0;
     }
 };
 
@@ -407,12 +380,6 @@ asio::awaitable<void> read_lines(std::shared_ptr<run_state> st, asio::posix::str
     splitter.finish(emit);
 }
 
-// g++ 12 misreads the launcher's `fd_whitelist = {0, 1, 2}` (inlined here)
-// as an out-of-bounds copy.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wrestrict"
 // Launches the child; empty on success, else why it did not start.
 std::string start(run_state& st, const bot::process_spec& spec, const launch_plan& plan, asio::any_io_executor ex) {
     const std::string& tool = spec.argv.front();
@@ -434,51 +401,56 @@ std::string start(run_state& st, const bot::process_spec& spec, const launch_pla
     std::vector<const char*> argv;
     for (const auto& a : spec.argv) argv.push_back(a.c_str());
     argv.push_back(nullptr);
-    // Handed over as a raw argv, the launcher passes argv[0] as given ("kubectl")
-    // instead of replacing it with the resolved path.
-    const char** raw_argv = argv.data();
+    // argv[0] stays as given ("kubectl"); the resolved path is only what execve runs.
 
-    bp::posix::default_launcher launcher;
-    launcher.env = envp.data();
-    child_setup setup{null_in.get(), out_write.get(), err_write.get(),
-                      spec.working_dir.empty() ? nullptr : spec.working_dir.c_str()};
-    bp::error_code ec;
-    try {
-        // The launcher tells the executor's context about the fork. Asio's
-        // resolver answers that by stopping its worker thread, and starts a
-        // new one only with the next lookup: a lookup in flight (ServiceNow's
-        // host, say) would hang until then. So the fork is announced to a
-        // context of its own, and the child is watched on `ex`.
-        auto launched = launcher(fork_context().get_executor(), ec, std::filesystem::path(plan.executable), raw_argv,
-                                 setup);
-        if (ec) {
-            // The launcher leaves a child that failed to exec unreaped; it
-            // has already exited.
-            if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
-            return tool + ": cannot start: " + ec.message();
+    // fork and execve by hand: the child runs only async-signal-safe calls
+    // and allocates nothing. (Boost.Process's launcher announces the fork to
+    // an Asio context in the child, which allocates and takes a mutex: in a
+    // bot with other threads that can deadlock the child, and in the parent
+    // it stops Asio's resolver thread, which hangs a DNS lookup in flight.)
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return tool + ": cannot create a pipe: " + errno_text(errno);
+    unique_fd report_read = above_stdio(report[0]);
+    unique_fd report_write = above_stdio(report[1]);
+    if (report_read.get() < 0 || report_write.get() < 0) return tool + ": cannot create a pipe: " + errno_text(errno);
+    const char* working_dir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str();
+    const pid_t pid = ::fork();
+    if (pid < 0) return tool + ": cannot start: " + errno_text(errno);
+    if (pid == 0) {
+        int error = child_setup{null_in.get(), out_write.get(), err_write.get(), working_dir}.prepare(
+            report_write.get());
+        if (error == 0) {
+            ::execve(plan.executable.c_str(), const_cast<char* const*>(argv.data()),
+                     const_cast<char* const*>(envp.data()));
+            error = errno;
         }
-        const auto pid = launched.id();
-        { auto released = launched.detach(); }  // closes its pidfd; never kills
-        st.pgid = pid;
-        // A pidfd of our own: the child stays ours until we reap it, so the
-        // pid is still its, unless the bot ignores SIGCHLD and the kernel
-        // reaped it already: then nothing can tell how it ended.
-        const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-        if (pidfd < 0) st.lost = bp::error_code(errno, bp::system_category());
-        else st.proc.emplace(ex, pid, pidfd);
-    } catch (const std::exception& e) {
-        if (launcher.pid > 0 && ::waitpid(launcher.pid, nullptr, WNOHANG) < 0 && errno == ECHILD) {
-            // It ended and the kernel reaped it before its pidfd was open (the
-            // bot ignores SIGCHLD): it ran, but nothing can tell how it ended.
-            st.pgid = launcher.pid;
-            st.lost = bp::error_code(ECHILD, bp::system_category());
-        } else {
-            // The child may run, but cannot be watched (no pidfd): end it now.
-            if (launcher.pid > 0) {
-                ::killpg(launcher.pid, SIGKILL);
-                ::kill(launcher.pid, SIGKILL);
-                ::waitpid(launcher.pid, nullptr, 0);
-            }
+        [[maybe_unused]] const auto written = ::write(report_write.get(), &error, sizeof error);
+        ::_exit(127);
+    }
+    report_write.reset();
+    int child_error = 0;
+    ssize_t got = 0;
+    do {
+        got = ::read(report_read.get(), &child_error, sizeof child_error);
+    } while (got < 0 && errno == EINTR);
+    if (got == static_cast<ssize_t>(sizeof child_error)) {
+        // It never became the tool: the pipe carried execve's (or the set-up's) errno.
+        ::waitpid(pid, nullptr, 0);
+        return tool + ": cannot start: " + errno_text(child_error);
+    }
+    st.pgid = pid;
+    // The child stays ours until we reap it, so the pid is still its, unless
+    // the bot ignores SIGCHLD and the kernel reaped it already: then nothing
+    // can tell how it ended.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+        st.lost = bp::error_code(errno, bp::system_category());
+    } else {
+        try {
+            st.proc.emplace(ex, pid, pidfd);
+        } catch (const std::exception& e) {
+            ::killpg(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
             return tool + ": cannot watch the process: " + e.what();
         }
     }
@@ -489,7 +461,6 @@ std::string start(run_state& st, const bot::process_spec& spec, const launch_pla
     st.err.assign(err_read.release());
     return {};
 }
-#pragma GCC diagnostic pop
 
 process_outcome failed_to_start(std::string why) {
     process_outcome o;
