@@ -273,6 +273,56 @@ public:
     [[nodiscard]] virtual std::vector<step_output_line> step_output(std::int64_t promotion_id, int step = -1) const = 0;
 };
 
+// ---- rollbacks ----------------------------------------------------------------
+
+// One /rollback request; the domain serialises it into `doc` (commands/rollback/rollback_json).
+struct stored_rollback {
+    std::int64_t id = 0;
+    std::string environment;     // "int" / "prod"
+    std::string kind;            // "image", "dbt", "infra"
+    std::string state;           // the machine's phase name ("proposed", "running", …)
+    std::string requested_by;
+    std::string source_key;      // the inbound event that asked for it: a replay finds it
+    std::int64_t row_version = 0;  // 1 when inserted, +1 on every save
+    nlohmann::json doc = nlohmann::json::object();
+    sys_seconds created_at;
+    sys_seconds updated_at;
+};
+
+class rollback_repository {
+public:
+    virtual ~rollback_repository() = default;
+    // Same contract as insert_promotion: a used non-empty source_key returns the existing ID.
+    virtual std::int64_t insert_rollback(const stored_rollback& r, sys_seconds now) = 0;
+    [[nodiscard]] virtual std::optional<stored_rollback> rollback(std::int64_t id) const = 0;
+    // Compare-and-set on row_version, like save_promotion: writes state and doc.
+    virtual bool save_rollback(const stored_rollback& r, std::int64_t expected_version, sys_seconds now) = 0;
+    [[nodiscard]] virtual std::vector<stored_rollback> rollbacks_in_states(
+        const std::vector<std::string>& states) const = 0;  // oldest first
+};
+
+// ---- versions rolled back from ------------------------------------------------
+
+// A version an environment was rolled back from: promoting it there again takes override-bad and a reason.
+struct bad_version {
+    std::string environment;
+    std::string version;
+    std::string marked_by;       // who confirmed the rollback
+    std::int64_t rollback_id = 0;
+    sys_seconds marked_at;
+};
+
+class bad_version_repository {
+public:
+    virtual ~bad_version_repository() = default;
+    // Idempotent: marking a version again keeps the first mark.
+    virtual void mark_bad_version(const bad_version& b) = 0;
+    [[nodiscard]] virtual std::optional<bad_version> bad_version_of(const std::string& environment,
+                                                                    const std::string& version) const = 0;
+    [[nodiscard]] virtual std::vector<bad_version> bad_versions(
+        const std::string& environment) const = 0;  // newest first
+};
+
 // ---- the unit of work -----------------------------------------------------
 
 // Every repository, as seen inside one transaction.
@@ -283,7 +333,9 @@ class store_session : public inbox_repository,
                       public promotion_repository,
                       public deploy_lock_repository,
                       public deployment_repository,
-                      public step_output_repository {};
+                      public step_output_repository,
+                      public rollback_repository,
+                      public bad_version_repository {};
 
 // Runs units of work off the event loop. `write` is one transaction: it
 // commits when `work` returns and rolls back when it throws (the exception

@@ -254,6 +254,34 @@ constexpr std::array migrations{
         CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE state = 'pending';
         CREATE INDEX outbox_by_key ON outbox(message_key, id);
     )sql"},
+    // Rollbacks, kept like promotions, and the versions each environment was
+    // rolled back from (the first mark of a version stays).
+    migration{8, R"sql(
+        CREATE TABLE rollbacks (
+            id           INTEGER PRIMARY KEY,
+            environment  TEXT    NOT NULL,
+            kind         TEXT    NOT NULL,
+            state        TEXT    NOT NULL,
+            requested_by TEXT    NOT NULL,
+            source_key   TEXT,   -- NULL when none
+            row_version  INTEGER NOT NULL CHECK (row_version >= 1),
+            doc          TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            updated_at   INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX rollbacks_by_source ON rollbacks(source_key) WHERE source_key IS NOT NULL;
+        CREATE INDEX rollbacks_by_state ON rollbacks(state, id);
+
+        CREATE TABLE bad_versions (
+            environment  TEXT    NOT NULL,
+            version      TEXT    NOT NULL,
+            marked_by    TEXT    NOT NULL,
+            rollback_id  INTEGER NOT NULL,
+            marked_at    INTEGER NOT NULL,
+            PRIMARY KEY (environment, version)
+        );
+        CREATE INDEX bad_versions_by_environment ON bad_versions(environment, marked_at);
+    )sql"},
 };
 
 constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds{{
@@ -877,6 +905,100 @@ public:
         return out;
     }
 
+    // ---- rollbacks ----
+
+    std::int64_t insert_rollback(const stored_rollback& r, sys_seconds now) override {
+        require_non_empty(r.environment, "rollback environment");
+        require_non_empty(r.kind, "rollback kind");
+        require_non_empty(r.state, "rollback state");
+        require_non_empty(r.requested_by, "rollback requester");
+        const std::string doc = rollback_doc(r.doc);
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        // Only the source key can conflict: the ID is assigned here.
+        prepare("INSERT INTO rollbacks (environment, kind, state, requested_by, source_key, row_version, doc, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(r.environment, r.kind, r.state, r.requested_by, optional_text(r.source_key), doc, now, now)
+            .run();
+        std::int64_t id = sqlite3_last_insert_rowid(db());
+        if (sqlite3_changes(db()) != 1) {
+            auto q = prepare("SELECT id FROM rollbacks WHERE source_key = ?");
+            q.bind(r.source_key);
+            if (!q.step()) throw std::logic_error("store: a rollback insert changed nothing and has no source");
+            id = q.integer(0);
+        }
+        tx.commit();
+        return id;
+    }
+
+    std::optional<stored_rollback> rollback(std::int64_t id) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT id, environment, kind, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM rollbacks WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_rollback(q);
+    }
+
+    // The environment, kind, requester and source stay as inserted.
+    bool save_rollback(const stored_rollback& r, std::int64_t expected_version, sys_seconds now) override {
+        require_non_empty(r.state, "rollback state");
+        const std::string doc = rollback_doc(r.doc);
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE rollbacks SET state = ?, doc = ?, row_version = row_version + 1, updated_at = ? "
+                "WHERE id = ? AND row_version = ?")
+            .bind(r.state, doc, now, r.id, expected_version)
+            .run();
+        return sqlite3_changes(db()) == 1;
+    }
+
+    std::vector<stored_rollback> rollbacks_in_states(const std::vector<std::string>& states) const override {
+        if (states.empty()) return {};
+        std::lock_guard lock(mutex_);
+        // One cached statement for any number of states: they travel as one JSON array.
+        auto q = prepare("SELECT id, environment, kind, state, requested_by, source_key, row_version, doc, "
+                         "created_at, updated_at FROM rollbacks WHERE state IN (SELECT value FROM json_each(?)) "
+                         "ORDER BY id");
+        q.bind(json_text(json(states)));
+        std::vector<stored_rollback> out;
+        while (q.step()) out.push_back(read_rollback(q));
+        return out;
+    }
+
+    // ---- versions rolled back from ----
+
+    void mark_bad_version(const bad_version& b) override {
+        require_non_empty(b.environment, "bad version environment");
+        require_non_empty(b.version, "bad version");
+        require_non_empty(b.marked_by, "bad version marker");
+        std::lock_guard lock(mutex_);
+        prepare("INSERT INTO bad_versions (environment, version, marked_by, rollback_id, marked_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (environment, version) DO NOTHING")
+            .bind(b.environment, b.version, b.marked_by, b.rollback_id, b.marked_at)
+            .run();
+    }
+
+    std::optional<bad_version> bad_version_of(const std::string& environment,
+                                              const std::string& version) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT environment, version, marked_by, rollback_id, marked_at FROM bad_versions "
+                         "WHERE environment = ? AND version = ?");
+        q.bind(environment, version);
+        if (!q.step()) return std::nullopt;
+        return read_bad_version(q);
+    }
+
+    // Newest first; marks of one second by insertion, newest first too.
+    std::vector<bad_version> bad_versions(const std::string& environment) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT environment, version, marked_by, rollback_id, marked_at FROM bad_versions "
+                         "WHERE environment = ? ORDER BY marked_at DESC, rowid DESC");
+        q.bind(environment);
+        std::vector<bad_version> out;
+        while (q.step()) out.push_back(read_bad_version(q));
+        return out;
+    }
+
     // ---- deployment records ----
 
     std::int64_t start_deployment(const deployment_record& d) override {
@@ -1186,6 +1308,32 @@ private:
         p.created_at = from_unix(q.integer(8));
         p.updated_at = from_unix(q.integer(9));
         return p;
+    }
+
+    // The domain's rollback document is an object; anything else is a bug upstream, not something to store.
+    static std::string rollback_doc(const json& doc) {
+        if (!doc.is_object())
+            throw std::invalid_argument(std::string("rollback doc must be a JSON object, not ") + doc.type_name());
+        return object_detail(doc, "rollback doc").dump();
+    }
+
+    static stored_rollback read_rollback(const statement& q) {
+        stored_rollback r;
+        r.id = q.integer(0);
+        r.environment = q.text(1);
+        r.kind = q.text(2);
+        r.state = q.text(3);
+        r.requested_by = q.text(4);
+        r.source_key = q.text(5);  // NULL reads as empty
+        r.row_version = q.integer(6);
+        r.doc = parse_stored_json(q.text(7), "rollback " + std::to_string(r.id) + " doc");
+        r.created_at = from_unix(q.integer(8));
+        r.updated_at = from_unix(q.integer(9));
+        return r;
+    }
+
+    static bad_version read_bad_version(const statement& q) {
+        return bad_version{q.text(0), q.text(1), q.text(2), q.integer(3), from_unix(q.integer(4))};
     }
 
     static deployment_record read_deployment(const statement& q) {
