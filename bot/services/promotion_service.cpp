@@ -159,6 +159,7 @@ form promotion_service::request_form(const promote_request& r, const std::string
     f.private_metadata = nlohmann::json{{"version", r.version},
                                         {"environment", env},
                                         {"emergency", r.emergency},
+                                        {"override_bad", r.override_bad_reason},
                                         {"channel", channel}}
                              .dump();
     f.submit_label = "Open request";
@@ -248,6 +249,20 @@ asio::awaitable<void> promotion_service::request(action_context ctx, promote_req
         co_await commit(store_, ctx, t);
         co_return;
     }
+    // A version rolled back from stays rolled back unless the request says why.
+    const auto version = r.version;
+    const auto bad = co_await read(store_, [&](const store_session& s) { return s.bad_version_of(env, version); });
+    if (bad && r.override_bad_reason.empty()) {
+        refuse(version + " was rolled back from in " + env + " on " + format_local(bad->marked_at, zone_) +
+               " (rollback #" + std::to_string(bad->rollback_id) + ", confirmed by @" + bad->marked_by +
+               "). To promote it again, say why: /promote " + version + " … override-bad <reason>");
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    if (bad)
+        ctx.fx.record(ctx.who.user_id, "promotion.override_bad", ctx.subject, "ok",
+                      {{"version", version}, {"environment", env}, {"reason", r.override_bad_reason},
+                       {"rollback", bad->rollback_id}});
     const auto f = request_form(r, ctx.who.channel_id);
     const auto opened = co_await chat.open_form(trigger_id, f);
     if (opened.ok()) {
@@ -295,6 +310,8 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
     const auto plan = trimmed(value_of(s, "rollback_plan"));
     const auto option = value_of(s, "option") == "infra" ? deploy_option::infra : deploy_option::app;
     const auto reason = trimmed(value_of(s, "emergency_reason"));
+    auto override_bad = text("override_bad");
+    if (override_bad.size() > max_override_bad_reason_chars * 4) override_bad.resize(max_override_bad_reason_chars * 4);
     const auto pol = policy(env);
     const auto source = !s.view_id.empty() ? "view:" + s.view_id : ctx.source_key;
     const std::string user = ctx.who.user_id;
@@ -325,6 +342,7 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
                 auto detail = rec->detail;
                 detail["promotion"] = id;
                 if (!reason.empty()) detail["emergency_reason"] = reason;
+                if (!override_bad.empty()) detail["override_bad_reason"] = override_bad;
                 fx.record(rec->actor, rec->action, "promotion #" + std::to_string(id), rec->outcome, detail);
             } else {
                 to_run.push_back(e);

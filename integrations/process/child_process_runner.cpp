@@ -31,6 +31,8 @@
 #define BOOST_PROCESS_USE_STD_FS 1
 #include <sys/syscall.h>
 #include <unistd.h>
+// process.hpp uses boost::optional without including it.
+#include <boost/optional.hpp>
 #include <boost/process/v2/process.hpp>
 
 namespace promotebot::process {

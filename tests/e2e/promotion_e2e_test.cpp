@@ -575,3 +575,23 @@ TEST_CASE("every gate failing alone blocks the request with that gate's evidence
         }
     }
 }
+
+TEST_CASE("a version rolled back from is refused by /promote unless the request says why, and the override is audited") {
+    world w;
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    w.st->transaction([&](bot::store_session& s) { s.mark_bad_version({"prod", "v1.2.3", oncall, 4, now}); });
+    const auto before = w.fake.calls("views.open").size();
+    w.command(rm, "v1.2.3 change CHG0012345");
+    CHECK(eventually([&] { return w.private_answers().find("v1.2.3 was rolled back from in prod") != std::string::npos; }));
+    CHECK(w.private_answers().find("override-bad") != std::string::npos);
+    CHECK(w.fake.calls("views.open").size() == before);
+    const auto id = w.open(rm, "v1.2.3 change CHG0012345 override-bad the fix is in the data, not the image");
+    REQUIRE(w.reaches(id, "awaiting_signoffs"));
+    const auto overrides = w.audit("promotion.override_bad");
+    REQUIRE(overrides.size() == 1);
+    CHECK(overrides[0].entry.detail["reason"] == "the fix is in the data, not the image");
+    bool carried = false;
+    for (const auto& r : w.audit("promotion.open"))
+        carried |= r.entry.detail.value("override_bad_reason", "") == "the fix is in the data, not the image";
+    CHECK(carried);
+}
