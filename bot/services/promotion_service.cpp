@@ -251,7 +251,9 @@ asio::awaitable<void> promotion_service::request(action_context ctx, promote_req
     }
     // A version rolled back from stays rolled back unless the request says why.
     const auto version = r.version;
-    const auto bad = co_await read(store_, [&](const store_session& s) { return s.bad_version_of(env, version); });
+    // Named before co_await: g++ 12 mishandles a closure made inside a co_await expression.
+    auto bad_of = [&env, &version](const store_session& s) { return s.bad_version_of(env, version); };
+    const auto bad = co_await read(store_, bad_of);
     if (bad && r.override_bad_reason.empty()) {
         refuse(version + " was rolled back from in " + env + " on " + format_local(bad->marked_at, zone_) +
                " (rollback #" + std::to_string(bad->rollback_id) + ", confirmed by @" + bad->marked_by +
@@ -365,7 +367,8 @@ asio::awaitable<void> promotion_service::press(action_context ctx, promotion_but
                                                std::string trigger_id, chat_port& chat) {
     if (b.edit) {
         const auto t = now();
-        auto row = co_await read(store_, [&](const store_session& s) { return s.promotion(b.promotion_id); });
+        auto promotion_of = [&b](const store_session& s) { return s.promotion(b.promotion_id); };
+        auto row = co_await read(store_, promotion_of);
         auto refuse = [&](std::string why) {
             ctx.fx.record(ctx.who.user_id, "promotion.edit", "promotion #" + std::to_string(b.promotion_id), "refused",
                           {{"reason", why}, {"promotion", b.promotion_id}});
@@ -416,12 +419,13 @@ asio::awaitable<void> promotion_service::press(action_context ctx, promotion_but
     if (b.rollback) {
         // The rollback flow: until /rollback runs from here, the button names what to type.
         const auto t = now();
-        auto found = co_await read(store_, [&](const store_session& s) {
+        auto lookup = [&b](const store_session& s) {
             std::optional<std::pair<stored_promotion, std::optional<deployment_record>>> out;
             if (auto p = s.promotion(b.promotion_id))
                 out.emplace(*p, s.last_successful_deployment(p->environment));
             return out;
-        });
+        };
+        auto found = co_await read(store_, lookup);
         ctx.fx.record(ctx.who.user_id, "promotion.rollback", "promotion #" + std::to_string(b.promotion_id),
                       "proposed");
         if (!found) {
@@ -630,9 +634,10 @@ asio::awaitable<void> promotion_service::check_gate(std::int64_t id, int round, 
         } else if (const auto it = checkers_.find(gate_id); it != checkers_.end()) {
             if (gate_id == gate_ids::soak || gate_id == gate_ids::pipeline_cycles) {
                 const auto version = subject.version;
-                auto last = co_await read(store_, [&](const store_session& s) {
+                auto last_in_int = [&version](const store_session& s) {
                     return s.last_successful_deployment("int", version);
-                });
+                };
+                auto last = co_await read(store_, last_in_int);
                 if (last) subject.int_deployed_at = last->ended_at ? last->ended_at : last->started_at;
             }
             asio::steady_timer deadline(ex_);
@@ -851,11 +856,12 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
 // ---- start and timers --------------------------------------------------------------
 
 asio::awaitable<void> promotion_service::feed_all(std::vector<std::string> states, promotion_event e) {
-    auto ids = co_await read(store_, [&](const store_session& s) {
+    auto in_states = [&states](const store_session& s) {
         std::vector<std::int64_t> out;
         for (const auto& p : s.promotions_in_states(states)) out.push_back(p.id);
         return out;
-    });
+    };
+    auto ids = co_await read(store_, in_states);
     for (const auto id : ids) {
         try {
             promotion_event copy = e;

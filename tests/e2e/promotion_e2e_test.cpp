@@ -371,7 +371,7 @@ TEST_CASE("a failing verification run fails the promotion with the job's last lo
     const auto p = w.request(id);
     CHECK(p.steps.back().summary.find("failed") != std::string::npos);
     CHECK(eventually([&] { return w.channel_text().find("division by zero") != std::string::npos; }));
-    CHECK(w.channel_text().find("promotion.rollback") != std::string::npos);
+    CHECK(eventually([&] { return w.channel_text().find("promotion.rollback") != std::string::npos; }));
     CHECK(w.st->deployment_of_promotion(id)->result == "failed");
 }
 
