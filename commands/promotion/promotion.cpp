@@ -626,6 +626,11 @@ transition on(promotion& p, const promotion_event& e, const promotion_policy& po
                            if (p.ph != phase::open)
                                return refuse(t, b.user, "promotion.recheck",
                                              "The gates are re-checked only while the request is open.");
+                           // Every round asks ServiceNow, Dynatrace and the cluster: not for anyone passing by.
+                           if (b.user != p.requester && b.roles.empty())
+                               return refuse(t, b.user, "promotion.recheck",
+                                             "Only the requester and people with a role in promotebot's "
+                                             "configuration can re-check the gates.");
                            t.effects.push_back(effect::record{b.user, "promotion.recheck", "ok"});
                            return recheck(p, t);
                        }

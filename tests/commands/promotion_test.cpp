@@ -587,3 +587,15 @@ TEST_CASE("promotion buttons decode only their own actions with a numeric ID") {
     CHECK_FALSE(promotion_button_of("promotion.launch", "1"));
     CHECK_FALSE(promotion_button_of("promotion.deploy", "99999999999999999999"));
 }
+
+TEST_CASE("the gates are re-checked on request only by the requester or someone holding a role") {
+    fixture f;
+    f.all_gates();
+    const int before = f.p.gate_round;
+    const auto stranger = f.press(w::recheck, "U0STRANGER1");
+    CHECK(refused(stranger));
+    CHECK(f.p.gate_round == before);
+    const auto engineer = f.press(w::recheck, eng);
+    CHECK_FALSE(refused(engineer));
+    CHECK(f.p.gate_round == before + 1);
+}
