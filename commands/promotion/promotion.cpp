@@ -358,6 +358,30 @@ void on_tick(promotion& p, transition& t, const promotion_policy& policy, sys_se
     }
 }
 
+void on_taken_over(promotion& p, const event::taken_over& e, transition& t, sys_seconds now) {
+    if (p.ph != phase::pre_deploy && p.ph != phase::deploying && p.ph != phase::awaiting_apply) return;
+    const bool record_started = p.ph != phase::pre_deploy;
+    std::string stopped;
+    for (auto& s : p.steps)
+        if (s.state == line_state::running) {
+            s.state = line_state::failed;
+            s.ended = now;
+            s.summary = "stopped: rollback #" + std::to_string(e.rollback_id) + " took over";
+            stopped = s.name;
+        }
+    if (p.ph == phase::deploying) t.effects.push_back(effect::cancel_running{});
+    t.effects.push_back(effect::record{e.user, "promotion.cancel", "taken_over",
+                                       {{"rollback", e.rollback_id}, {"stopped_step", stopped}}});
+    t.effects.push_back(effect::note{rich_text{"Cancelled: rollback #" + std::to_string(e.rollback_id) +
+                                               " confirmed by "}
+                                         .append(user_mention(e.user))
+                                         .append(" takes over" + (stopped.empty() ? std::string{} : " (" + stopped +
+                                                                                                     " was stopped)") +
+                                                 ".")});
+    finish(p, t, phase::cancelled, "cancelled by rollback #" + std::to_string(e.rollback_id),
+           record_started ? "cancelled" : "", now);
+}
+
 void on_restart(promotion& p, transition& t, sys_seconds now) {
     switch (p.ph) {
     case phase::open:
@@ -639,6 +663,7 @@ transition on(promotion& p, const promotion_event& e, const promotion_policy& po
                    [&](const event::step_ended& s) { on_step(p, s, t, policy, now); },
                    [&](const event::tick&) { on_tick(p, t, policy, now); },
                    [&](const event::restarted&) { on_restart(p, t, now); },
+                   [&](const event::taken_over& o) { on_taken_over(p, o, t, now); },
                },
                e);
     return t;

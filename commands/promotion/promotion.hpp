@@ -195,12 +195,18 @@ struct step_ended {
 };
 // Time passed: approvals and open requests expire.
 struct tick {};
+// A rollback of the environment was confirmed while this request deploys:
+// the rollback takes over (its confirm dialog said this request is cancelled).
+struct taken_over {
+    std::int64_t rollback_id = 0;
+    std::string user;  // who confirmed the rollback
+};
 // The process started again: whatever was running did not finish.
 struct restarted {};
 }  // namespace event
 
 using promotion_event = std::variant<event::opened, event::gate_answered, event::pressed, event::details_changed,
-                                     event::step_ended, event::tick, event::restarted>;
+                                     event::step_ended, event::tick, event::restarted, event::taken_over>;
 
 // ---- what to do about it ---------------------------------------------------
 
@@ -223,8 +229,8 @@ struct record {
 struct tell { std::string user; rich_text text; };
 // A note in the request's thread (visible to the channel).
 struct note { rich_text text; };
-// Cancel the running process (a cancel pressed during a deploy is refused,
-// so this is only used by rollbacks taking over; kept for that flow).
+// Kill the running step's process group: a rollback took over (a Cancel
+// pressed during a deploy is refused; stopping halfway is the rollback's call).
 struct cancel_running {};
 }  // namespace effect
 

@@ -599,3 +599,25 @@ TEST_CASE("the gates are re-checked on request only by the requester or someone 
     CHECK_FALSE(refused(engineer));
     CHECK(f.p.gate_round == before + 1);
 }
+
+TEST_CASE("a rollback confirmed during a deploy takes over: the running step is stopped and the request cancelled") {
+    fixture f;
+    f.make_ready();
+    f.press(w::deploy, requester);
+    f.all_gates();
+    f.feed(event::step_ended{0, true, "built", {}, "", false});
+    const auto t = f.feed(event::taken_over{4, oncall});
+    CHECK(f.p.ph == phase::cancelled);
+    CHECK(f.p.outcome == "cancelled by rollback #4");
+    CHECK(find_effect<effect::cancel_running>(t));
+    CHECK(find_effect<effect::release_lock>(t));
+    REQUIRE(find_effect<effect::finish_record>(t));
+    CHECK(find_effect<effect::finish_record>(t)->result == "cancelled");
+    CHECK(f.p.steps[1].state == line_state::failed);
+    CHECK(f.p.steps[1].summary == "stopped: rollback #4 took over");
+    // A request that is not deploying is left alone.
+    fixture open;
+    const auto nothing = open.feed(event::taken_over{4, oncall});
+    CHECK_FALSE(nothing.changed);
+    CHECK(open.p.ph == phase::open);
+}
