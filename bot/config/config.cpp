@@ -207,9 +207,15 @@ public:
         config_.source_name = std::move(source_name);
         config_.base_dir = base_dir_;
         apply_promotion_defaults(config_.promotion);
+        apply_rollback_defaults(config_.rollback);
     }
 
     // The runbook's sources for the soak, cycle and quarantine gates.
+    static void apply_rollback_defaults(rollback_settings& r) {
+        r.registry_tags = {"gcloud", "container", "images", "list-tags", "gcr.io/{project_id}/markets-orchestrator",
+                           "--sort-by=~TIMESTAMP", "--format=json"};
+    }
+
     static void apply_promotion_defaults(promotion_settings& p) {
         p.emergency_overrides = {"soak", "pipeline_cycles"};
         p.soak.running_image = {"kubectl", "get", "cronjob", "markets-pipeline", "-n", "markets", "-o", "json"};
@@ -383,7 +389,7 @@ private:
         bool saw_environments = false;
         if (root.IsMap()) {
             each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit", "servicenow",
-                                  "dynatrace", "promotion", "tools"},
+                                  "dynatrace", "promotion", "tools", "rollback"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -413,6 +419,8 @@ private:
                                parse_promotion(value, path, line);
                            } else if (key == "tools") {
                                parse_tools(value, path, line);
+                           } else if (key == "rollback") {
+                               parse_rollback(value, path, line);
                            }
                        });
         }
@@ -766,6 +774,21 @@ private:
                        } else if (auto v = text(value, path, line)) {
                            if (v->size() <= 1000 && v->find_first_of("\r\n&#") == std::string::npos) scope = *v;
                            else problem(path, line, "must be one line without & or #, at most 1000 characters");
+                       }
+                   });
+    }
+
+    void parse_rollback(const YAML::Node& node, const std::string& section, int section_line) {
+        if (node.IsNull() || !expect_map(node, section, section_line)) return;
+        auto& r = config_.rollback;
+        each_entry(node, section, {"proposal_ttl_min", "allow_known_good_during_freeze", "registry_tags"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key == "proposal_ttl_min") {
+                           if (auto v = whole_number(value, path, line, 1, 24 * 60)) r.proposal_ttl = std::chrono::minutes{*v};
+                       } else if (key == "allow_known_good_during_freeze") {
+                           if (auto b = boolean(value, path, line)) r.allow_known_good_during_freeze = *b;
+                       } else if (auto a = argv_template(value, path, line)) {
+                           r.registry_tags = std::move(*a);
                        }
                    });
     }
@@ -1246,6 +1269,16 @@ commands::promotion_policy promotion_policy_of(const config& cfg, const std::str
         for (const auto& u : rm->second.users) p.release_managers.push_back(commands::user_mention(u));
         for (const auto& g : rm->second.groups) p.release_managers.push_back(commands::group_mention(g));
     }
+    return p;
+}
+
+commands::rollback_policy rollback_policy_of(const config& cfg, const std::string& environment) {
+    commands::rollback_policy p;
+    p.proposal_ttl = cfg.rollback.proposal_ttl;
+    p.allow_known_good_during_freeze = cfg.rollback.allow_known_good_during_freeze;
+    p.permissions = permissions_of(cfg);
+    // An Option A revert's plan is applied by whoever may deploy there.
+    p.apply_action = deploy_action(environment);
     return p;
 }
 

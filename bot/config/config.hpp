@@ -12,6 +12,7 @@
 #include "commands/freeze/freeze_calendar.hpp"
 #include "commands/access/roles.hpp"
 #include "commands/promotion/promotion.hpp"
+#include "commands/rollback/rollback.hpp"
 
 namespace promotebot::bot {
 
@@ -115,8 +116,17 @@ struct audit_settings {
     std::string channel;
 };
 
+// /rollback: how proposals behave and where the previous images are listed.
+struct rollback_settings {
+    std::chrono::seconds proposal_ttl{std::chrono::minutes(30)};  // rollback.proposal_ttl_min
+    bool allow_known_good_during_freeze = true;                   // rollback.allow_known_good_during_freeze
+    // rollback.registry_tags: the image's tags, newest first (run with the environment's values).
+    std::vector<std::string> registry_tags;
+};
+
 struct config {
     slack_settings slack;
+    rollback_settings rollback;
     servicenow_settings servicenow;
     dynatrace_settings dynatrace;
     promotion_settings promotion;
@@ -165,6 +175,8 @@ config load_config_file(const std::string& path);
 commands::permission_table permissions_of(const config& cfg);
 // The rules the environment's promotion requests follow.
 commands::promotion_policy promotion_policy_of(const config& cfg, const std::string& environment);
+// The rules the environment's rollbacks follow.
+commands::rollback_policy rollback_policy_of(const config& cfg, const std::string& environment);
 // The titles of the runbook's gates and of the configured checks.
 std::string gate_title(const config& cfg, const std::string& gate_id);
 

@@ -852,3 +852,21 @@ TEST_CASE("a ServiceNow URL with credentials or a query in it is refused") {
     REQUIRE(problem_at(e, "servicenow.url"));
     CHECK(std::string(e.what()).find("secret") == std::string::npos);  // a password in it is not repeated
 }
+
+TEST_CASE("rollback settings: the runbook's registry listing by default, the freeze switch and the proposal lifetime") {
+    const auto c = parse_config(minimal, "minimal.yaml", files({}));
+    CHECK(c.rollback.registry_tags.front() == "gcloud");
+    CHECK(c.rollback.allow_known_good_during_freeze);
+    const auto policy = rollback_policy_of(c, "prod");
+    CHECK(policy.apply_action == commands::action::deploy_prod);
+    CHECK(rollback_policy_of(c, "int").apply_action == commands::action::deploy_int);
+    const auto strict = parse_config(minimal +
+                                         "rollback:\n"
+                                         "  proposal_ttl_min: 10\n"
+                                         "  allow_known_good_during_freeze: false\n",
+                                     "t.yaml", files({}));
+    CHECK_FALSE(rollback_policy_of(strict, "prod").allow_known_good_during_freeze);
+    CHECK(rollback_policy_of(strict, "prod").proposal_ttl == std::chrono::minutes(10));
+    const auto e = refusal(minimal + "rollback:\n  registry_tags: [gcloud, \"{repository}\"]\n");
+    REQUIRE(problem_at(e, "rollback.registry_tags"));
+}
