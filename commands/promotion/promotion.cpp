@@ -57,12 +57,6 @@ bool all_answered(const promotion& p) {
                         [](const gate_result& g) { return g.state == gate_state::checking; });
 }
 
-int running_step(const promotion& p) {
-    for (std::size_t i = 0; i < p.steps.size(); ++i)
-        if (p.steps[i].state == line_state::running) return static_cast<int>(i);
-    return -1;
-}
-
 void start_step(promotion& p, transition& t, int index, sys_seconds now) {
     auto& s = p.steps[static_cast<std::size_t>(index)];
     s.state = line_state::running;
@@ -269,7 +263,7 @@ void on_gate(promotion& p, const event::gate_answered& e, transition& t, const p
 }
 
 void on_step(promotion& p, const event::step_ended& e, transition& t, const promotion_policy&, sys_seconds now) {
-    if (p.ph != phase::deploying || e.index != running_step(p)) return;
+    if (p.ph != phase::deploying || e.index != running_step(p.steps)) return;
     auto& s = p.steps[static_cast<std::size_t>(e.index)];
     s.state = e.succeeded ? line_state::passed : line_state::failed;
     s.ended = now;
@@ -425,6 +419,12 @@ void on_restart(promotion& p, transition& t, sys_seconds now) {
 }
 
 }  // namespace
+
+int running_step(const std::vector<step_run>& steps) {
+    for (std::size_t i = 0; i < steps.size(); ++i)
+        if (steps[i].state == line_state::running) return static_cast<int>(i);
+    return -1;
+}
 
 std::string_view to_string(deploy_option o) { return o == deploy_option::infra ? "infra" : "app"; }
 
@@ -588,7 +588,7 @@ std::string status_of(const promotion& p, const promotion_policy& policy, sys_se
         return missing_for_deploy(p, policy, now).empty() ? "ready" : "awaiting_signoffs";
     }
     case phase::deploying: {
-        const int i = running_step(p);
+        const int i = running_step(p.steps);
         return i >= 0 && p.steps[static_cast<std::size_t>(i)].kind == step_kind::verify_jobs ? "verifying"
                                                                                              : "deploying";
     }

@@ -267,5 +267,7 @@ bool approval_valid(const promotion& p, const approval& a, const promotion_polic
 // Everything needed before Deploy may be pressed; empty when ready.
 std::vector<std::string> missing_for_deploy(const promotion& p, const promotion_policy& policy, sys_seconds now);
 const std::vector<step_plan>& steps_of(const promotion& p, const promotion_policy& policy);
+// The index of the step running now, -1 when none (promotions and rollbacks).
+int running_step(const std::vector<step_run>& steps);
 
 }  // namespace promotebot::commands

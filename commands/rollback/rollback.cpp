@@ -62,12 +62,6 @@ void refuse(rt& t, const std::string& user, const std::string& action, rich_text
     t.effects.push_back(effect::tell{user, std::move(why)});
 }
 
-int running_step(const rollback& r) {
-    for (std::size_t i = 0; i < r.steps.size(); ++i)
-        if (r.steps[i].state == line_state::running) return static_cast<int>(i);
-    return -1;
-}
-
 void start_step(rollback& r, rt& t, int index, sys_seconds now) {
     auto& s = r.steps[static_cast<std::size_t>(index)];
     s.state = line_state::running;
@@ -247,7 +241,7 @@ void on_cancel(rollback& r, const rollback_events::cancel_pressed& e, rt& t, con
 }
 
 void on_step(rollback& r, const rollback_events::step_ended& e, rt& t, sys_seconds now) {
-    if (r.ph != rollback_phase::running || e.index != running_step(r)) return;
+    if (r.ph != rollback_phase::running || e.index != running_step(r.steps)) return;
     auto& s = r.steps[static_cast<std::size_t>(e.index)];
     s.state = e.succeeded ? line_state::passed : line_state::failed;
     s.ended = now;
