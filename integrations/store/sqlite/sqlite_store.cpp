@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <stdexcept>
 #include <string_view>
@@ -779,46 +780,18 @@ public:
     // ---- promotions ----
 
     std::int64_t insert_promotion(const stored_promotion& p, sys_seconds now) override {
-        require_non_empty(p.environment, "promotion environment");
         require_non_empty(p.version, "promotion version");
-        require_non_empty(p.state, "promotion state");
-        require_non_empty(p.requested_by, "promotion requester");
-        const std::string doc = object_detail(p.doc, "promotion doc").dump();
-        std::lock_guard lock(mutex_);
-        write_transaction tx(db());
-        // Only the source key can conflict: the ID is assigned here.
-        prepare("INSERT INTO promotions (environment, version, state, requested_by, source_key, row_version, doc, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .bind(p.environment, p.version, p.state, p.requested_by, optional_text(p.source_key), doc, now, now)
-            .run();
-        std::int64_t id = sqlite3_last_insert_rowid(db());
-        if (sqlite3_changes(db()) != 1) {
-            auto q = prepare("SELECT id FROM promotions WHERE source_key = ?");
-            q.bind(p.source_key);
-            if (!q.step()) throw std::logic_error("store: a promotion insert changed nothing and has no source");
-            id = q.integer(0);
-        }
-        tx.commit();
-        return id;
+        return insert_document(promotions_table, p.environment, p.version, p.state, p.requested_by, p.source_key,
+                               object_detail(p.doc, "promotion doc").dump(), now);
     }
 
     std::optional<stored_promotion> promotion(std::int64_t id) const override {
-        std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
-                         "created_at, updated_at FROM promotions WHERE id = ?");
-        q.bind(id);
-        if (!q.step()) return std::nullopt;
-        return read_promotion(q);
+        return one_document<stored_promotion, &stored_promotion::version>(promotions_table, "id", id);
     }
 
     std::optional<stored_promotion> promotion_from_source(const std::string& source_key) const override {
         if (source_key.empty()) return std::nullopt;
-        std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
-                         "created_at, updated_at FROM promotions WHERE source_key = ?");
-        q.bind(source_key);
-        if (!q.step()) return std::nullopt;
-        return read_promotion(q);
+        return one_document<stored_promotion, &stored_promotion::version>(promotions_table, "source_key", source_key);
     }
 
     bool save_promotion(const stored_promotion& p, std::int64_t expected_version, sys_seconds now) override {
@@ -834,16 +807,7 @@ public:
     }
 
     std::vector<stored_promotion> promotions_in_states(const std::vector<std::string>& states) const override {
-        if (states.empty()) return {};
-        std::lock_guard lock(mutex_);
-        // One cached statement for any number of states: they travel as one JSON array.
-        auto q = prepare("SELECT id, environment, version, state, requested_by, source_key, row_version, doc, "
-                         "created_at, updated_at FROM promotions WHERE state IN (SELECT value FROM json_each(?)) "
-                         "ORDER BY id");
-        q.bind(json_text(json(states)));
-        std::vector<stored_promotion> out;
-        while (q.step()) out.push_back(read_promotion(q));
-        return out;
+        return documents_in_states<stored_promotion, &stored_promotion::version>(promotions_table, states);
     }
 
     std::vector<stored_promotion> recent_promotions(int limit) const override {
@@ -853,7 +817,7 @@ public:
                          "created_at, updated_at FROM promotions ORDER BY id DESC LIMIT ?");
         q.bind(limit);
         std::vector<stored_promotion> out;
-        while (q.step()) out.push_back(read_promotion(q));
+        while (q.step()) out.push_back(read_document<stored_promotion, &stored_promotion::version>(q, "promotion"));
         return out;
     }
 
@@ -908,36 +872,13 @@ public:
     // ---- rollbacks ----
 
     std::int64_t insert_rollback(const stored_rollback& r, sys_seconds now) override {
-        require_non_empty(r.environment, "rollback environment");
         require_non_empty(r.kind, "rollback kind");
-        require_non_empty(r.state, "rollback state");
-        require_non_empty(r.requested_by, "rollback requester");
-        const std::string doc = rollback_doc(r.doc);
-        std::lock_guard lock(mutex_);
-        write_transaction tx(db());
-        // Only the source key can conflict: the ID is assigned here.
-        prepare("INSERT INTO rollbacks (environment, kind, state, requested_by, source_key, row_version, doc, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING")
-            .bind(r.environment, r.kind, r.state, r.requested_by, optional_text(r.source_key), doc, now, now)
-            .run();
-        std::int64_t id = sqlite3_last_insert_rowid(db());
-        if (sqlite3_changes(db()) != 1) {
-            auto q = prepare("SELECT id FROM rollbacks WHERE source_key = ?");
-            q.bind(r.source_key);
-            if (!q.step()) throw std::logic_error("store: a rollback insert changed nothing and has no source");
-            id = q.integer(0);
-        }
-        tx.commit();
-        return id;
+        return insert_document(rollbacks_table, r.environment, r.kind, r.state, r.requested_by, r.source_key,
+                               rollback_doc(r.doc), now);
     }
 
     std::optional<stored_rollback> rollback(std::int64_t id) const override {
-        std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT id, environment, kind, state, requested_by, source_key, row_version, doc, "
-                         "created_at, updated_at FROM rollbacks WHERE id = ?");
-        q.bind(id);
-        if (!q.step()) return std::nullopt;
-        return read_rollback(q);
+        return one_document<stored_rollback, &stored_rollback::kind>(rollbacks_table, "id", id);
     }
 
     // The environment, kind, requester and source stay as inserted.
@@ -953,16 +894,7 @@ public:
     }
 
     std::vector<stored_rollback> rollbacks_in_states(const std::vector<std::string>& states) const override {
-        if (states.empty()) return {};
-        std::lock_guard lock(mutex_);
-        // One cached statement for any number of states: they travel as one JSON array.
-        auto q = prepare("SELECT id, environment, kind, state, requested_by, source_key, row_version, doc, "
-                         "created_at, updated_at FROM rollbacks WHERE state IN (SELECT value FROM json_each(?)) "
-                         "ORDER BY id");
-        q.bind(json_text(json(states)));
-        std::vector<stored_rollback> out;
-        while (q.step()) out.push_back(read_rollback(q));
-        return out;
+        return documents_in_states<stored_rollback, &stored_rollback::kind>(rollbacks_table, states);
     }
 
     // ---- versions rolled back from ----
@@ -1264,6 +1196,10 @@ private:
         return statement(db(), found->second.get());
     }
 
+    // SQL built from a table's names (promotions, rollbacks): a handful of
+    // texts, kept for the connection's life so the cache can key on them.
+    statement prepare(const std::string& sql) const { return prepare(built_sql_.insert(sql).first->c_str()); }
+
     void require_outbox_change(std::int64_t id) const {
         if (sqlite3_changes(db()) != 1) throw std::invalid_argument("no pending outbox row " + std::to_string(id));
     }
@@ -1295,19 +1231,85 @@ private:
         return s.empty() ? std::optional<std::string>{} : std::optional<std::string>{s};
     }
 
-    static stored_promotion read_promotion(const statement& q) {
-        stored_promotion p;
-        p.id = q.integer(0);
-        p.environment = q.text(1);
-        p.version = q.text(2);
-        p.state = q.text(3);
-        p.requested_by = q.text(4);
-        p.source_key = q.text(5);  // NULL reads as empty
-        p.row_version = q.integer(6);
-        p.doc = parse_stored_json(q.text(7), "promotion " + std::to_string(p.id) + " doc");
-        p.created_at = from_unix(q.integer(8));
-        p.updated_at = from_unix(q.integer(9));
-        return p;
+    // Promotions and rollbacks are stored alike: a few columns for queries and
+    // the domain's JSON document, saved compare-and-set on row_version. Their
+    // second column is the promotion's version or the rollback's kind.
+    struct document_table {
+        const char* table;         // "promotions"
+        const char* label_column;  // "version"
+        const char* noun;          // "promotion"
+    };
+    static constexpr document_table promotions_table{"promotions", "version", "promotion"};
+    static constexpr document_table rollbacks_table{"rollbacks", "kind", "rollback"};
+
+    static std::string document_columns(const document_table& t) {
+        return std::string("id, environment, ") + t.label_column +
+               ", state, requested_by, source_key, row_version, doc, created_at, updated_at";
+    }
+
+    template <class Stored, std::string Stored::*label>
+    static Stored read_document(const statement& q, std::string_view noun) {
+        Stored d;
+        d.id = q.integer(0);
+        d.environment = q.text(1);
+        d.*label = q.text(2);
+        d.state = q.text(3);
+        d.requested_by = q.text(4);
+        d.source_key = q.text(5);  // NULL reads as empty
+        d.row_version = q.integer(6);
+        d.doc = parse_stored_json(q.text(7), std::string(noun) + " " + std::to_string(d.id) + " doc");
+        d.created_at = from_unix(q.integer(8));
+        d.updated_at = from_unix(q.integer(9));
+        return d;
+    }
+
+    // A used non-empty source key returns the existing row's ID and changes nothing.
+    std::int64_t insert_document(const document_table& t, const std::string& environment, const std::string& label,
+                                 const std::string& state, const std::string& requested_by,
+                                 const std::string& source_key, const std::string& doc, sys_seconds now) {
+        const std::string noun = t.noun;
+        require_non_empty(environment, (noun + " environment").c_str());
+        require_non_empty(state, (noun + " state").c_str());
+        require_non_empty(requested_by, (noun + " requester").c_str());
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        // Only the source key can conflict: the ID is assigned here.
+        prepare(std::string("INSERT INTO ") + t.table + " (environment, " + t.label_column +
+                ", state, requested_by, source_key, row_version, doc, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(environment, label, state, requested_by, optional_text(source_key), doc, now, now)
+            .run();
+        std::int64_t id = sqlite3_last_insert_rowid(db());
+        if (sqlite3_changes(db()) != 1) {
+            auto q = prepare(std::string("SELECT id FROM ") + t.table + " WHERE source_key = ?");
+            q.bind(source_key);
+            if (!q.step()) throw std::logic_error("store: a " + noun + " insert changed nothing and has no source");
+            id = q.integer(0);
+        }
+        tx.commit();
+        return id;
+    }
+
+    template <class Stored, std::string Stored::*label, class Key>
+    std::optional<Stored> one_document(const document_table& t, const char* key_column, const Key& key) const {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT " + document_columns(t) + " FROM " + t.table + " WHERE " + key_column + " = ?");
+        q.bind(key);
+        if (!q.step()) return std::nullopt;
+        return read_document<Stored, label>(q, t.noun);
+    }
+
+    // Oldest first. One cached statement for any number of states: they travel as one JSON array.
+    template <class Stored, std::string Stored::*label>
+    std::vector<Stored> documents_in_states(const document_table& t, const std::vector<std::string>& states) const {
+        if (states.empty()) return {};
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT " + document_columns(t) + " FROM " + t.table +
+                         " WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id");
+        q.bind(json_text(json(states)));
+        std::vector<Stored> out;
+        while (q.step()) out.push_back(read_document<Stored, label>(q, t.noun));
+        return out;
     }
 
     // The domain's rollback document is an object; anything else is a bug upstream, not something to store.
@@ -1315,21 +1317,6 @@ private:
         if (!doc.is_object())
             throw std::invalid_argument(std::string("rollback doc must be a JSON object, not ") + doc.type_name());
         return object_detail(doc, "rollback doc").dump();
-    }
-
-    static stored_rollback read_rollback(const statement& q) {
-        stored_rollback r;
-        r.id = q.integer(0);
-        r.environment = q.text(1);
-        r.kind = q.text(2);
-        r.state = q.text(3);
-        r.requested_by = q.text(4);
-        r.source_key = q.text(5);  // NULL reads as empty
-        r.row_version = q.integer(6);
-        r.doc = parse_stored_json(q.text(7), "rollback " + std::to_string(r.id) + " doc");
-        r.created_at = from_unix(q.integer(8));
-        r.updated_at = from_unix(q.integer(9));
-        return r;
     }
 
     static bad_version read_bad_version(const statement& q) {
@@ -1545,6 +1532,7 @@ private:
     db_handle db_;
     mutable std::recursive_mutex mutex_;  // one connection; every call holds it for its whole transaction
     mutable std::unordered_map<std::string_view, statement_handle> statements_;
+    mutable std::set<std::string> built_sql_;
 };
 
 }  // namespace
