@@ -72,12 +72,6 @@ std::string names_of(const std::vector<std::string>& names) {
     return out.empty() ? "none" : out;
 }
 
-std::vector<std::string> known_names() {
-    std::vector<std::string> out;
-    for (const auto& rule : known_placeholders()) out.emplace_back(rule.name);
-    return out;
-}
-
 }  // namespace
 
 bool is_valid_project_id(std::string_view v) {
@@ -188,7 +182,8 @@ std::vector<std::string> template_problems(const std::vector<std::string>& argv_
             if (i == 0) {
                 problems.push_back("argv[0], the program, cannot hold a placeholder");
             } else if (find_placeholder(p.text) == nullptr) {
-                problems.push_back(where(i) + ": unknown placeholder {" + p.text + "}; known: " + names_of(known_names()));
+                problems.push_back(where(i) + ": unknown placeholder {" + p.text + "}; available here: " +
+                                   names_of(available));
             } else if (allowed.count(p.text) == 0) {
                 problems.push_back(where(i) + ": {" + p.text + "} is not available in this command; available: " +
                                    names_of(available));
