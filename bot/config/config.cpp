@@ -566,23 +566,7 @@ private:
                                                        "or hyphens, starting with a letter, e.g. markets-prod-12345)");
                            }
                        } else if (key == "deployers") {
-                           auto names = text_list(value, path, line);
-                           if (!names) return;
-                           if (names->empty() && value.size() == 0) {
-                               problem(path, line, "must name at least one role; roles are: " + role_list());
-                               return;
-                           }
-                           std::vector<role> roles;
-                           for (std::size_t i = 0; i < names->size(); ++i) {
-                               const auto& [role_name, role_line, index] = (*names)[i];
-                               if (const auto r = role_named(role_name)) {
-                                   if (std::find(roles.begin(), roles.end(), *r) == roles.end()) roles.push_back(*r);
-                               } else {
-                                   problem(index_path(path, index), role_line,
-                                           unknown_role(role_name));
-                               }
-                           }
-                           env.deployers = std::move(roles);
+                           if (auto roles = role_names(value, path, line)) env.deployers = std::move(*roles);
                        } else {
                            parse_environment_promotion(env, key, value, path, line);
                        }
@@ -778,15 +762,46 @@ private:
                    });
     }
 
+    // A non-empty list of role names, each known, duplicates dropped.
+    std::optional<std::vector<role>> role_names(const YAML::Node& value, const std::string& path, int line) {
+        auto names = text_list(value, path, line);
+        if (!names) return std::nullopt;
+        if (names->empty() && value.size() == 0) {
+            problem(path, line, "must name at least one role; roles are: " + role_list());
+            return std::nullopt;
+        }
+        std::vector<role> roles;
+        bool bad = false;
+        for (std::size_t i = 0; i < names->size(); ++i) {
+            const auto& [role_name, role_line, index] = (*names)[i];
+            if (const auto r = role_named(role_name)) {
+                if (std::find(roles.begin(), roles.end(), *r) == roles.end()) roles.push_back(*r);
+            } else {
+                problem(index_path(path, index), role_line, unknown_role(role_name));
+                bad = true;
+            }
+        }
+        if (bad) return std::nullopt;
+        return roles;
+    }
+
     void parse_rollback(const YAML::Node& node, const std::string& section, int section_line) {
         if (node.IsNull() || !expect_map(node, section, section_line)) return;
         auto& r = config_.rollback;
-        each_entry(node, section, {"proposal_ttl_min", "allow_known_good_during_freeze", "registry_tags"},
+        each_entry(node, section,
+                   {"proposal_ttl_min", "allow_known_good_during_freeze", "registry_tags", "confirmers", "infra_ref"},
                    [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                        if (key == "proposal_ttl_min") {
                            if (auto v = whole_number(value, path, line, 1, 24 * 60)) r.proposal_ttl = std::chrono::minutes{*v};
                        } else if (key == "allow_known_good_during_freeze") {
                            if (auto b = boolean(value, path, line)) r.allow_known_good_during_freeze = *b;
+                       } else if (key == "confirmers") {
+                           if (auto roles = role_names(value, path, line)) r.confirmers = std::move(*roles);
+                       } else if (key == "infra_ref") {
+                           if (auto v = non_empty_text(value, path, line)) {
+                               if (commands::is_valid_git_ref(*v)) r.infra_ref = *v;
+                               else problem(path, line, quote(*v) + " is not HEAD~N, a commit or a plain branch or tag name");
+                           }
                        } else if (auto a = argv_template(value, path, line)) {
                            r.registry_tags = std::move(*a);
                        }
@@ -1285,6 +1300,7 @@ commands::rollback_policy rollback_policy_of(const config& cfg, const std::strin
 commands::permission_table permissions_of(const config& cfg) {
     auto table = commands::permission_table::runbook();
     for (const auto& [name, env] : cfg.environments) table.allow(deploy_action(name), env.deployers);
+    table.allow(commands::action::rollback, cfg.rollback.confirmers);
     return table;
 }
 

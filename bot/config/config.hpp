@@ -122,6 +122,10 @@ struct rollback_settings {
     bool allow_known_good_during_freeze = true;                   // rollback.allow_known_good_during_freeze
     // rollback.registry_tags: the image's tags, newest first (run with the environment's values).
     std::vector<std::string> registry_tags;
+    // rollback.confirmers: the roles that may press Roll back.
+    std::vector<commands::role> confirmers{commands::role::on_call, commands::role::release_manager};
+    // rollback.infra_ref: what `/rollback infra` restores the Terraform code to.
+    std::string infra_ref{commands::default_infra_ref};
 };
 
 struct config {

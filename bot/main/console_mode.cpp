@@ -10,6 +10,7 @@
 #include "bot/main/gate_wiring.hpp"
 #include "bot/services/command_router.hpp"
 #include "bot/services/promotion_service.hpp"
+#include "bot/services/rollback_service.hpp"
 #include "bot/services/simulated_gates.hpp"
 #include "bot/services/tool_commands.hpp"
 #include "integrations/process/child_process_runner.hpp"
@@ -76,9 +77,14 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
     popts.dry_run = dry_run;
     promotion_service promotions(io.get_executor(), cfg, *st, freeze, *runner, std::move(checkers), redact,
                                  std::chrono::system_clock::now, popts);
+    auto facts = demo ? make_demo_facts(*st, std::chrono::system_clock::now)
+                      : make_command_facts(cfg, gate_runner, redact);
+    rollback_service rollbacks(io.get_executor(), cfg, *st, freeze, *runner, std::move(facts), promotions, redact,
+                               std::chrono::system_clock::now, popts);
     command_router router(cfg, *st, roles, freeze, std::chrono::system_clock::now);
     router.answer_failures_through(chat);
     router.serve_promotions(promotions, chat);
+    router.serve_rollbacks(rollbacks);
     // The terminal takes every message at once; a retry waits a second.
     outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
                                  {[](int) { return std::chrono::milliseconds(1000); }});
@@ -127,6 +133,7 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
 
     // Requests an earlier run left open are picked up.
     run(promotions.resume());
+    run(rollbacks.resume());
     deliver();
 
     if (options.banner) {

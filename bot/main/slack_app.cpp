@@ -17,6 +17,7 @@
 #include "bot/main/gate_wiring.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/promotion_service.hpp"
+#include "bot/services/rollback_service.hpp"
 #include "bot/services/tool_commands.hpp"
 #include "integrations/process/child_process_runner.hpp"
 #include "integrations/process/dry_run_runner.hpp"
@@ -102,6 +103,9 @@ struct slack_app::impl {
           promotions(io.get_executor(), cfg, *st, freeze, *runner,
                      real_gate_checkers(io.get_executor(), cfg, gate_runner, redact, this->env.ca_file), redact,
                      std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
+          // Reading the running image and the registry only reads: real even with --dry-run.
+          rollbacks(io.get_executor(), cfg, *st, freeze, *runner, make_command_facts(cfg, gate_runner, redact),
+                    promotions, redact, std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
           audit_anchor(cfg, *st, std::chrono::system_clock::now),
@@ -109,6 +113,7 @@ struct slack_app::impl {
         st->on_commit = [this] { dispatcher.notify(); };
         router.answer_failures_through(chat);
         router.serve_promotions(promotions, chat);
+        router.serve_rollbacks(rollbacks);
     }
 
     static std::unique_ptr<process_runner> make_runner(bool dry_run) {
@@ -319,10 +324,14 @@ struct slack_app::impl {
         co_await promotions.resume();
         spawn(promotions.run_timers(), "promotion timers");
         ++background_tasks;
+        co_await rollbacks.resume();
+        spawn(rollbacks.run_timers(), "rollback timers");
+        ++background_tasks;
         co_await replay_unfinished();
         auto result = co_await client.run();
         signals.cancel();
         promotions.stop();
+        rollbacks.stop();
         // Let commands already acked finish (bounded), then deliver what they queued.
         asio::steady_timer wait(io);
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -360,6 +369,7 @@ struct slack_app::impl {
     process::child_process_runner gate_runner;
     std::unique_ptr<process_runner> runner;  // deployment steps
     promotion_service promotions;
+    rollback_service rollbacks;
     command_router router;
     outbox_dispatcher dispatcher;
     audit_anchor_service audit_anchor;

@@ -4,6 +4,7 @@
 #include "commands/grammar/grammar.hpp"
 #include "commands/grammar/request_view.hpp"
 #include "commands/promotion/promotion_view.hpp"
+#include "commands/rollback/rollback_view.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -152,6 +153,10 @@ asio::awaitable<void> command_router::handle_command(commands::slash_command c, 
         co_await commit(store_, ctx, now());
         co_return;
     }
+    if (auto* r = std::get_if<commands::rollback_request>(&parsed); r && rollbacks_) {
+        co_await rollbacks_->propose(std::move(ctx), *r);
+        co_return;
+    }
     if (auto* r = std::get_if<commands::rollback_request>(&parsed)) {
         ctx.fx.record(c.user_id, "command", ctx.subject, "not_available");
         ctx.fx.answer(ctx.who, privately(commands::describe_request(*r)));
@@ -195,9 +200,27 @@ asio::awaitable<void> command_router::handle_button(commands::button_press b, st
             co_return;
         }
         ctx.fx.record(b.user_id, "button", ctx.subject, "pressed");
+        if (decoded->rollback && rollbacks_) {
+            // A failed promotion's Roll back proposes the rollback; confirming it checks the role.
+            co_await rollbacks_->propose_after(std::move(ctx), decoded->promotion_id);
+            co_return;
+        }
         // Roles are looked up on every press: a role taken away yesterday no longer counts.
         auto held = co_await roles_.roles_of(b.user_id);
         co_await promotions_->press(std::move(ctx), *decoded, std::move(held), b.trigger_id, *forms_);
+        co_return;
+    }
+    if (commands::is_rollback_action(b.action_id) && rollbacks_) {
+        const auto decoded = commands::rollback_button_of(b.action_id, b.value);
+        if (!decoded) {
+            ctx.fx.record(b.user_id, "button", ctx.subject, "rejected", {{"error", "not a rollback button"}});
+            ctx.fx.answer(ctx.who, privately(commands::error_message("That button carries no valid rollback.", "")));
+            co_await commit(store_, ctx, now());
+            co_return;
+        }
+        ctx.fx.record(b.user_id, "button", ctx.subject, "pressed");
+        auto held = co_await roles_.roles_of(b.user_id);
+        co_await rollbacks_->press(std::move(ctx), *decoded, std::move(held));
         co_return;
     }
     if (b.action_id == "freeze.remove") {

@@ -13,6 +13,7 @@
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/promotion_service.hpp"
 #include "bot/services/role_resolver.hpp"
+#include "bot/services/rollback_service.hpp"
 #include "commands/access/roles.hpp"
 #include "commands/message/form.hpp"
 #include "commands/message/inbound.hpp"
@@ -54,6 +55,8 @@ public:
         promotions_ = &promotions;
         forms_ = &forms;
     }
+    // /rollback, the buttons of its messages, and the Roll back button of a failed promotion.
+    void serve_rollbacks(rollback_service& rollbacks) { rollbacks_ = &rollbacks; }
     static commands::message failure_message();
 
 private:
@@ -77,6 +80,7 @@ private:
     chat_port* direct_ = nullptr;
     promotion_service* promotions_ = nullptr;
     chat_port* forms_ = nullptr;
+    rollback_service* rollbacks_ = nullptr;
 };
 
 }  // namespace promotebot::bot

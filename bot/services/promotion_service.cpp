@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/services/step_executor.hpp"
 #include "bot/services/tool_commands.hpp"
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
@@ -87,24 +88,6 @@ std::string value_of(const form_submission& s, const std::string& id) {
     return it == s.values.end() ? std::string{} : it->second;
 }
 
-std::string namespace_of(const std::vector<std::string>& argv) {
-    for (std::size_t i = 0; i + 1 < argv.size(); ++i)
-        if (argv[i] == "-n" || argv[i] == "--namespace") return argv[i + 1];
-    return "markets";
-}
-
-message code_tail(const std::string& title, const std::vector<std::string>& lines) {
-    message m;
-    m.text = title;
-    if (!lines.empty()) {
-        std::string block;
-        for (const auto& l : lines) block += (block.empty() ? "" : "\n") + l;
-        if (block.size() > 2500) block = "…" + block.substr(block.size() - 2500);
-        m.context.push_back(block);
-    }
-    return m;
-}
-
 }  // namespace
 
 std::string promotion_message_key(std::int64_t id) { return "promotion:" + std::to_string(id); }
@@ -123,6 +106,7 @@ promotion_service::promotion_service(asio::any_io_executor ex, const config& cfg
       clock_(std::move(now)),
       options_(options),
       zone_(date::locate_zone(cfg.timezone)),
+      steps_(ex_, cfg, runner, redact, options.dry_run),
       tick_timer_(ex_) {
     for (const auto& [name, env] : cfg.environments) policies_[name] = promotion_policy_of(cfg, name);
 }
@@ -484,88 +468,91 @@ asio::awaitable<void> promotion_service::submit_edit(action_context ctx, form_su
 
 // ---- transitions ---------------------------------------------------------------
 
+promotion_service::applied promotion_service::apply_in(store_session& s, std::int64_t id, const promotion_event& e,
+                                                       const action_context* ctx, effects& fx, sys_seconds t) {
+    applied out;
+    auto row = s.promotion(id);
+    if (!row) {
+        if (ctx) {
+            fx.record(ctx->who.user_id, "promotion.button", ctx->subject, "rejected", {{"error", "no such promotion"}});
+            fx.answer(ctx->who, privately(text_message("There is no promotion #" + std::to_string(id) + ".")));
+        }
+        return out;
+    }
+    auto p = promotion_from_json(row->doc);
+    const auto pol = policy(row->environment);
+    auto ev = e;
+    if (auto* pr = std::get_if<event::pressed>(&ev); pr && pr->button == event::pressed::what::deploy) {
+        if (auto lock = s.deploy_lock_of(row->environment); lock && lock->promotion_id != id) {
+            pr->lock_held_by = lock->holder;
+            pr->lock_held_for = lock->promotion_id;
+        }
+    }
+    auto tr = on(p, ev, pol, t);
+    const auto key = promotion_message_key(id);
+    const auto subject = "promotion #" + std::to_string(id);
+    for (const auto& eff : tr.effects) {
+        std::visit(overloaded{
+                       [&](const effect::record& r) {
+                           auto detail = r.detail;
+                           detail["promotion"] = id;
+                           fx.record(r.actor, r.action, subject, r.outcome, detail);
+                       },
+                       [&](const effect::tell& r) {
+                           if (ctx) fx.answer(ctx->who, privately(text_message(r.text)));
+                       },
+                       [&](const effect::note& n) { fx.reply(p.channel, key, text_message(n.text)); },
+                       [&](const effect::take_lock& l) {
+                           if (!s.acquire_deploy_lock(row->environment, id, l.holder, t)) throw promotion_conflict{};
+                       },
+                       [&](const effect::release_lock&) { s.release_deploy_lock(row->environment, id); },
+                       [&](const effect::start_record&) {
+                           deployment_record d;
+                           d.promotion_id = id;
+                           d.environment = row->environment;
+                           d.version = p.version;
+                           d.option = std::string(to_string(p.option));
+                           d.requested_by = p.requester;
+                           for (const auto& [k, a] : p.approvals) d.approved_by.push_back(a.user);
+                           if (!p.deployer.empty()) d.approved_by.push_back(p.deployer);
+                           d.change_records = p.change_records;
+                           d.gates = gates_json(p.gates);
+                           d.started_at = t;
+                           d.detail = {{"deployer", p.deployer}, {"emergency", emergency_active(p)}};
+                           s.start_deployment(d);
+                       },
+                       [&](const effect::finish_record& f) {
+                           if (auto d = s.deployment_of_promotion(id)) {
+                               auto detail = d->detail;
+                               detail["steps"] = to_json(p)["steps"];
+                               if (!p.apply_approved_by.empty()) detail["apply_approved_by"] = p.apply_approved_by;
+                               s.finish_deployment(d->id, f.result, p.pushed_digest, t, detail);
+                           }
+                       },
+                       [&](const auto& io) { out.effects.push_back(io); },
+                   },
+                   eff);
+    }
+    if (tr.changed) {
+        fx.update(p.channel, key, promotion_message(p, pol, t, zone_));
+        auto next = *row;
+        next.doc = to_json(p);
+        next.state = status_of(p, pol, t);
+        if (!s.save_promotion(next, row->row_version, t)) throw promotion_conflict{};
+    }
+    out.p = std::move(p);
+    return out;
+}
+
 asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_t id, promotion_event e,
                                                                      action_context* ctx) {
     for (int attempt = 0;; ++attempt) {
         const auto t = now();
         applied out;
         auto work = [&](store_session& s) {
-            out = {};
             effects fx = ctx ? ctx->fx : effects{};
-            const auto inbox_key = ctx ? ctx->inbox_key : std::string{};
-            auto row = s.promotion(id);
-            if (!row) {
-                if (ctx) {
-                    fx.record(ctx->who.user_id, "promotion.button", ctx->subject, "rejected", {{"error", "no such promotion"}});
-                    fx.answer(ctx->who, privately(text_message("There is no promotion #" + std::to_string(id) + ".")));
-                }
-                fx.apply(s, t, inbox_key);
-                return;
-            }
-            auto p = promotion_from_json(row->doc);
-            const auto pol = policy(row->environment);
-            auto ev = e;
-            if (auto* pr = std::get_if<event::pressed>(&ev); pr && pr->button == event::pressed::what::deploy) {
-                if (auto lock = s.deploy_lock_of(row->environment); lock && lock->promotion_id != id) {
-                    pr->lock_held_by = lock->holder;
-                    pr->lock_held_for = lock->promotion_id;
-                }
-            }
-            auto tr = on(p, ev, pol, t);
-            const auto key = promotion_message_key(id);
-            const auto subject = "promotion #" + std::to_string(id);
-            for (const auto& eff : tr.effects) {
-                std::visit(overloaded{
-                               [&](const effect::record& r) {
-                                   auto detail = r.detail;
-                                   detail["promotion"] = id;
-                                   fx.record(r.actor, r.action, subject, r.outcome, detail);
-                               },
-                               [&](const effect::tell& r) {
-                                   if (ctx) fx.answer(ctx->who, privately(text_message(r.text)));
-                               },
-                               [&](const effect::note& n) { fx.reply(p.channel, key, text_message(n.text)); },
-                               [&](const effect::take_lock& l) {
-                                   if (!s.acquire_deploy_lock(row->environment, id, l.holder, t))
-                                       throw promotion_conflict{};
-                               },
-                               [&](const effect::release_lock&) { s.release_deploy_lock(row->environment, id); },
-                               [&](const effect::start_record&) {
-                                   deployment_record d;
-                                   d.promotion_id = id;
-                                   d.environment = row->environment;
-                                   d.version = p.version;
-                                   d.option = std::string(to_string(p.option));
-                                   d.requested_by = p.requester;
-                                   for (const auto& [k, a] : p.approvals) d.approved_by.push_back(a.user);
-                                   if (!p.deployer.empty()) d.approved_by.push_back(p.deployer);
-                                   d.change_records = p.change_records;
-                                   d.gates = gates_json(p.gates);
-                                   d.started_at = t;
-                                   d.detail = {{"deployer", p.deployer}, {"emergency", emergency_active(p)}};
-                                   s.start_deployment(d);
-                               },
-                               [&](const effect::finish_record& f) {
-                                   if (auto d = s.deployment_of_promotion(id)) {
-                                       auto detail = d->detail;
-                                       detail["steps"] = to_json(p)["steps"];
-                                       if (!p.apply_approved_by.empty()) detail["apply_approved_by"] = p.apply_approved_by;
-                                       s.finish_deployment(d->id, f.result, p.pushed_digest, t, detail);
-                                   }
-                               },
-                               [&](const auto& io) { out.effects.push_back(io); },
-                           },
-                           eff);
-            }
-            if (tr.changed) {
-                fx.update(p.channel, key, promotion_message(p, pol, t, zone_));
-                auto next = *row;
-                next.doc = to_json(p);
-                next.state = status_of(p, pol, t);
-                if (!s.save_promotion(next, row->row_version, t)) throw promotion_conflict{};
-            }
-            fx.apply(s, t, inbox_key);
-            out.p = std::move(p);
+            out = apply_in(s, id, e, ctx, fx, t);
+            fx.apply(s, t, ctx ? ctx->inbox_key : std::string{});
         };
         try {
             std::function<void(store_session&)> unit = work;
@@ -581,8 +568,14 @@ asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_
 void promotion_service::carry_out(const applied& a) {
     if (!a.p) return;
     for (const auto& e : a.effects) {
-        if (const auto* g = std::get_if<effect::run_gates>(&e)) run_gates(a.p->id, g->round, *a.p);
-        else if (const auto* s = std::get_if<effect::run_step>(&e)) run_step(a.p->id, s->index, *a.p);
+        if (const auto* g = std::get_if<effect::run_gates>(&e)) {
+            run_gates(a.p->id, g->round, *a.p);
+        } else if (const auto* s = std::get_if<effect::run_step>(&e)) {
+            run_step(a.p->id, s->index, *a.p);
+        } else if (std::holds_alternative<effect::cancel_running>(e)) {
+            // Kills the step's process group; its end is then ignored by the cancelled promotion.
+            if (const auto it = running_.find(a.p->id); it != running_.end()) it->second->cancel();
+        }
     }
 }
 
@@ -680,11 +673,6 @@ std::map<std::string, std::string> promotion_service::values_for(const promotion
     return v;
 }
 
-process_spec promotion_service::spec_for(const step_settings& s, const std::string& environment,
-                                         std::vector<std::string> argv) const {
-    return command_spec(cfg_, environment, std::move(argv), s.timeout, s.dir);
-}
-
 void promotion_service::run_step(std::int64_t id, int index, const promotion& p) {
     spawn(step(id, index, p), "step " + std::to_string(index + 1) + " of promotion #" + std::to_string(id));
 }
@@ -695,8 +683,6 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
     const auto& steps = p.option == deploy_option::infra ? env.infra_steps : env.app_steps;
     event::step_ended ended;
     ended.index = index;
-    std::vector<std::string> output_tail;
-    std::vector<process_line> lines;
     if (index < 0 || static_cast<std::size_t>(index) >= steps.size()) {
         ended.summary = "the configuration no longer has this step";
     } else {
@@ -708,132 +694,44 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
             if (r.kind == step_kind::set_image && r.ended) since = *r.ended;
         values["since"] = format_rfc3339(since);
         auto argv = expand_argv(s.argv, values);
+        step_done done;
         if (!argv.ok()) {
-            ended.summary = "cannot build the command: " + argv.error;
-        } else if (options_.dry_run) {
-            const auto spec = spec_for(s, environment, argv.argv);
-            auto out = co_await run_capture(runner_, spec, redactor_);
-            ended.succeeded = out.outcome.succeeded();
-            ended.summary = ended.succeeded ? "dry run: printed, not run" : ended_text(out.outcome);
-            lines = std::move(out.lines);
-            output_tail = out.tail;
-            if (s.kind == step_kind::push) ended.digest = "sha256:" + std::string(64, '0');
-            if (s.kind == step_kind::terraform_plan) ended.summary = "dry run: no plan was made.";
-        } else if (s.kind == step_kind::verify_jobs) {
-            const auto deadline = std::chrono::steady_clock::now() + cfg_.promotion.verify_timeout;
-            std::string last_error;
-            asio::steady_timer wait(ex_);
-            const auto spec = spec_for(s, environment, argv.argv);
-            while (!stopping_) {
-                auto out = co_await run_capture(runner_, spec, redactor_);
-                if (!out.outcome.succeeded()) {
-                    last_error = "kubectl: " + ended_text(out.outcome);
-                } else if (auto jobs = parse_kubectl_jobs(out.out); !jobs.ok()) {
-                    last_error = jobs.error;
-                } else if (const auto* job = first_job_after(*jobs.value, cfg_.promotion.cronjob, since)) {
-                    const auto state = job_outcome(*job);
-                    if (state == job_state::succeeded) {
-                        ended.succeeded = true;
-                        ended.summary = "job " + job->name + " succeeded";
-                        break;
-                    }
-                    if (state == job_state::failed) {
-                        ended.summary = "job " + job->name + " failed";
-                        std::vector<std::string> logs_argv{"kubectl", "logs", "job/" + job->name, "-n",
-                                                           namespace_of(argv.argv), "--tail=20"};
-                        if (is_valid_job_name(job->name)) {
-                            const auto logs_spec =
-                                command_spec(cfg_, environment, logs_argv, std::chrono::seconds{60});
-                            auto logs = co_await run_capture(runner_, logs_spec, redactor_);
-                            output_tail = logs.tail;
-                            lines = std::move(logs.lines);
-                        }
-                        break;
-                    }
-                    last_error = "job " + job->name + " is running";
-                } else {
-                    last_error = "no run of " + cfg_.promotion.cronjob + " has started since the change";
-                }
-                if (std::chrono::steady_clock::now() >= deadline) {
-                    ended.summary = "no run of " + cfg_.promotion.cronjob + " finished within " +
-                                    std::to_string(cfg_.promotion.verify_timeout.count() / 60) + " min (" +
-                                    last_error + ")";
-                    break;
-                }
-                wait.expires_after(cfg_.promotion.verify_poll);
-                boost::system::error_code ignored;
-                co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-            }
-            if (stopping_ && ended.summary.empty()) co_return;  // the next start reports it interrupted
+            done.summary = "cannot build the command: " + argv.error;
         } else {
-            const auto spec = spec_for(s, environment, argv.argv);
-            auto out = co_await run_capture(runner_, spec, redactor_);
-            lines = std::move(out.lines);
-            output_tail = out.tail;
-            ended.succeeded = out.outcome.succeeded();
-            ended.summary = ended_text(out.outcome);
-            if (ended.succeeded) {
-                switch (s.kind) {
-                case step_kind::push: {
-                    const auto digest = pushed_digest(out.out, p.version);
-                    if (digest.ok()) {
-                        ended.digest = *digest.value;
-                        ended.summary = "pushed " + ended.digest;
-                    } else {
-                        ended.succeeded = false;
-                        ended.summary = "docker push reported no digest for " + p.version + " (" + digest.error + ")";
-                    }
-                    break;
-                }
-                case step_kind::check_digest: {
-                    const auto tags = parse_gcloud_list_tags(out.out);
-                    const auto* entry = tags.ok() ? tag_entry(*tags.value, p.version) : nullptr;
-                    if (!entry) {
-                        ended.succeeded = false;
-                        ended.summary = tags.ok() ? "the registry has no image tagged " + p.version
-                                                  : "registry answer unreadable: " + tags.error;
-                    } else if (p.pushed_digest.empty()) {
-                        ended.summary = "registry digest " + entry->digest + " (nothing pushed by this deploy)";
-                    } else if (entry->digest != p.pushed_digest) {
-                        ended.succeeded = false;
-                        ended.summary = "the tag moved: the registry has " + entry->digest + ", docker push reported " +
-                                        p.pushed_digest + ". Stopped before kubectl set image.";
-                    } else {
-                        ended.summary = "the registry still has " + entry->digest;
-                    }
-                    break;
-                }
-                case step_kind::terraform_plan: {
-                    const auto plan = parse_terraform_plan(out.out);
-                    if (!plan.ok()) {
-                        ended.succeeded = false;
-                        ended.summary = "the plan's summary could not be read: " + plan.error;
-                    } else if (plan.value->no_changes) {
-                        ended.summary = "No changes.";
-                    } else {
-                        ended.summary = "Plan: " + std::to_string(plan.value->add) + " to add, " +
-                                        std::to_string(plan.value->change) + " to change, " +
-                                        std::to_string(plan.value->destroy) + " to destroy.";
-                        output_tail = plan.value->resources;
-                        if (output_tail.size() > 30) output_tail.resize(30);
-                    }
-                    break;
-                }
-                default: break;
-                }
+            step_job job;
+            job.environment = environment;
+            job.name = s.name;
+            job.kind = s.kind;
+            job.argv = std::move(argv.argv);
+            job.timeout = s.timeout;
+            job.dir = s.dir;
+            job.version = p.version;
+            job.pushed_digest = p.pushed_digest;
+            job.since = since;
+            job.cancel = std::make_shared<process_cancellation>();
+            // A rollback taking over cancels it through this entry.
+            running_[id] = job.cancel;
+            try {
+                done = co_await steps_.run(job);
+            } catch (...) {
+                running_.erase(id);
+                throw;
             }
+            running_.erase(id);
+            if (!done.finished) co_return;  // stopping: the next start reports it interrupted
         }
-        for (auto& l : output_tail) l = redactor_.redact(l);
-        ended.summary = redactor_.redact(ended.summary);
-        ended.tail = output_tail;
+        ended.succeeded = done.succeeded;
+        ended.summary = done.summary;
+        ended.digest = done.digest;
+        ended.tail = done.tail;
         // Output to the store; the tail to the request's thread.
         std::vector<step_output_line> stored;
-        stored.reserve(lines.size());
-        for (auto& l : lines)
+        stored.reserve(done.lines.size());
+        for (auto& l : done.lines)
             stored.push_back({index, l.stream == output_stream::out ? "out" : "err", std::move(l.text)});
         const auto channel = p.channel;
         const auto title = "Step " + std::to_string(index + 1) + " (" + s.name + "): " + ended.summary;
-        const auto tail_message = code_tail(title, output_tail);
+        const auto tail_message = code_tail(title, ended.tail);
         const auto t = now();
         auto save = [&](store_session& st) {
             st.append_step_output(id, stored, t);
@@ -894,6 +792,7 @@ asio::awaitable<void> promotion_service::run_timers() {
 
 void promotion_service::stop() {
     stopping_ = true;
+    steps_.stop();
     tick_timer_.cancel();
 }
 

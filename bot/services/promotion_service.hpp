@@ -29,6 +29,7 @@
 #include "bot/ports/process_runner.hpp"
 #include "bot/ports/store.hpp"
 #include "bot/services/freeze_service.hpp"
+#include "bot/services/step_executor.hpp"
 #include "commands/message/form.hpp"
 #include "commands/promotion/promotion.hpp"
 #include "commands/promotion/promotion_view.hpp"
@@ -80,16 +81,27 @@ public:
     [[nodiscard]] int busy() const { return busy_; }
     [[nodiscard]] const commands::redactor& redactor() const { return redactor_; }
 
-private:
+    // What a transition committed and what it asks to start afterwards.
     struct applied {
         std::optional<commands::promotion> p;
         std::vector<commands::promotion_effect> effects;
     };
+    // Feeds `e` to promotion `id` inside the caller's unit of work (a
+    // rollback taking over a deploy commits the promotion's end with its own
+    // confirm): saves the promotion (compare-and-set; a conflict throws and
+    // undoes the unit), adds its audit records and messages to `fx`, and
+    // answers what to start once the unit has committed (carry_out).
+    applied apply_in(store_session& s, std::int64_t id, const commands::promotion_event& e,
+                     const action_context* ctx, effects& fx, sys_seconds t);
+    // Starts what a committed transition asked for: gate checks, a step, or
+    // the cancellation of the running step.
+    void carry_out(const applied& a);
+
+private:
 
     // Feeds `e` to every request in one of `states` (restart, ticks).
     boost::asio::awaitable<void> feed_all(std::vector<std::string> states, commands::promotion_event e);
     boost::asio::awaitable<applied> apply(std::int64_t id, commands::promotion_event e, action_context* ctx);
-    void carry_out(const applied& a);
     void run_gates(std::int64_t id, int round, const commands::promotion& p);
     boost::asio::awaitable<void> check_gate(std::int64_t id, int round, std::string gate_id, gate_subject subject);
     boost::asio::awaitable<commands::gate_result> freeze_gate(const std::string& environment);
@@ -101,8 +113,6 @@ private:
     [[nodiscard]] commands::promotion_policy policy(const std::string& environment) const;
     [[nodiscard]] std::map<std::string, std::string> values_for(const commands::promotion& p,
                                                                 const std::string& environment) const;
-    [[nodiscard]] process_spec spec_for(const step_settings& s, const std::string& environment,
-                                        std::vector<std::string> argv) const;
 
     boost::asio::any_io_executor ex_;
     const config& cfg_;
@@ -115,6 +125,9 @@ private:
     promotion_options options_;
     const date::time_zone* zone_;
     std::map<std::string, commands::promotion_policy> policies_;
+    step_executor steps_;
+    // The cancellation of each promotion's running step, by promotion ID.
+    std::map<std::int64_t, std::shared_ptr<process_cancellation>> running_;
     int busy_ = 0;
     bool stopping_ = false;
     boost::asio::steady_timer tick_timer_;

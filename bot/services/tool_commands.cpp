@@ -55,7 +55,8 @@ std::string ended_text(const process_outcome& o) {
 }
 
 boost::asio::awaitable<captured_output> run_capture(process_runner& runner, const process_spec& spec,
-                                                    const commands::redactor& redact) {
+                                                    const commands::redactor& redact,
+                                                    std::shared_ptr<process_cancellation> cancel) {
     captured_output c;
     std::deque<std::string> tail;
     bool first = true;
@@ -78,7 +79,9 @@ boost::asio::awaitable<captured_output> run_capture(process_runner& runner, cons
         if (tail.size() > tail_lines) tail.pop_front();
         if (c.lines.size() < max_captured_lines) c.lines.push_back({l.stream, std::move(text)});
     };
-    c.outcome = co_await runner.run(spec, on_line, nullptr);
+    // Named before co_await: g++ 12 mishandles owning temporaries inside a co_await expression.
+    std::function<void(const process_line&)> sink = on_line;
+    c.outcome = co_await runner.run(spec, sink, cancel);
     c.tail.assign(tail.begin(), tail.end());
     co_return c;
 }

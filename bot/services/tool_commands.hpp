@@ -4,6 +4,7 @@
 // working directory; and running one to capture its output.
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ struct captured_output {
 inline constexpr std::size_t max_captured_lines = 20000;
 inline constexpr std::size_t tail_lines = 15;
 
+// `cancel` (may be null) lets the caller end the run early.
 boost::asio::awaitable<captured_output> run_capture(process_runner& runner, const process_spec& spec,
-                                                    const commands::redactor& redact);
+                                                    const commands::redactor& redact,
+                                                    std::shared_ptr<process_cancellation> cancel = nullptr);
 
 }  // namespace promotebot::bot

@@ -159,7 +159,9 @@ void on_deploy(promotion& p, const event::pressed& e, transition& t, const promo
         return refuse(t, e.user, act,
                       rich_text{std::string(to_string(p.env)) + " is being deployed by "}
                           .append(user_mention(*e.lock_held_by))
-                          .append(" (promotion #" + std::to_string(e.lock_held_for) +
+                          // A rollback holds the lock under its negated ID.
+                          .append((e.lock_held_for < 0 ? " (rollback #" + std::to_string(-e.lock_held_for)
+                                                       : " (promotion #" + std::to_string(e.lock_held_for)) +
                                   "). One deployment per environment at a time: press Deploy again when it has "
                                   "finished."),
                       {{"lock_holder", *e.lock_held_by}, {"lock_promotion", e.lock_held_for}});

@@ -123,9 +123,13 @@ void on_confirm(rollback& r, const rollback_events::confirmed& e, rt& t, const r
     const auto d = authorize(policy.permissions, action::rollback, e.roles, e.user);
     if (!d.allowed) return refuse(t, e.user, act, d.reason);
 
+    bool by_override = false;
     if (e.frozen) {
         const bool known_good = r.what == rollback_kind::image && r.target_known_good;
-        if (!known_good || !policy.allow_known_good_during_freeze) {
+        const bool overridden = !r.emergency_approved_by.empty() && !r.on_call_present.empty();
+        if (overridden && (!known_good || !policy.allow_known_good_during_freeze)) {
+            by_override = true;
+        } else if (!known_good || !policy.allow_known_good_during_freeze) {
             std::string why = env_name(r) + " is in a change freeze. ";
             if (r.what == rollback_kind::dbt)
                 why += "A dbt rebuild";
@@ -135,7 +139,12 @@ void on_confirm(rollback& r, const rollback_events::confirmed& e, rt& t, const r
                 why += "Rolling back to " + r.target_version + ", which never ran in " + env_name(r) + ",";
             else
                 why += "Rolling back during a freeze (even to " + r.target_version + ", which ran before)";
-            why += " needs the emergency override: a VP's approval and an on-call engineer present.";
+            why += " needs the emergency override: a VP presses Approve emergency and an on-call engineer presses "
+                   "On-call present on the rollback's message, then Roll back again.";
+            if (!r.override_needed) {
+                r.override_needed = true;  // the message now offers the override's buttons
+                t.changed = true;
+            }
             return refuse(t, e.user, act, why, {{"needs", "emergency_override"}, {"frozen", true}});
         }
     }
@@ -186,7 +195,11 @@ void on_confirm(rollback& r, const rollback_events::confirmed& e, rt& t, const r
         detail["to"] = r.target_version;
         detail["known_good"] = r.target_known_good;
     }
-    if (e.frozen) detail["rule"] = "known_good_during_freeze";
+    if (e.frozen) detail["rule"] = by_override ? "emergency_override" : "known_good_during_freeze";
+    if (by_override) {
+        detail["emergency_approved_by"] = r.emergency_approved_by;
+        detail["on_call_present"] = r.on_call_present;
+    }
     t.effects.push_back(effect::record{e.user, act, "accepted", std::move(detail)});
     if (r.what == rollback_kind::image && !r.current_version.empty())
         t.effects.push_back(rollback_effects::mark_bad{r.current_version});
@@ -194,7 +207,13 @@ void on_confirm(rollback& r, const rollback_events::confirmed& e, rt& t, const r
     rich_text n = rich_text{"Rollback confirmed by "}.append(user_mention(e.user)).append(".");
     if (cancel != 0) n.append(" Promotion #" + std::to_string(cancel) + " is cancelled.");
     if (r.what == rollback_kind::image) n.append(" " + r.current_version + " is marked bad.");
-    if (e.frozen)
+    if (e.frozen && by_override)
+        n.append(" A change freeze is in force: the emergency override (approved by ")
+            .append(user_mention(r.emergency_approved_by))
+            .append(", on-call ")
+            .append(user_mention(r.on_call_present))
+            .append(" present) lets it through, and it is recorded.");
+    else if (e.frozen)
         n.append(" A change freeze is in force: rolling back to " + r.target_version + ", which ran in " +
                  env_name(r) + " before, is allowed and recorded.");
     t.effects.push_back(effect::note{std::move(n)});
@@ -220,6 +239,31 @@ void on_apply(rollback& r, const rollback_events::apply_pressed& e, rt& t, const
         if (r.steps[i].state == line_state::pending) return start_step(r, t, static_cast<int>(i), now);
     t.effects.push_back(effect::note{rich_text{done_sentence(r)}});
     finish(r, t, rollback_phase::done, "rolled back", "succeeded", now);
+}
+
+// One half of the emergency override: the VP's approval or the on-call engineer's presence.
+void on_override(rollback& r, const std::string& user, const role_set& roles, bool vp, rt& t,
+                 const rollback_policy& policy) {
+    const std::string act = vp ? "rollback.emergency_approve" : "rollback.on_call_present";
+    if (r.ph != rollback_phase::proposed)
+        return refuse(t, user, act, "Rollback #" + std::to_string(r.id) + " is already " +
+                                        std::string(to_string(r.ph)) + ": the override is for a proposal.");
+    const auto d = authorize(policy.permissions, vp ? action::approve_emergency : action::confirm_on_call_presence,
+                             roles, user);
+    if (!d.allowed) return refuse(t, user, act, d.reason);
+    const auto& other = vp ? r.on_call_present : r.emergency_approved_by;
+    if (other == user)
+        return refuse(t, user, act, "The VP's approval and the on-call engineer's presence come from two different "
+                                    "people.");
+    auto& mine = vp ? r.emergency_approved_by : r.on_call_present;
+    if (mine == user) return refuse(t, user, act, "Already recorded.");
+    mine = user;
+    t.changed = true;
+    t.effects.push_back(effect::record{user, act, "ok"});
+    rich_text n = rich_text{vp ? "Emergency override approved by " : "On-call engineer present: "}.append(user_mention(user)).append(".");
+    if (!r.emergency_approved_by.empty() && !r.on_call_present.empty())
+        n.append(" The override is complete: Roll back goes ahead despite the freeze.");
+    t.effects.push_back(effect::note{std::move(n)});
 }
 
 void on_cancel(rollback& r, const rollback_events::cancel_pressed& e, rt& t, const rollback_policy& policy,
@@ -488,6 +532,8 @@ proposal_result new_rollback(const rollback_proposal& p, const rollback_policy& 
         for (const auto& m : req.dbt_models)
             if (!is_valid_dbt_model(m)) return {std::nullopt, "a dbt model name is not valid"};
         r.dbt_models = req.dbt_models;
+        r.last_promotion = p.last_promotion;
+        if (is_valid_version(p.last_promotion_version)) r.last_promotion_version = p.last_promotion_version;
         break;
     case rollback_kind::infra:
         if (!is_valid_git_ref(p.infra_ref))
@@ -526,6 +572,14 @@ rollback_transition on(rollback& r, const rollback_event& e, const rollback_poli
                    [&](const rollback_events::cancel_pressed& c) {
                        if (is_terminal(r.ph)) return terminal_refusal(c.user, "rollback.cancel");
                        on_cancel(r, c, t, policy, now);
+                   },
+                   [&](const rollback_events::emergency_approved& a) {
+                       if (is_terminal(r.ph)) return terminal_refusal(a.user, "rollback.emergency_approve");
+                       on_override(r, a.user, a.roles, true, t, policy);
+                   },
+                   [&](const rollback_events::on_call_present& a) {
+                       if (is_terminal(r.ph)) return terminal_refusal(a.user, "rollback.on_call_present");
+                       on_override(r, a.user, a.roles, false, t, policy);
                    },
                    [&](const rollback_events::step_ended& s) { on_step(r, s, t, now); },
                    [&](const rollback_events::tick&) { on_tick(r, t, policy, now); },

@@ -171,6 +171,18 @@ struct rollback {
     // was proposed (or when a confirm found one): the confirm dialog says it
     // will be cancelled. 0 when none.
     std::int64_t cancels_promotion = 0;
+    // dbt: the promotion that last changed the environment, whose model code
+    // the team reverts in a pull request (the runbook's first step). 0 when none.
+    std::int64_t last_promotion = 0;
+    std::string last_promotion_version;
+    std::int64_t deployment_id = 0;  // the deployment record this rollback keeps, once confirmed
+
+    // A freeze that lets this rollback through only with the emergency
+    // override: once a confirm met it, the message offers the override's
+    // buttons. The VP and the on-call engineer are two different people.
+    bool override_needed = false;
+    std::string emergency_approved_by;  // the VP
+    std::string on_call_present;        // the on-call engineer
 
     rollback_phase ph = rollback_phase::proposed;
     std::string confirmed_by;
@@ -197,6 +209,8 @@ struct rollback_proposal {
     std::optional<rollback_target> target;   // image: from previous_good / explicit_target
     std::string infra_ref = std::string(default_infra_ref);
     std::int64_t deploying_promotion = 0;
+    std::int64_t last_promotion = 0;         // dbt: the last promotion that changed the environment
+    std::string last_promotion_version;
 };
 
 // A new rollback in phase proposed with its steps pending, or the refusal
@@ -228,6 +242,15 @@ struct cancel_pressed {
     std::string user;
     role_set roles;
 };
+// The emergency override's two halves, for a rollback a freeze holds back.
+struct emergency_approved {
+    std::string user;
+    role_set roles;
+};
+struct on_call_present {
+    std::string user;
+    role_set roles;
+};
 using event::restarted;   // the process started again
 using event::step_ended;  // {index, succeeded, summary, tail}; digest and frozen are not used
 using event::tick;        // time passed: a proposal expires
@@ -235,7 +258,8 @@ using event::tick;        // time passed: a proposal expires
 
 using rollback_event =
     std::variant<rollback_events::confirmed, rollback_events::apply_pressed, rollback_events::cancel_pressed,
-                 rollback_events::step_ended, rollback_events::tick, rollback_events::restarted>;
+                 rollback_events::emergency_approved, rollback_events::on_call_present, rollback_events::step_ended,
+                 rollback_events::tick, rollback_events::restarted>;
 
 // ---- what to do about it -----------------------------------------------------
 

@@ -30,6 +30,12 @@ json to_json(const rollback& r) {
             {"dbt_models", r.dbt_models},
             {"infra_ref", r.infra_ref},
             {"cancels_promotion", r.cancels_promotion},
+            {"last_promotion", r.last_promotion},
+            {"last_promotion_version", r.last_promotion_version},
+            {"deployment_id", r.deployment_id},
+            {"override_needed", r.override_needed},
+            {"emergency_approved_by", r.emergency_approved_by},
+            {"on_call_present", r.on_call_present},
             {"phase", std::string(to_string(r.ph))},
             {"confirmed_by", r.confirmed_by},
             {"confirmed_at", optional_time_json(r.confirmed_at)},
@@ -61,6 +67,13 @@ rollback rollback_from_json(const json& j) {
     r.dbt_models = rd.texts(j, "dbt_models");
     r.infra_ref = rd.text_or(j, "infra_ref");
     r.cancels_promotion = rd.number(j, "cancels_promotion");
+    // Added after the first rollbacks were stored: absent means none.
+    r.last_promotion = j.contains("last_promotion") ? rd.number(j, "last_promotion") : 0;
+    r.last_promotion_version = rd.text_or(j, "last_promotion_version");
+    r.deployment_id = j.contains("deployment_id") ? rd.number(j, "deployment_id") : 0;
+    r.override_needed = j.contains("override_needed") && rd.flag(j, "override_needed");
+    r.emergency_approved_by = rd.text_or(j, "emergency_approved_by");
+    r.on_call_present = rd.text_or(j, "on_call_present");
     const auto ph = rollback_phase_named(rd.text(j, "phase"));
     if (!ph) rd.bad("unknown phase");
     r.ph = *ph;

@@ -91,6 +91,8 @@ std::optional<rollback_button> rollback_button_of(std::string_view action_id, st
     if (action_id == rb::confirm) b.button = rollback_button::what::confirm;
     else if (action_id == rb::apply) b.button = rollback_button::what::apply;
     else if (action_id == rb::cancel) b.button = rollback_button::what::cancel;
+    else if (action_id == rb::emergency) b.button = rollback_button::what::emergency;
+    else if (action_id == rb::on_call) b.button = rollback_button::what::on_call;
     else return std::nullopt;
     return b;
 }
@@ -148,7 +150,24 @@ message rollback_message(const rollback& r, const rollback_policy& policy, sys_s
         if (!done.empty())
             m.context.push_back("The Terraform working copy is not restored. Completed: " + join(done, ", ") + ".");
     }
-    if (r.frozen_at_confirm)
+    if (r.what == rollback_kind::dbt && (r.ph == rollback_phase::proposed || r.ph == rollback_phase::running)) {
+        std::string pr = "The runbook's first step is yours: revert the model code in a pull request, so the next "
+                         "promotion does not bring it back.";
+        if (r.last_promotion != 0)
+            pr += " The last change to " + env + " was promotion #" + std::to_string(r.last_promotion) +
+                  (r.last_promotion_version.empty() ? "" : " (" + r.last_promotion_version + ")") + ".";
+        m.context.push_back(pr);
+    }
+    if (r.override_needed && r.ph == rollback_phase::proposed) {
+        rich_text o{"A change freeze holds this rollback back: it needs the emergency override. VP: "};
+        if (r.emergency_approved_by.empty()) o.append("waiting");
+        else o.append(user_mention(r.emergency_approved_by));
+        o.append(" · on-call present: ");
+        if (r.on_call_present.empty()) o.append("waiting");
+        else o.append(user_mention(r.on_call_present));
+        m.context.push_back(std::move(o));
+    }
+    if (r.frozen_at_confirm && r.emergency_approved_by.empty())
         m.context.push_back("Confirmed during a change freeze: " + r.target_version + " ran in " + env +
                             " before, so the rollback was allowed and recorded.");
 
@@ -158,6 +177,15 @@ message rollback_message(const rollback& r, const rollback_policy& policy, sys_s
         m.buttons.push_back(confirmed(make_button("Roll back", rb::confirm, id, button_style::danger),
                                       "Roll back " + env + "?", confirm_text(r), "Roll back"));
         m.buttons.push_back(make_button("Cancel", rb::cancel, id));
+        if (r.override_needed) {
+            if (r.emergency_approved_by.empty())
+                m.buttons.push_back(confirmed(make_button("Approve emergency (VP)", rb::emergency, id),
+                                              "Approve the emergency rollback?",
+                                              "It lets rollback #" + id + " run during the change freeze. Recorded.",
+                                              "Approve"));
+            if (r.on_call_present.empty())
+                m.buttons.push_back(make_button("On-call present", rb::on_call, id));
+        }
         break;
     case rollback_phase::awaiting_apply:
         m.buttons.push_back(confirmed(make_button("Apply plan", rb::apply, id, button_style::primary),

@@ -19,10 +19,12 @@ namespace rollback_buttons {
 inline constexpr std::string_view confirm = "rollback.confirm";
 inline constexpr std::string_view apply = "rollback.apply";
 inline constexpr std::string_view cancel = "rollback.cancel";
+inline constexpr std::string_view emergency = "rollback.emergency";  // the VP's half of the override
+inline constexpr std::string_view on_call = "rollback.on_call";      // the on-call engineer's half
 }  // namespace rollback_buttons
 
 struct rollback_button {
-    enum class what { confirm, apply, cancel } button = what::confirm;
+    enum class what { confirm, apply, cancel, emergency, on_call } button = what::confirm;
     std::int64_t rollback_id = 0;
     bool operator==(const rollback_button&) const = default;
 };

@@ -450,7 +450,7 @@ TEST_CASE("an infra revert cancelled at Apply notes the state of the working cop
     CHECK(find_effect<fx::finish_record>(t)->result == "cancelled");
     CHECK(noted(t).find("not restored. Completed: git checkout, terraform plan") != std::string::npos);
     CHECK_FALSE(new_rollback(rollback_proposal{1, rollback_request{rollback_kind::infra, environment::prod, {}, {}},
-                                               oncall, "C0RELEASE01", "", std::nullopt, "--force", 0},
+                                               oncall, "C0RELEASE01", "", std::nullopt, "--force", 0, 0, ""},
                              f.policy, f.now)
                     .value);
 }
