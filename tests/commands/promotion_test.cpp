@@ -280,6 +280,9 @@ TEST_CASE("another promotion holding the environment's lock refuses Deploy and n
     CHECK(refused(t));
     CHECK(told(t).find("being deployed by @U0RM00002 (promotion #3)") != std::string::npos);
     CHECK(f.p.ph == phase::open);
+    // A rollback holds the lock under its negated ID.
+    e.lock_held_for = -7;
+    CHECK(told(f.feed(e)).find("(rollback #7)") != std::string::npos);
 }
 
 TEST_CASE("steps run one after another and the last one ends the promotion as done") {

@@ -2,6 +2,8 @@
 // rule with a fixed clock, named like the runbook's Rollback Procedure.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "commands/grammar/grammar.hpp"
 #include "commands/rollback/rollback.hpp"
 #include "commands/rollback/rollback_json.hpp"
@@ -21,8 +23,11 @@ const std::string rm2 = "U0RM00002";
 const std::string oncall = "U0ONC00001";
 const std::string eng = "U0ENG00001";
 
+const std::string vp = "U0VP00001";
+
 role_set roles_of(const std::string& u) {
     if (u == rm || u == rm2) return {role::release_manager, role::engineer};
+    if (u == vp) return {role::vp, role::engineer};
     if (u == oncall) return {role::on_call, role::engineer};
     if (u == eng) return {role::engineer};
     return {};
@@ -288,7 +293,9 @@ TEST_CASE("a confirm during a freeze needs the emergency override when the switc
         const auto t = f.confirm(oncall, true);
         CHECK(refused(t));
         CHECK(told(t) == "prod is in a change freeze. Rolling back to v1.2.2, which never ran in prod, needs the "
-                         "emergency override: a VP's approval and an on-call engineer present.");
+                         "emergency override: a VP presses Approve emergency and an on-call engineer presses "
+                         "On-call present on the rollback's message, then Roll back again.");
+        CHECK(f.r.override_needed);
         CHECK_FALSE(find_effect<fx::mark_bad>(t));
         // Without a freeze the same rollback goes ahead.
         CHECK_FALSE(refused(f.confirm(oncall, false)));
@@ -536,4 +543,43 @@ TEST_CASE("rollback buttons decode to their press and the rollback ID") {
         CHECK_FALSE(rollback_button_of("rollback.confirm", v));
     CHECK(is_rollback_action("rollback.confirm"));
     CHECK_FALSE(is_rollback_action("promotion.rollback"));
+}
+
+TEST_CASE("the emergency override lets a frozen rollback through: a VP and a different on-call engineer") {
+    fixture f;
+    f.policy.allow_known_good_during_freeze = false;
+    CHECK(refused(f.confirm(oncall, true)));
+    REQUIRE(f.r.override_needed);
+    auto shown = rollback_message(f.r, f.policy, f.now, nullptr);
+    std::set<std::string> ids;
+    for (const auto& b : shown.buttons) ids.insert(b.action_id);
+    CHECK(ids.count(std::string(rollback_buttons::emergency)) == 1);
+    CHECK(ids.count(std::string(rollback_buttons::on_call)) == 1);
+
+    // Only a VP approves, only on-call is present, and they are two people.
+    CHECK(refused(f.feed(ev::emergency_approved{eng, roles_of(eng)})));
+    CHECK(refused(f.feed(ev::on_call_present{rm, roles_of(rm)})));
+    auto t = f.feed(ev::emergency_approved{vp, roles_of(vp)});
+    CHECK_FALSE(refused(t));
+    CHECK(t.changed);
+    CHECK(f.r.emergency_approved_by == vp);
+    CHECK(refused(f.feed(ev::on_call_present{vp, {role::vp, role::on_call}})));
+    // Half an override is no override.
+    CHECK(refused(f.confirm(oncall, true)));
+    t = f.feed(ev::on_call_present{oncall, roles_of(oncall)});
+    CHECK_FALSE(refused(t));
+    CHECK(noted(t).find("The override is complete") != std::string::npos);
+
+    t = f.confirm(oncall, true);
+    CHECK_FALSE(refused(t));
+    CHECK(f.r.ph == rollback_phase::running);
+    bool recorded = false;
+    for (const auto& e : t.effects)
+        if (const auto* r = std::get_if<fx::record>(&e); r && r->action == "rollback.confirm")
+            recorded = r->detail.at("rule") == "emergency_override" && r->detail.at("emergency_approved_by") == vp;
+    CHECK(recorded);
+    // The override is part of the stored document.
+    CHECK(rollback_from_json(to_json(f.r)) == f.r);
+    // Once running, the override's buttons refuse.
+    CHECK(refused(f.feed(ev::emergency_approved{vp, roles_of(vp)})));
 }
