@@ -254,6 +254,7 @@ std::vector<built_block> build(const commands::message& msg) {
     if (!msg.preformatted.empty()) {
         std::string pre = msg.preformatted;
         std::replace(pre.begin(), pre.end(), '`', '\'');
+        while (!pre.empty() && pre.back() == '\n') pre.pop_back();
         for (auto& piece : split_mrkdwn(pre, limits::max_section_text - code_fence_chars)) {
             const auto lines = static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n')) + 1;
             blocks.push_back({section("```\n" + piece + "\n```"), lines, keep_priority::body});
