@@ -16,6 +16,7 @@
 #include "integrations/process/child_process_runner.hpp"
 #include "integrations/process/dry_run_runner.hpp"
 #include "bot/services/freeze_service.hpp"
+#include "bot/services/home_service.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "integrations/console/console_chat.hpp"
 #include "integrations/console/console_form.hpp"
@@ -41,10 +42,11 @@ std::string roles_text(const commands::role_set& roles) {
 
 const char* console_help =
     "Console commands:\n"
-    "  /freeze [status|list [days]|add <from> <to> <reason>|remove <id>|help]\n"
+    "  /freeze [status|calendar [YYYY-MM]|list [days]|add <from> <to> <reason>|remove <id>|help]\n"
     "  /promote <version> [to int|prod] [change CHG…] [infra] [emergency]   (/promote help)\n"
     "  /rollback [prod|int] [to <version>] | dbt <model> | infra           (/rollback help)\n"
     "  click <N>       press button [N]\n"
+    "  home            the app's Home tab: freeze, open requests, deployments, locks\n"
     "  gates           the demonstration's simulated gate answers\n"
     "  gate <id> pass|fail|unknown   flip one (e.g. `gate soak fail`)\n"
     "  as <user-id>    act as another configured user (see `users`)\n"
@@ -85,6 +87,7 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
     router.answer_failures_through(chat);
     router.serve_promotions(promotions, chat);
     router.serve_rollbacks(rollbacks);
+    home_service home(cfg, *st, chat, std::chrono::system_clock::now);
     // The terminal takes every message at once; a retry waits a second.
     outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
                                  {[](int) { return std::chrono::milliseconds(1000); }});
@@ -184,6 +187,10 @@ int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, s
                 out << "The " << id << " gate now answers " << verdict
                     << ". Press Re-check gates (or sign off) to ask again.\n";
             }
+            continue;
+        }
+        if (line == "home") {
+            run(home.opened({user}));
             continue;
         }
         if (line == "whoami") {

@@ -14,6 +14,7 @@
 #include "bot/services/audit_anchor_service.hpp"
 #include "bot/services/command_router.hpp"
 #include "bot/services/freeze_service.hpp"
+#include "bot/services/home_service.hpp"
 #include "bot/main/gate_wiring.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/promotion_service.hpp"
@@ -107,6 +108,7 @@ struct slack_app::impl {
           rollbacks(io.get_executor(), cfg, *st, freeze, *runner, make_command_facts(cfg, gate_runner, redact),
                     promotions, redact, std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
+          home(cfg, *st, chat, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
           audit_anchor(cfg, *st, std::chrono::system_clock::now),
           client(io.get_executor(), api, client_options(), handlers()) {
@@ -285,6 +287,9 @@ struct slack_app::impl {
             for (std::size_t i = 0; i < presses.size(); ++i)
                 spawn(router.on_button(std::move(presses[i]), i + 1 == presses.size() ? inbox_key : std::string{}),
                       "button");
+        } else if (auto opened = e.type == "events_api" ? slack::home_opened_of(e.payload) : std::nullopt) {
+            // Nothing to journal: a lost one is published again the next time the tab is opened.
+            spawn(home.opened(std::move(*opened)), "home tab");
         } else {
             spdlog::debug("slack: {} envelope not handled", e.type);
         }
@@ -371,6 +376,7 @@ struct slack_app::impl {
     promotion_service promotions;
     rollback_service rollbacks;
     command_router router;
+    home_service home;
     outbox_dispatcher dispatcher;
     audit_anchor_service audit_anchor;
     slack::socket_mode_client client;

@@ -4,7 +4,8 @@
 // can tell a message that surely did not go out (send it again) from one that
 // may have (look it up before sending it again). Forms are opened directly,
 // not through the outbox: a trigger is valid for 3 s and used once, and
-// opening a form changes nothing that would need to survive a crash.
+// opening a form changes nothing that would need to survive a crash. The Home
+// tab is published directly too (publish_home).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -71,6 +72,12 @@ public:
     // answers come back as a form_submission with the form's callback_id.
     virtual boost::asio::awaitable<delivery_result> open_form(const std::string& trigger_id,
                                                               const commands::form& f) = 0;
+    // Replaces what `user_id` sees in the app's Home tab with `m`. Not
+    // through the outbox: the tab shows the current state, so a newer view
+    // replaces an older one and a lost one is published again the next time
+    // the tab is opened. delivered, rejected (for good) or not/maybe sent.
+    virtual boost::asio::awaitable<delivery_result> publish_home(const std::string& user_id,
+                                                                 const commands::message& m) = 0;
 };
 
 }  // namespace promotebot::bot

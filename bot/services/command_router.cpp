@@ -171,6 +171,9 @@ asio::awaitable<void> command_router::handle_command(commands::slash_command c, 
     case commands::freeze_request::kind::list:
         co_await freeze_.list(std::move(ctx), f.days);
         break;
+    case commands::freeze_request::kind::calendar:
+        co_await freeze_.month(std::move(ctx), f.month);
+        break;
     case commands::freeze_request::kind::add:
         if (co_await allowed(ctx, commands::action::manage_freeze))
             co_await freeze_.add(std::move(ctx), f.from, f.to, f.reason);

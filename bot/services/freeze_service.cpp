@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/services/freeze_source.hpp"
+#include "commands/freeze/freeze_month.hpp"
 #include "commands/freeze/freeze_view.hpp"
 
 namespace promotebot::bot {
@@ -44,6 +45,23 @@ asio::awaitable<void> freeze_service::list(action_context ctx, int days) {
     const auto windows = cal.windows_between(t, t + std::chrono::days{days});
     ctx.fx.record(ctx.who.user_id, "command", ctx.subject, "ok");
     ctx.fx.answer(ctx.who, in_channel(commands::freeze_list_message(windows, removable, t, days, zone_)));
+    co_await commit(store_, ctx, t);
+}
+
+asio::awaitable<void> freeze_service::month(action_context ctx, std::optional<date::year_month> month) {
+    const auto t = now();
+    const auto current = commands::month_of(t, zone_);
+    const auto shown = month.value_or(current);
+    if (auto problem = commands::calendar_month_problem(shown, current)) {
+        ctx.fx.record(ctx.who.user_id, "command", ctx.subject, "rejected", {{"error", *problem}});
+        ctx.fx.answer(ctx.who, privately(commands::error_message(*problem, "/freeze calendar [YYYY-MM]")));
+        co_await commit(store_, ctx, t);
+        co_return;
+    }
+    const auto cal = co_await calendar();
+    ctx.fx.record(ctx.who.user_id, "command", ctx.subject, "ok");
+    ctx.fx.answer(ctx.who,
+                  in_channel(commands::freeze_calendar_message(commands::compute_freeze_month(cal, shown, t), zone_)));
     co_await commit(store_, ctx, t);
 }
 

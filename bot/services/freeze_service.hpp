@@ -1,10 +1,12 @@
 #pragma once
-// /freeze: answers whether prod is frozen, lists the windows ahead, adds and
+// /freeze: answers whether prod is frozen, shows a month's calendar, lists
+// the windows ahead, adds and
 // removes ad-hoc windows. Each action commits its change, its audit records,
 // its messages and the inbox entry that caused it in one transaction.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -35,6 +37,9 @@ public:
 
     boost::asio::awaitable<void> status(action_context ctx);
     boost::asio::awaitable<void> list(action_context ctx, int days);
+    // /freeze calendar: the month's grid (the current month in the configured
+    // zone when none is given); a month too far from now is refused privately.
+    boost::asio::awaitable<void> month(action_context ctx, std::optional<date::year_month> month);
     boost::asio::awaitable<void> add(action_context ctx, date::local_seconds from, date::local_seconds to,
                                      std::string reason);
     boost::asio::awaitable<void> remove(action_context ctx, std::int64_t id);

@@ -358,4 +358,17 @@ std::vector<freeze_window> freeze_calendar::windows_between(sys_seconds from, sy
     return out;
 }
 
+std::vector<freeze_window> freeze_calendar::rule_windows_between(sys_seconds from, sys_seconds to) const {
+    if (to < from) {
+        throw std::invalid_argument("rule_windows_between: the end " + date::format("%FT%TZ", to) +
+                                    " is before the start " + date::format("%FT%TZ", from));
+    }
+    std::vector<freeze_window> out;
+    if (to == from) return out;
+    for (auto& r : windows_around(zone_, rules_, ad_hoc_, from, to).raw) {
+        if (r.start < to && r.end > from) out.push_back(freeze_window{r.start, r.end, {std::move(r.rule)}});
+    }
+    return out;
+}
+
 }  // namespace promotebot::commands

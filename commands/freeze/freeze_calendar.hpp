@@ -84,6 +84,9 @@ public:
     [[nodiscard]] freeze_status status_at(sys_seconds t) const;
     // Merged windows that intersect [from, to), sorted; each is reported whole.
     [[nodiscard]] std::vector<freeze_window> windows_between(sys_seconds from, sys_seconds to) const;
+    // Each rule's own windows, not merged, that intersect [from, to), each
+    // whole and naming its one rule, sorted by start: what froze which days.
+    [[nodiscard]] std::vector<freeze_window> rule_windows_between(sys_seconds from, sys_seconds to) const;
     // A business day is a weekday that is not a configured bank holiday.
     [[nodiscard]] bool is_business_day(date::year_month_day d) const;
 

@@ -27,7 +27,8 @@ constexpr std::string_view promote_usage =
 constexpr std::string_view rollback_usage =
     "/rollback [prod|int] [to <version>] | /rollback dbt <model> [<model>…] | /rollback infra [prod|int]";
 constexpr std::string_view freeze_usage =
-    "/freeze [status] | /freeze list [days] | /freeze add <from> <to> <reason…> | /freeze remove <id>";
+    "/freeze [status] | /freeze calendar [YYYY-MM] | /freeze list [days] | /freeze add <from> <to> <reason…> | "
+    "/freeze remove <id>";
 
 constexpr std::string_view promote_help =
     "*/promote* deploys a released version through the runbook's gates.\n"
@@ -54,6 +55,8 @@ constexpr std::string_view rollback_help =
 constexpr std::string_view freeze_help =
     "*/freeze* shows and manages change-freeze windows.\n"
     "• `/freeze` or `/freeze status` says whether deployments are frozen now and until when\n"
+    "• `/freeze calendar [YYYY-MM]` shows a month as a grid with the frozen days marked and the rules behind "
+    "them (default: this month, at most 24 months away), e.g. `/freeze calendar 2026-12`\n"
     "• `/freeze list [days]` lists the windows in the next days (1 to 366, default 60), e.g. `/freeze list 90`\n"
     "• `/freeze add <from> <to> <reason…>` adds a window; dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM in local "
     "time, a bare end date includes that whole day, e.g. `/freeze add 2026-12-01 2026-12-03 Annual audit`\n"
@@ -340,6 +343,22 @@ parsed_command parse_freeze(const std::vector<std::string_view>& words) {
         return req;
     }
 
+    if (iequals(sub, "calendar")) {
+        req.what = freeze_request::kind::calendar;
+        if (words.size() >= 2) {
+            if (const auto year = year_outside_calendar(words[1]); year && words[1].size() == 7)
+                return error(quote(words[1]) + " is outside the freeze calendar's years, " + calendar_years_text(),
+                             freeze_usage);
+            req.month = parse_year_month(words[1]);
+            if (!req.month)
+                return error(quote(words[1]) + " is not a month: expected YYYY-MM, e.g. 2026-12", freeze_usage);
+        }
+        if (words.size() > 2)
+            return error("unexpected " + quote(words[2]) + ": `calendar` takes at most a month (YYYY-MM)",
+                         freeze_usage);
+        return req;
+    }
+
     if (iequals(sub, "list")) {
         req.what = freeze_request::kind::list;
         if (words.size() >= 2) {
@@ -386,7 +405,8 @@ parsed_command parse_freeze(const std::vector<std::string_view>& words) {
         return req;
     }
 
-    return error("unexpected " + quote(sub) + ": expected `status`, `list`, `add`, `remove` or `help`", freeze_usage);
+    return error("unexpected " + quote(sub) + ": expected `status`, `calendar`, `list`, `add`, `remove` or `help`",
+                 freeze_usage);
 }
 
 struct command_entry {
@@ -470,6 +490,15 @@ std::optional<local_moment> parse_local_moment(std::string_view w) {
     const auto moment = parse_moment(w);
     if (!moment || moment->with_seconds || moment->utc_offset) return std::nullopt;
     return local_moment{moment->at, moment->date_only};
+}
+
+std::optional<date::year_month> parse_year_month(std::string_view w) {
+    unsigned y_hi = 0, y_lo = 0, m = 0;
+    if (w.size() != 7 || !two_digits(w, 0, y_hi) || !two_digits(w, 2, y_lo) || w[4] != '-' || !two_digits(w, 5, m))
+        return std::nullopt;
+    const int year = static_cast<int>(y_hi * 100 + y_lo);
+    if (year < first_calendar_year || year > last_calendar_year || m < 1 || m > 12) return std::nullopt;
+    return date::year{year} / date::month{m};
 }
 
 const std::vector<command_usage>& known_commands() {

@@ -42,10 +42,14 @@ struct rollback_request {
     std::vector<std::string> dbt_models;
 };
 
-// /freeze [status] | list [days] | add <from> <to> <reason…> | remove <id>
+// /freeze [status] | calendar [YYYY-MM] | list [days] | add <from> <to> <reason…> | remove <id>
 struct freeze_request {
-    enum class kind { status, list, add, remove };
+    enum class kind { status, list, add, remove, calendar };
     kind what = kind::status;
+    // calendar: the month asked for, in the calendar's years; nullopt: the
+    // current month in the configured zone. How far from now is checked
+    // where the time is known (calendar_month_problem).
+    std::optional<date::year_month> month;
     int days = 60;                    // list: how far ahead (1..366)
     date::local_seconds from{};       // add: local time in the configured zone
     date::local_seconds to{};         // add: exclusive; a bare date means the end of that day
@@ -86,6 +90,10 @@ struct local_moment {
     bool date_only = false;
 };
 std::optional<local_moment> parse_local_moment(std::string_view text);
+
+// A month as people type it: exactly YYYY-MM, a real month in the calendar's
+// years; nullopt otherwise.
+std::optional<date::year_month> parse_year_month(std::string_view text);
 
 // The one parser of typed dates and times (chat commands, config, command
 // line): YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, wall-clock time

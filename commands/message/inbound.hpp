@@ -23,4 +23,9 @@ struct button_press {
     std::string trigger_id;
 };
 
+// Someone opened the app's Home tab: it is published for them, as of now.
+struct home_opened {
+    std::string user_id;
+};
+
 }  // namespace promotebot::commands

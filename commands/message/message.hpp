@@ -173,6 +173,10 @@ struct checklist_line {
 struct message {
     std::string header;                     // one short title line, no mentions
     rich_text text;                         // body, light markdown (*bold*, `code`)
+    // Monospace lines shown exactly as written, after the body: a grid or a
+    // table whose columns must line up. Slack shows it as a code block, the
+    // console as plain lines; it carries no markup and no mentions.
+    std::string preformatted;
     std::vector<field> fields;              // label/value pairs
     std::vector<checklist_line> checklist;  // live state lines
     std::vector<button> buttons;            // actions, in order

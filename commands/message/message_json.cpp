@@ -150,8 +150,15 @@ public:
     }
 
     std::optional<message> message_of(const json& j) {
-        if (!exactly(j, {"header", "text", "fields", "checklist", "buttons", "context"})) return std::nullopt;
+        const bool with_preformatted = j.is_object() && j.contains("preformatted");
+        if (!exactly(j, {"header", "text", "fields", "checklist", "buttons", "context"}, with_preformatted ? 1 : 0))
+            return std::nullopt;
         message m;
+        if (with_preformatted) {
+            const auto* pre = string(j["preformatted"]);
+            if (!pre) return std::nullopt;
+            m.preformatted = *pre;
+        }
         const auto* header = string(j["header"]);
         auto text = rich(j["text"]);
         if (!header || !text) return std::nullopt;
@@ -214,9 +221,11 @@ json to_json(const message& msg) {
                              {"deny_label", valid_utf8(b.confirm->deny_label)}};
         buttons.push_back(std::move(el));
     }
-    return {{"header", valid_utf8(msg.header)},  {"text", to_json(msg.text)},
-            {"fields", std::move(fields)},       {"checklist", std::move(checklist)},
-            {"buttons", std::move(buttons)},     {"context", texts_to_json(msg.context)}};
+    json out = {{"header", valid_utf8(msg.header)},  {"text", to_json(msg.text)},
+                {"fields", std::move(fields)},       {"checklist", std::move(checklist)},
+                {"buttons", std::move(buttons)},     {"context", texts_to_json(msg.context)}};
+    if (!msg.preformatted.empty()) out["preformatted"] = valid_utf8(msg.preformatted);
+    return out;
 }
 
 json to_json(const reply& r) {

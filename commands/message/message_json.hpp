@@ -7,13 +7,14 @@
 //                             "text": rich, "evidence": rich}],
 //              "buttons": [{"label", "action_id", "value": str, "style": "normal|primary|danger",
 //                           "confirm"?: {"title", "text", "confirm_label", "deny_label": str}}],
-//              "context": [rich]}
+//              "context": [rich], "preformatted"?: str}
 //   rich:     [span], a span is a string (plain text) or {"user"|"channel"|"user_group": id}
 //   reply:    {"visibility": "ephemeral|in_channel", "message": message}
 //
 // Reading checks every type and bound: anything else (a wrong type, a
 // missing or unknown key, an oversized string or list) gives nullopt, never
-// an exception. to_json replaces malformed UTF-8 with U+FFFD so that the
+// an exception. "preformatted" is written only when not empty, so rows
+// stored before it existed read back unchanged. to_json replaces malformed UTF-8 with U+FFFD so that the
 // result always serialises; for valid UTF-8 the round trip is exact.
 #include <cstddef>
 #include <optional>

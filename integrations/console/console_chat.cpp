@@ -57,6 +57,13 @@ boost::asio::awaitable<delivery_result> console_chat::open_form(const std::strin
     co_return delivery_result{delivery_result::outcome::delivered, view_id, {}, {}};
 }
 
+boost::asio::awaitable<delivery_result> console_chat::publish_home(const std::string& user_id,
+                                                                   const commands::message& m) {
+    out_ << "── Home tab of @" << terminal_text(user_id, false) << " ──\n";
+    show(m, "", "", false);
+    co_return delivery_result{};
+}
+
 std::optional<pending_form> console_chat::take_pending_form() {
     auto out = std::move(pending_);
     pending_.reset();

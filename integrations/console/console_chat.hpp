@@ -45,6 +45,9 @@ public:
     // Keeps the form as pending (replacing one not yet taken); the trigger is ignored.
     boost::asio::awaitable<bot::delivery_result> open_form(const std::string& trigger_id,
                                                            const commands::form& f) override;
+    // Prints the Home tab like a message, under a line naming whose it is.
+    boost::asio::awaitable<bot::delivery_result> publish_home(const std::string& user_id,
+                                                              const commands::message& m) override;
 
     // The form opened last and not yet taken, once.
     std::optional<pending_form> take_pending_form();

@@ -82,6 +82,7 @@ std::string render_text(const commands::message& msg, int first_button_number, b
     if (ephemeral) out += "(only you can see this)\n";
     add_block(out, sanitize(msg.header, false));
     add_block(out, sanitize_rich(msg.text, true));
+    add_block(out, sanitize(msg.preformatted, true));
     for (const auto& f : msg.fields) add_block(out, sanitize(f.label, false) + ": " + sanitize_rich(f.value, false));
     for (const auto& line : msg.checklist) {
         std::string text(state_marker(line.state));

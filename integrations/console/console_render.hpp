@@ -11,7 +11,7 @@ namespace promotebot::console {
 // The marker that shows a checklist line's state: "[ok]", "[FAIL]", "[ ?]", "[..]", "[ -]", "[  ]".
 std::string_view state_marker(commands::line_state state);
 
-// Header, body, fields as "label: value", checklist lines with markers and
+// Header, body, preformatted lines as they are, fields as "label: value", checklist lines with markers and
 // evidence, numbered buttons ("[1] Approve  [2] Reject", counting from
 // first_button_number), then context lines. An ephemeral reply starts with
 // "(only you can see this)". Control characters in the message never reach

@@ -18,6 +18,8 @@ using json = nlohmann::json;
 using limits = block_kit_limits;
 
 constexpr std::string_view ellipsis = "…";
+// "```\n" before a code block's text and "\n```" after it.
+constexpr std::size_t code_fence_chars = 8;
 
 // One displayed character of rendered text: a code point, or a whole
 // escape entity so that truncation never cuts one in half.
@@ -248,6 +250,17 @@ std::vector<built_block> build(const commands::message& msg) {
         blocks.push_back({section(std::move(piece)), lines, keep_priority::body});
     }
 
+    // A code block keeps its columns; a backtick inside would end it, so it reads as a quote.
+    if (!msg.preformatted.empty()) {
+        std::string pre = msg.preformatted;
+        std::replace(pre.begin(), pre.end(), '`', '\'');
+        while (!pre.empty() && pre.back() == '\n') pre.pop_back();
+        for (auto& piece : split_mrkdwn(pre, limits::max_section_text - code_fence_chars)) {
+            const auto lines = static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n')) + 1;
+            blocks.push_back({section("```\n" + piece + "\n```"), lines, keep_priority::body});
+        }
+    }
+
     json fields = json::array();
     auto flush_fields = [&] {
         if (fields.empty()) return;
@@ -419,21 +432,26 @@ std::string_view state_emoji(line_state state) {
     return ":grey_question:";
 }
 
-nlohmann::json to_blocks(const commands::message& msg) {
+namespace {
+
+// The blocks of a message, at most `max_blocks` of them; `where` names the
+// surface in the notice that says what was left out ("in a message").
+json blocks_within(const commands::message& msg, std::size_t max_blocks, std::string_view where) {
     auto blocks = build(msg);
 
-    if (blocks.size() > limits::max_blocks) {
+    if (blocks.size() > max_blocks) {
         // Keep room for the notice that says what was left out.
         std::size_t left_out = 0;
         for (int p = static_cast<int>(keep_priority::context); p < static_cast<int>(keep_priority::header); ++p) {
-            for (std::size_t i = blocks.size(); i-- > 0 && blocks.size() > limits::max_blocks - 1;) {
+            for (std::size_t i = blocks.size(); i-- > 0 && blocks.size() > max_blocks - 1;) {
                 if (static_cast<int>(blocks[i].priority) != p) continue;
                 left_out += blocks[i].lines;
                 blocks.erase(blocks.begin() + static_cast<std::ptrdiff_t>(i));
             }
         }
         const std::string notice = std::to_string(left_out) + (left_out == 1 ? " more line was" : " more lines were") +
-                                   " left out: Slack shows at most 50 blocks in a message.";
+                                   " left out: Slack shows at most " + std::to_string(max_blocks) + " blocks " +
+                                   std::string(where) + ".";
         blocks.push_back({{{"type", "context"}, {"elements", json::array({mrkdwn_text(notice)})}}, 0,
                           keep_priority::context});
     }
@@ -441,6 +459,16 @@ nlohmann::json to_blocks(const commands::message& msg) {
     json out = json::array();
     for (auto& b : blocks) out.push_back(std::move(b.block));
     return out;
+}
+
+}  // namespace
+
+nlohmann::json to_blocks(const commands::message& msg) {
+    return blocks_within(msg, limits::max_blocks, "in a message");
+}
+
+nlohmann::json home_view(const commands::message& msg) {
+    return {{"type", "home"}, {"blocks", blocks_within(msg, limits::max_view_blocks, "in the Home tab")}};
 }
 
 nlohmann::json modal_view(const commands::form& f) {

@@ -53,8 +53,13 @@ std::string to_mrkdwn(const commands::rich_text& text);
 // The emoji that shows a checklist line's state.
 std::string_view state_emoji(commands::line_state state);
 
-// The `blocks` array of a message.
+// The `blocks` array of a message: the header, the body, the preformatted
+// lines as code blocks (``` … ```), fields, checklist, buttons, context.
 nlohmann::json to_blocks(const commands::message& msg);
+
+// The App Home tab's view for views.publish: {"type": "home", "blocks": [...]}
+// rendered as to_blocks does, but within a view's 100 blocks.
+nlohmann::json home_view(const commands::message& msg);
 
 // A chat.postMessage / chat.update / response_url body: {"text": summary, "blocks": [...]}.
 nlohmann::json to_chat_payload(const commands::message& msg);

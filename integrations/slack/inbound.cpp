@@ -1,5 +1,7 @@
 #include "integrations/slack/inbound.hpp"
 
+#include "commands/message/message.hpp"
+
 namespace promotebot::slack {
 
 namespace {
@@ -107,6 +109,15 @@ std::optional<commands::form_submission> form_submission_of(const nlohmann::json
         s.values.emplace(block_id, std::move(*value));
     }
     return s;
+}
+
+std::optional<commands::home_opened> home_opened_of(const nlohmann::json& p) {
+    if (text_of(p, "type") != "event_callback") return std::nullopt;
+    const auto& event = member(p, "event");
+    if (text_of(event, "type") != "app_home_opened" || text_of(event, "tab") != "home") return std::nullopt;
+    const auto user = bounded_text(event, "user", commands::max_slack_id);
+    if (!user || !commands::is_slack_id(commands::mention_kind::user, *user)) return std::nullopt;
+    return commands::home_opened{*user};
 }
 
 }  // namespace promotebot::slack

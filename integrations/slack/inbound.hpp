@@ -1,9 +1,9 @@
 #pragma once
-// Slack's inbound payloads (slash commands, block actions, view submissions)
-// decoded into the domain's platform-neutral inbound types. Fields are
-// type-checked; a payload without the fields an action needs decodes to
-// nothing. Payloads come from parse_bounded (nesting is bounded); the
-// decoders walk a fixed depth and never recurse on input.
+// Slack's inbound payloads (slash commands, block actions, view submissions,
+// the Home tab opened) decoded into the domain's platform-neutral inbound
+// types. Fields are type-checked; a payload without the fields an action
+// needs decodes to nothing. Payloads come from parse_bounded (nesting is
+// bounded); the decoders walk a fixed depth and never recurse on input.
 #include <optional>
 #include <vector>
 
@@ -35,5 +35,11 @@ struct form_submission_limits {
 // block_id. nullopt for any other payload, a missing user, view or
 // callback_id, a field of the wrong type, or anything over the limits.
 std::optional<commands::form_submission> form_submission_of(const nlohmann::json& payload);
+
+// An `events_api` envelope's payload of someone opening the app's Home tab:
+// {"type": "event_callback", "event": {"type": "app_home_opened", "user":
+// "U…", "tab": "home"}}. nullopt for any other event, for the Messages tab
+// (`tab: "messages"`), and for a user that is not a Slack user ID.
+std::optional<commands::home_opened> home_opened_of(const nlohmann::json& payload);
 
 }  // namespace promotebot::slack

@@ -154,4 +154,11 @@ asio::awaitable<delivery_result> slack_chat::open_form(const std::string& trigge
     co_return d;
 }
 
+asio::awaitable<delivery_result> slack_chat::publish_home(const std::string& user_id, const commands::message& m) {
+    if (!commands::is_slack_id(commands::mention_kind::user, user_id))
+        co_return delivery_result{outcome::rejected, {}, "no user ID to publish a Home tab for", {}};
+    json args = {{"user_id", user_id}, {"view", home_view(m)}};
+    co_return delivery_of(co_await api_.call("views.publish", std::move(args)));
+}
+
 }  // namespace promotebot::slack

@@ -2,7 +2,7 @@
 // The chat port on Slack: the outbox's deliveries as Web API calls and
 // response_url posts, each reporting what is known about whether it arrived;
 // forms as modals (views.open, never sent twice: a repeat would open a second
-// modal, or fail on the used trigger).
+// modal, or fail on the used trigger); the Home tab with views.publish.
 #include "bot/ports/chat_port.hpp"
 #include "integrations/slack/web_api.hpp"
 
@@ -30,6 +30,9 @@ public:
                                                          const commands::message& m) override;
     boost::asio::awaitable<bot::delivery_result> open_form(const std::string& trigger_id,
                                                            const commands::form& f) override;
+    // views.publish with the message as a home view (at most 100 blocks).
+    boost::asio::awaitable<bot::delivery_result> publish_home(const std::string& user_id,
+                                                              const commands::message& m) override;
 
 private:
     web_api& api_;

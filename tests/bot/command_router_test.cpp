@@ -66,6 +66,10 @@ struct recording_chat : chat_port {
         calls.push_back({"open_form", trigger_id, f.callback_id});
         co_return delivery_result{};
     }
+    asio::awaitable<delivery_result> publish_home(const std::string& user_id, const commands::message& m) override {
+        calls.push_back({"publish_home", user_id, m.text.readable()});
+        co_return delivery_result{};
+    }
 };
 
 // Another process holding the store's write lock (an open write transaction).

@@ -77,3 +77,18 @@ TEST_CASE("a gate flipped in the console blocks the request and Deploy says why"
     CHECK_THAT(c.out, Catch::Contains("Not ready to deploy"));
     CHECK(commands::promotion_from_json(c.db->promotion(1)->doc).ph == commands::phase::open);
 }
+
+TEST_CASE("the console prints the Home tab with the open request and the calendar grid as plain lines") {
+    console_run c;
+    c.play("/promote v1.2.3 change CHG0012345\n" + form_answers + "home\n/freeze calendar 2026-12\nquit\n");
+    INFO(c.out);
+    CHECK_THAT(c.out, Catch::Contains("── Home tab of @U0RM00001 ──"));
+    CHECK_THAT(c.out, Catch::Contains("Production is not frozen now."));
+    CHECK_THAT(c.out, Catch::Contains("v1.2.3 → prod*"));
+    CHECK_THAT(c.out, Catch::Contains("_prod_\n• none yet"));
+    // No freeze rule is on here; the grid has no marks and no code fence.
+    CHECK_THAT(c.out, Catch::Contains("Freeze calendar: December 2026\nNo day of December 2026 is frozen.\n"
+                                      " Mo   Tu   We   Th   Fr   Sa   Su\n"));
+    CHECK_THAT(c.out, Catch::Contains("\n 28   29   30   31\n"));
+    CHECK(c.out.find("```") == std::string::npos);
+}

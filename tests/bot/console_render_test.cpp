@@ -117,3 +117,18 @@ TEST_CASE("a mention cannot smuggle control characters to the terminal") {
     m.text = promotebot::commands::rich_text("by ") + promotebot::commands::user_mention("U1\x1b[2J\nX");
     CHECK(console::render_text(m, 1, false) == "by @U1[2J X\n");
 }
+
+TEST_CASE("preformatted lines print as they are after the body, without control characters") {
+    message msg;
+    msg.header = "Freeze calendar: November 2026";
+    msg.text = "6 of 30 days frozen all day.";
+    msg.preformatted = " Mo   Tu\n  2    3~\n\x1b[31m 30*";
+    msg.fields = {{"month-end close", "26–30 Nov"}};
+    CHECK(console::render_text(msg, 1, false) ==
+          "Freeze calendar: November 2026\n"
+          "6 of 30 days frozen all day.\n"
+          " Mo   Tu\n"
+          "  2    3~\n"
+          "[31m 30*\n"
+          "month-end close: 26–30 Nov\n");
+}

@@ -126,6 +126,11 @@ struct scripted_chat : chat_port {
         calls.push_back({"open_form", trigger_id, {}, f.callback_id});
         co_return next();
     }
+    // Nor publishes Home tabs.
+    asio::awaitable<delivery_result> publish_home(const std::string& user_id, const commands::message& m) override {
+        calls.push_back({"publish_home", user_id, {}, text_of(m)});
+        co_return next();
+    }
 
     [[nodiscard]] std::vector<call> of(const std::string& what) const {
         std::vector<call> out;

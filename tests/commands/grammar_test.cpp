@@ -205,6 +205,39 @@ TEST_CASE("an empty freeze or freeze status asks for the status") {
     CHECK(expect_error(parse_command("/freeze", "status now")).message.find("unexpected `now`") == 0);
 }
 
+TEST_CASE("freeze calendar shows the current month unless given YYYY-MM") {
+    auto req = expect<freeze_request>(parse_command("/freeze", "calendar"));
+    CHECK(req.what == freeze_request::kind::calendar);
+    CHECK_FALSE(req.month.has_value());
+    req = expect<freeze_request>(parse_command("/freeze", "Calendar 2026-12"));
+    CHECK(req.what == freeze_request::kind::calendar);
+    REQUIRE(req.month.has_value());
+    CHECK(*req.month == date::year{2026} / date::December);
+    CHECK(*expect<freeze_request>(parse_command("/freeze", "calendar 2027-01")).month == date::year{2027} / date::January);
+}
+
+TEST_CASE("freeze calendar refuses what is not a month with the shape it expects") {
+    for (const std::string bad : {"2026-13", "2026-00", "2026-1", "2026-012", "26-12", "2026/12", "december",
+                                  "2026-12-01", "2026-1x"}) {
+        INFO(bad);
+        const auto err = expect_error(parse_command("/freeze", "calendar " + bad));
+        CHECK(err.message == "`" + bad + "` is not a month: expected YYYY-MM, e.g. 2026-12");
+        CHECK(err.usage.find("/freeze calendar [YYYY-MM]") != std::string::npos);
+    }
+    CHECK(expect_error(parse_command("/freeze", "calendar 1999-12")).message ==
+          "`1999-12` is outside the freeze calendar's years, from 2000 to 2200");
+    CHECK(expect_error(parse_command("/freeze", "calendar 2026-12 2027-01")).message.find("unexpected `2027-01`") == 0);
+}
+
+TEST_CASE("parse_year_month takes exactly YYYY-MM within the calendar's years") {
+    CHECK(parse_year_month("2000-01") == date::year{2000} / date::January);
+    CHECK(parse_year_month("2200-12") == date::year{2200} / date::December);
+    CHECK_FALSE(parse_year_month("2201-01").has_value());
+    CHECK_FALSE(parse_year_month("2026-13").has_value());
+    CHECK_FALSE(parse_year_month("").has_value());
+    CHECK_FALSE(parse_year_month("2026-12 ").has_value());
+}
+
 TEST_CASE("freeze list looks 60 days ahead unless told from 1 to 366") {
     auto req = expect<freeze_request>(parse_command("/freeze", "list"));
     CHECK(req.what == freeze_request::kind::list);

@@ -45,6 +45,22 @@ TEST_CASE("a message with every part and every kind of mention survives JSON exa
     CHECK(message_from_json(to_json(message{})) == message{});
 }
 
+TEST_CASE("preformatted lines survive JSON and are written only when there are some") {
+    message m = full_message();
+    m.preformatted = " Mo   Tu\n  1*   2~\n`code` & <tags> stay as written";
+    const auto j = to_json(m);
+    CHECK(j["preformatted"] == m.preformatted);
+    CHECK(message_from_json(j) == m);
+    // Rows stored before preformatted existed have no such key and still read.
+    CHECK_FALSE(to_json(full_message()).contains("preformatted"));
+    CHECK(message_from_json(to_json(full_message())) == full_message());
+    auto wrong = j;
+    wrong["preformatted"] = json::array({"not", "a string"});
+    CHECK_FALSE(message_from_json(wrong).has_value());
+    wrong["preformatted"] = std::string(message_json_limits::max_string + 1, 'x');
+    CHECK_FALSE(message_from_json(wrong).has_value());
+}
+
 TEST_CASE("a reply keeps its visibility through JSON") {
     for (const auto audience : {visibility::ephemeral, visibility::in_channel}) {
         const reply r{full_message(), audience};

@@ -430,3 +430,71 @@ TEST_CASE("acks never wait on a locked store: they go out in time and the comman
     REQUIRE(fake.wait_for_calls("response_url", 5, 10s));
     for (const auto& call : fake.calls("response_url")) CHECK_THAT(all_text(call.body), Catch::Contains("Production is"));
 }
+
+TEST_CASE("/freeze calendar for December shows the month grid in a code block and the rules under it") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+
+    // December of this year: always within 24 months, always with the year-end close.
+    const auto zone = date::locate_zone(bot.cfg.timezone);
+    const date::year_month_day today{
+        date::floor<date::days>(zone->to_local(std::chrono::system_clock::now()))};
+    const int year = static_cast<int>(today.year());
+    const std::string month = std::to_string(year) + "-12";
+
+    bot.command(engineer, "/freeze", "calendar " + month);
+    const auto body = bot.next_response();
+    CHECK(body["response_type"] == "in_channel");
+    REQUIRE(body["blocks"].is_array());
+    CHECK(body["blocks"][0]["text"]["text"] == ":calendar: Freeze calendar: December " + std::to_string(year));
+    std::string grid;
+    std::string fields;
+    for (const auto& b : body["blocks"]) {
+        if (b["type"] != "section") continue;
+        if (b.contains("text") && b["text"]["text"].get<std::string>().rfind("```\n", 0) == 0)
+            grid = b["text"]["text"];
+        if (b.contains("fields"))
+            for (const auto& f : b["fields"]) fields += f["text"].get<std::string>() + "\n";
+    }
+    INFO(body.dump(2));
+    REQUIRE_FALSE(grid.empty());
+    CHECK(grid.substr(grid.size() - 4) == "\n```");
+    CHECK_THAT(grid, Catch::Contains(" Mo   Tu   We   Th   Fr   Sa   Su\n"));
+    // The year-end close freezes 20 to 31 December whole days, whatever the weekday.
+    CHECK_THAT(grid, Catch::Contains(" 20*"));
+    CHECK_THAT(grid, Catch::Contains(" 31*"));
+    CHECK_THAT(grid, Catch::Contains("* frozen all day   ~ frozen part of the day   &gt; today"));
+    CHECK_THAT(fields, Catch::Contains("*year-end close*\n20 Dec " + std::to_string(year) + " – 5 Jan " +
+                                       std::to_string(year + 1)));
+    CHECK_THAT(fields, Catch::Contains("*month-end close*"));
+    if (year == 2026) CHECK_THAT(fields, Catch::Contains("25 Dec (Christmas Day)"));
+    CHECK(bot.wait_for_audit("/freeze calendar " + month));
+}
+
+TEST_CASE("/freeze calendar without a month shows the current month, a bad or far month is refused privately") {
+    testing::fake_slack fake;
+    running_bot bot(fake);
+    REQUIRE(fake.wait_for_connections(1, 10s));
+
+    bot.command(engineer, "/freeze", "calendar");
+    const auto now = std::chrono::system_clock::now();
+    auto body = bot.next_response();
+    const auto current = date::format("%B %Y", date::make_zoned(date::locate_zone(bot.cfg.timezone), now));
+    // At midnight on the 1st the month may have turned between the command and here.
+    const auto earlier = date::format("%B %Y", date::make_zoned(date::locate_zone(bot.cfg.timezone), now - 1min));
+    const std::string header = body["blocks"][0]["text"]["text"];
+    CHECK((header == ":calendar: Freeze calendar: " + current ||
+           header == ":calendar: Freeze calendar: " + earlier));
+    CHECK(body["response_type"] == "in_channel");
+
+    bot.command(engineer, "/freeze", "calendar 2026-13");
+    body = bot.next_response();
+    CHECK(body["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(body), Catch::Contains("`2026-13` is not a month: expected YYYY-MM, e.g. 2026-12"));
+
+    bot.command(engineer, "/freeze", "calendar 2199-01");
+    body = bot.next_response();
+    CHECK(body["response_type"] == "ephemeral");
+    CHECK_THAT(all_text(body), Catch::Contains("2199-01 is more than 24 months away"));
+}

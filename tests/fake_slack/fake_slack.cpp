@@ -132,6 +132,7 @@ struct fake_slack::impl {
     int next_response_url = 1;
     long last_ts = 0;  // microseconds of the newest ts handed out
     int next_view = 1;
+    int next_event = 1;  // event_id of the Events API envelopes sent
     int next_trigger = 1;
     std::map<std::string, std::chrono::steady_clock::time_point> triggers;  // issued, not yet used: when
     std::set<std::string> used_triggers;
@@ -384,6 +385,12 @@ struct fake_slack::impl {
         if (method == "views.update" || method == "views.publish") {
             json view = args.contains("view") ? args["view"] : json::object();
             if (!view.is_object()) return {{"ok", false}, {"error", "invalid_arguments"}};
+            if (method == "views.publish") {
+                const auto blocks = view.find("blocks");
+                if (string_arg(args, "user_id").empty() || view.value("type", json()) != "home" ||
+                    blocks == view.end() || !blocks->is_array() || blocks->size() > 100)
+                    return {{"ok", false}, {"error", "invalid_arguments"}};
+            }
             char id[16];
             std::snprintf(id, sizeof id, "V%08d", next_view++);
             view["id"] = id;
@@ -887,6 +894,31 @@ std::string fake_slack::submit_view(const std::string& view_id, const std::strin
                           {"is_enterprise_install", false},
                           {"enterprise", nullptr}};
     return send_envelope("interactive", payload, true, connection);
+}
+
+std::string fake_slack::open_app_home(const std::string& user, const std::string& tab, std::optional<int> connection) {
+    std::string event_id;
+    std::string event_ts;
+    {
+        std::lock_guard lock(impl_->mutex);
+        event_id = "Ev" + std::to_string(1000000 + impl_->next_event++);
+        event_ts = impl_->new_ts();
+    }
+    const json payload = {{"token", "unused-verification-token"},
+                          {"team_id", "T00000001"},
+                          {"api_app_id", "A000"},
+                          {"event",
+                           {{"type", "app_home_opened"},
+                            {"user", user},
+                            {"channel", "D0APPHOME1"},
+                            {"tab", tab},
+                            {"event_ts", event_ts}}},
+                          {"type", "event_callback"},
+                          {"event_id", event_id},
+                          {"event_time", std::stoll(event_ts.substr(0, event_ts.find('.')))},
+                          {"authorizations", json::array()},
+                          {"is_ext_shared_channel", false}};
+    return send_envelope("events_api", payload, false, connection);
 }
 
 void fake_slack::queue_response(const std::string& method, canned_response r) {

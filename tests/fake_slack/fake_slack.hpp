@@ -119,7 +119,17 @@ public:
     std::string submit_view(const std::string& view_id, const std::string& user,
                             const std::map<std::string, std::string>& values, std::optional<int> connection = {});
 
+    // --- Events API --------------------------------------------------------
+    // Sends the `events_api` envelope of `user` opening the app's Home tab
+    // (`tab` "home") or its Messages tab ("messages"), shaped as Slack's
+    // app_home_opened event_callback. Returns the envelope_id.
+    std::string open_app_home(const std::string& user, const std::string& tab = "home",
+                              std::optional<int> connection = {});
+
     // --- Web API -----------------------------------------------------------
+    // views.publish needs a user_id and a view of type "home" with a blocks
+    // array of at most 100 (else ok:false invalid_arguments), as Slack does.
+    //
     // Queued responses for `method` ("response_url" for response URLs) are used first, in order; then the
     // default behaviour of the method (ok:true with realistic fields:
     // chat.postMessage returns a new ts; usergroups.users.list returns the

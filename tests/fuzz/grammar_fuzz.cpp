@@ -53,6 +53,11 @@ void check(const parsed_command& parsed) {
         }
         if (f->what == freeze_request::kind::list) require(f->days >= 1 && f->days <= 366);
         if (f->what == freeze_request::kind::remove) require(f->id > 0);
+        if (f->what == freeze_request::kind::calendar && f->month) {
+            require(f->month->ok());
+            require(static_cast<int>(f->month->year()) >= first_calendar_year);
+            require(static_cast<int>(f->month->year()) <= last_calendar_year);
+        }
     } else if (const auto* h = std::get_if<help_request>(&parsed)) {
         require(!h->text.empty());
     } else if (const auto* e = std::get_if<parse_error>(&parsed)) {

@@ -51,6 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 require(value.size() <= limits::max_value);
             }
         }
+        if (const auto h = promotebot::slack::home_opened_of(parsed.value)) {
+            require(presses.empty());
+            require(promotebot::commands::is_slack_id(promotebot::commands::mention_kind::user, h->user_id));
+        }
     } catch (...) {
         std::abort();  // the decoders never throw
     }
