@@ -13,10 +13,12 @@ packages=(
   libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
   libhowardhinnant-date-dev libsqlite3-dev sqlite3 libcli11-dev libical-dev
 )
+# Only the tests need these: promtool (from prometheus) checks the /metrics output.
+test_packages=(prometheus)
 
 install_packages() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -38,7 +40,7 @@ cmd=${1:-run}
 case "$cmd" in
   build) install_packages; build default ;;
   run)   install_packages; build default >&2; exec build/bot/promotebot "$@" ;;
-  test)  install_packages; build default; ctest --preset default ;;
-  test-asan) install_packages; build asan; ctest --preset asan ;;
+  test)  install_packages "${test_packages[@]}"; build default; ctest --preset default ;;
+  test-asan) install_packages "${test_packages[@]}"; build asan; ctest --preset asan ;;
   *) echo "usage: deploy/setup.sh run|test|test-asan|build" >&2; exit 2 ;;
 esac

@@ -21,6 +21,9 @@
 #include <date/tz.h>
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace promotebot::bot {
 
 // The example configuration and its holiday files, compiled in by bot/CMakeLists.txt.
@@ -191,6 +194,37 @@ std::optional<date::month_day> parse_month_day(std::string_view s) {
 }
 
 bool ends_with_ics(std::string_view file) { return commands::iends_with(file, ".ics"); }
+
+// "127.0.0.1:9090", "[::1]:9090": an IP literal (no host name: nothing is
+// resolved at start) and a port 0..65535.
+std::optional<http_settings> parse_listen_address(std::string_view v) {
+    if (v.size() > 64) return std::nullopt;
+    std::string_view host;
+    std::string_view port;
+    bool v6 = false;
+    if (v.starts_with('[')) {
+        const auto close = v.find("]:");
+        if (close == std::string_view::npos) return std::nullopt;
+        host = v.substr(1, close - 1);
+        port = v.substr(close + 2);
+        v6 = true;
+    } else {
+        const auto colon = v.rfind(':');
+        if (colon == std::string_view::npos || v.find(':') != colon) return std::nullopt;
+        host = v.substr(0, colon);
+        port = v.substr(colon + 1);
+    }
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+        return std::nullopt;
+    int number = 0;
+    std::from_chars(port.data(), port.data() + port.size(), number);
+    if (number > 65535) return std::nullopt;
+    const std::string address{host};
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), buffer) != 1) return std::nullopt;
+    return http_settings{true, address, number};
+}
 
 std::string join_path(const std::string& parent, std::string_view key) {
     return parent.empty() ? std::string{key} : parent + "." + std::string{key};
@@ -389,7 +423,7 @@ private:
         bool saw_environments = false;
         if (root.IsMap()) {
             each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit", "servicenow",
-                                  "dynatrace", "promotion", "tools", "rollback"},
+                                  "dynatrace", "promotion", "tools", "rollback", "http"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -421,6 +455,8 @@ private:
                                parse_tools(value, path, line);
                            } else if (key == "rollback") {
                                parse_rollback(value, path, line);
+                           } else if (key == "http") {
+                               parse_http(value, path, line);
                            }
                        });
         }
@@ -480,6 +516,27 @@ private:
                        if (!v || v->empty()) return;  // empty: no daily anchor post
                        if (commands::is_slack_id(commands::mention_kind::channel, *v)) config_.audit.channel = *v;
                        else problem(path, line, not_a_slack_id(*v, commands::mention_kind::channel) + ", or empty for none");
+                   });
+    }
+
+    void parse_http(const YAML::Node& node, const std::string& http_path, int http_line) {
+        if (!expect_map(node, http_path, http_line)) return;
+        each_entry(node, http_path, {"listen"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key != "listen") return;
+                       auto v = text(value, path, line);
+                       if (!v) return;
+                       if (v->empty() || *v == "off") {
+                           config_.http.enabled = false;
+                           return;
+                       }
+                       if (auto listen = parse_listen_address(*v)) {
+                           config_.http = *listen;
+                       } else {
+                           problem(path, line,
+                                   quote(*v) + " is not an address and port to listen on (e.g. 127.0.0.1:9090, "
+                                               "0.0.0.0:9090 or [::1]:9090), or \"off\"");
+                       }
                    });
     }
 

@@ -128,8 +128,16 @@ struct rollback_settings {
     std::string infra_ref{commands::default_infra_ref};
 };
 
+// http.listen: where /healthz, /readyz and /metrics answer.
+struct http_settings {
+    bool enabled = true;            // false for "" or "off"
+    std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal
+    int port = 9090;                // 0: one the OS chooses
+};
+
 struct config {
     slack_settings slack;
+    http_settings http;
     rollback_settings rollback;
     servicenow_settings servicenow;
     dynatrace_settings dynatrace;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -44,6 +45,28 @@ std::size_t token_length_at(std::string_view text, std::size_t pos) {
     return end > prefix ? end : 0;
 }
 
+// The N of the first "promotion #N" (or "Promotion #N") in a message, so one
+// promotion's lines can be followed in JSON logs. At most 18 digits: the ID
+// always fits in an int64.
+std::optional<std::int64_t> promotion_id_in(std::string_view text) {
+    static constexpr std::string_view marker = "romotion #";
+    for (auto at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
+        if (at == 0 || (text[at - 1] != 'p' && text[at - 1] != 'P')) continue;
+        if (at >= 2 && std::isalnum(static_cast<unsigned char>(text[at - 2])) != 0) continue;  // "xpromotion #1"
+        std::size_t end = at + marker.size();
+        std::int64_t id = 0;
+        std::size_t digits = 0;
+        while (end < text.size() && digits < 19 && std::isdigit(static_cast<unsigned char>(text[end])) != 0) {
+            id = id * 10 + (text[end] - '0');
+            ++end;
+            ++digits;
+        }
+        if (digits == 0 || digits > 18) continue;
+        return id;
+    }
+    return std::nullopt;
+}
+
 std::string utc_timestamp(spdlog::log_clock::time_point t) {
     return date::format("%FT%TZ", std::chrono::floor<std::chrono::milliseconds>(t));
 }
@@ -66,13 +89,15 @@ protected:
             line = redact(std::string_view{buffer.data(), buffer.size()});
         } else {
             // Redact before escaping, so a secret with quotes or backslashes is still found.
-            const nlohmann::ordered_json entry = {
+            const auto text = redact(std::string_view{msg.payload.data(), msg.payload.size()});
+            nlohmann::ordered_json entry = {
                 {"ts", utc_timestamp(msg.time)},
                 {"level", std::string{spdlog::level::to_string_view(msg.level).data(),
                                       spdlog::level::to_string_view(msg.level).size()}},
                 {"logger", redact(std::string_view{msg.logger_name.data(), msg.logger_name.size()})},
-                {"msg", redact(std::string_view{msg.payload.data(), msg.payload.size()})},
+                {"msg", text},
             };
+            if (const auto id = promotion_id_in(text)) entry["promotion_id"] = *id;
             line = redact(entry.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)) + "\n";
         }
         write_(line);

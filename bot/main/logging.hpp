@@ -16,7 +16,9 @@ namespace promotebot::bot {
 
 enum class log_format {
     text,  // 2026-11-26T09:15:02.125Z info [promotebot] message
-    json,  // {"ts":"2026-11-26T09:15:02.125Z","level":"info","logger":"promotebot","msg":"message"}
+    // {"ts":"2026-11-26T09:15:02.125Z","level":"info","logger":"promotebot","msg":"message"}; a message
+    // that names "promotion #N" also carries "promotion_id":N, so one promotion can be followed.
+    json,
 };
 
 std::optional<log_format> parse_log_format(std::string_view name);             // "text", "json"

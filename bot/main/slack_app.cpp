@@ -16,6 +16,7 @@
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/home_service.hpp"
 #include "bot/main/gate_wiring.hpp"
+#include "bot/main/http_wiring.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/promotion_service.hpp"
 #include "bot/services/rollback_service.hpp"
@@ -131,6 +132,7 @@ struct slack_app::impl {
         o.bot_token = env.bot_token;
         o.app_token = env.app_token;
         o.ca_file = env.ca_file;
+        o.metrics = &metrics;
         return o;
     }
 
@@ -139,6 +141,7 @@ struct slack_app::impl {
         o.session.connections = cfg.slack.connections;
         o.session.ping_interval = cfg.slack.ping_interval;
         o.session.dead_after = cfg.slack.dead_after;
+        o.session.metrics = &metrics;
         o.ca_file = env.ca_file;
         return o;
     }
@@ -296,6 +299,8 @@ struct slack_app::impl {
     }
 
     asio::awaitable<void> main(bool handle_signals) {
+        // Probes answer from the start (not ready until a link is up); the listener closes when this returns.
+        const auto http = start_http_listener(io.get_executor(), cfg, *st, metrics, [this] { return client.links_up(); });
         // The bot token is checked before any link opens, so a wrong one fails fast.
         // Slack unreachable at start (refused, 5xx) is waited out with backoff; only its answer stops us.
         auto who = co_await api.call_until_answered("auth.test", nlohmann::json::object());
@@ -365,6 +370,7 @@ struct slack_app::impl {
     std::unique_ptr<store> st;
     slack_environment env;
     std::minstd_rand rng{std::random_device{}()};
+    mutable metrics_registry metrics;  // before the adapters that count into it; counted into from const options
     slack::web_api api;
     slack::slack_chat chat;
     role_resolver roles;

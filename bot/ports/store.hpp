@@ -323,6 +323,35 @@ public:
         const std::string& environment) const = 0;  // newest first
 };
 
+// ---- metrics ------------------------------------------------------------------
+
+// Read-only summaries for /metrics, each one cheap query.
+struct outbox_summary {
+    std::int64_t pending = 0;
+    std::optional<sys_seconds> oldest_pending;  // created_at of the oldest pending row
+};
+
+// A count grouped by two columns.
+struct grouped_count {
+    std::string first;
+    std::string second;
+    std::int64_t count = 0;
+};
+
+class metrics_repository {
+public:
+    virtual ~metrics_repository() = default;
+    [[nodiscard]] virtual outbox_summary outbox_summary_now() const = 0;
+    // Deployment records by (environment, result).
+    [[nodiscard]] virtual std::vector<grouped_count> deployment_counts() const = 0;
+    // Gate answers recorded in the audit log (action "promotion.gate") by
+    // (gate, result), among at most `limit` records after sequence number
+    // `after_seq`; `last_seq` becomes the last sequence number looked at, so
+    // a caller adds up the log piece by piece instead of reading it whole.
+    [[nodiscard]] virtual std::vector<grouped_count> gate_answer_counts(std::int64_t after_seq, std::int64_t limit,
+                                                                        std::int64_t& last_seq) const = 0;
+};
+
 // ---- the unit of work -----------------------------------------------------
 
 // Every repository, as seen inside one transaction.
@@ -335,7 +364,8 @@ class store_session : public inbox_repository,
                       public deployment_repository,
                       public step_output_repository,
                       public rollback_repository,
-                      public bad_version_repository {};
+                      public bad_version_repository,
+                      public metrics_repository {};
 
 // Runs units of work off the event loop. `write` is one transaction: it
 // commits when `work` returns and rolls back when it throws (the exception

@@ -64,10 +64,17 @@ link_endpoint parse_link_url(const std::string& url) {
     return ep;
 }
 
+// What an ack carries to the metrics: the envelope's type and when its frame
+// was read (the epoch for text that is not an ack).
+struct ack_stamp {
+    bot::envelope_type type = bot::envelope_type::other;
+    steady_time received{};
+};
+
 // What the client needs of an open link, whatever its stream type.
 struct link_io {
     virtual ~link_io() = default;
-    virtual void send(std::string text) = 0;
+    virtual void send(std::string text, ack_stamp stamp) = 0;
     virtual void ping() = 0;
     virtual void close(bool graceful) = 0;
     // Runs `work` once the frames queued so far were written (or at once
@@ -83,6 +90,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
           api(api),
           options(options),
           handlers(std::move(handlers)),
+          metrics(options.session.metrics ? *options.session.metrics : bot::no_metrics()),
           session(options.session, this->handlers.ack_payload),
           wake(ex),
           tls(net::make_client_tls_context(options.ca_file)) {}
@@ -91,6 +99,7 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
     web_api& api;
     socket_mode_client_options options;
     socket_mode_handlers handlers;
+    bot::metrics_sink& metrics;
     socket_mode_session session;
     asio::steady_timer wake;
     std::shared_ptr<asio::ssl::context> tls;
@@ -116,9 +125,9 @@ struct socket_mode_client::impl : std::enable_shared_from_this<impl> {
         f.detail = "stopping";
         apply(session.on_open_failed(id, f, now()));
     }
-    void send_ack(link_id id, const std::string& text);
+    void send_ack(link_id id, const std::string& text, ack_stamp stamp);
     void deliver_now(envelope env);
-    void journal_then_deliver(link_id id, std::string ack, envelope env);
+    void journal_then_deliver(link_id id, std::string ack, ack_stamp stamp, envelope env);
     std::uint64_t acks_before_journal = 0;
 
     // A link given up on is always torn down, whatever ended it: a socket
@@ -140,6 +149,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
         enum class kind { text, ping, close, after } what;
         std::string text;
         std::function<void()> work;  // kind::after
+        ack_stamp stamp{};           // kind::text
     };
 
     ws_link(Stream&& s, asio::any_io_executor ex, std::chrono::milliseconds close_timeout)
@@ -148,7 +158,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
     }
 
     asio::any_io_executor ex;
-    std::function<void(std::string_view)> written;  // after each text frame
+    std::function<void(std::string_view, const ack_stamp&)> written;  // after each text frame
     websocket::stream<Stream> ws;
     std::deque<outgoing> queue;
     asio::steady_timer wake;
@@ -157,9 +167,9 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
     bool closing = false;
     bool torn_down = false;
 
-    void send(std::string text) override {
+    void send(std::string text, ack_stamp stamp) override {
         if (closing) return;
-        queue.push_back({outgoing::kind::text, std::move(text), {}});
+        queue.push_back({outgoing::kind::text, std::move(text), {}, stamp});
         wake.cancel();
     }
     void after_writes(std::function<void()> work) override {
@@ -167,7 +177,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
             asio::post(ex, std::move(work));
             return;
         }
-        queue.push_back({outgoing::kind::after, {}, std::move(work)});
+        queue.push_back({outgoing::kind::after, {}, std::move(work), {}});
         wake.cancel();
     }
     // Work waiting behind writes that will never happen still runs.
@@ -179,7 +189,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
     }
     void ping() override {
         if (closing) return;
-        queue.push_back({outgoing::kind::ping, {}, {}});
+        queue.push_back({outgoing::kind::ping, {}, {}, {}});
         wake.cancel();
     }
     void close(bool graceful) override {
@@ -189,7 +199,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
         }
         if (closing) return;
         closing = true;
-        queue.push_back({outgoing::kind::close, {}, {}});
+        queue.push_back({outgoing::kind::close, {}, {}, {}});
         wake.cancel();
         // A peer that never answers the close frame must not hold us up.
         close_timer.expires_after(close_timeout);
@@ -224,7 +234,7 @@ struct socket_mode_client::impl::ws_link : link_io, std::enable_shared_from_this
                 case outgoing::kind::text:
                     ws.text(true);
                     co_await ws.async_write(asio::buffer(next.text), use_awaitable);
-                    if (written) written(next.text);
+                    if (written) written(next.text, next.stamp);
                     break;
                 case outgoing::kind::ping:
                     co_await ws.async_ping({}, use_awaitable);
@@ -256,9 +266,11 @@ asio::awaitable<void> socket_mode_client::impl::run_link(link_id id, std::shared
         if (kind != websocket::frame_type::pong) return;
         if (auto s = weak.lock()) s->apply(s->session.on_pong(id, now()));
     });
-    link->written = [weak, id](std::string_view text) {
+    link->written = [weak, id](std::string_view text, const ack_stamp& stamp) {
         auto s = weak.lock();
-        if (s && s->options.frame_written) s->options.frame_written(id, text);
+        if (!s) return;
+        if (stamp.received != steady_time{}) s->metrics.envelope_acked(stamp.type, now() - stamp.received);
+        if (s->options.frame_written) s->options.frame_written(id, text);
     };
     apply(session.on_link_opened(id, now()));
     asio::co_spawn(ex, link->writer(), asio::detached);
@@ -355,8 +367,8 @@ asio::awaitable<void> socket_mode_client::impl::open_link(link_id id) {
     }
 }
 
-void socket_mode_client::impl::send_ack(link_id id, const std::string& text) {
-    if (auto it = links.find(id); it != links.end()) it->second->send(text);
+void socket_mode_client::impl::send_ack(link_id id, const std::string& text, ack_stamp stamp) {
+    if (auto it = links.find(id); it != links.end()) it->second->send(text, stamp);
     else spdlog::warn("socket mode: link {} is gone; an ack was not sent", id);
 }
 
@@ -378,20 +390,22 @@ void socket_mode_client::impl::deliver_now(envelope env) {
     }
 }
 
-void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack, envelope env) {
+void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack, ack_stamp stamp, envelope env) {
     if (!handlers.journal) {
-        send_ack(id, ack);
+        send_ack(id, ack, stamp);
         deliver_now(std::move(env));
         return;
     }
     struct held {
-        held(link_id id, std::string ack, asio::any_io_executor ex) : id(id), ack(std::move(ack)), timer(ex) {}
+        held(link_id id, std::string ack, ack_stamp stamp, asio::any_io_executor ex)
+            : id(id), ack(std::move(ack)), stamp(stamp), timer(ex) {}
         link_id id;
         std::string ack;
+        ack_stamp stamp;
         asio::steady_timer timer;
         bool acked = false;
     };
-    auto h = std::make_shared<held>(id, std::move(ack), ex);
+    auto h = std::make_shared<held>(id, std::move(ack), stamp, ex);
     auto self = shared_from_this();
     h->timer.expires_after(options.journal_bound);
     h->timer.async_wait([self, h](boost::system::error_code ec) {
@@ -402,7 +416,7 @@ void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack,
             spdlog::warn("socket mode: the store took longer than {} ms to journal an envelope; acking first "
                          "(counted, logged once)",
                          self->options.journal_bound.count());
-        self->send_ack(h->id, h->ack);
+        self->send_ack(h->id, h->ack, h->stamp);
     });
     // The envelope is read by the journal before the completion takes it over.
     const envelope& seen = env;
@@ -410,7 +424,7 @@ void socket_mode_client::impl::journal_then_deliver(link_id id, std::string ack,
         if (!h->acked) {
             h->acked = true;
             h->timer.cancel();
-            self->send_ack(h->id, h->ack);
+            self->send_ack(h->id, h->ack, h->stamp);
         }
         if (!fresh) {
             spdlog::info("socket mode: envelope {} was handled before a restart; acked, not handled again",
@@ -428,7 +442,8 @@ void socket_mode_client::impl::apply(actions out) {
         if (i + 1 < out.size() && std::holds_alternative<action::send_text>(out[i]) &&
             std::holds_alternative<action::deliver>(out[i + 1])) {
             auto& ack = std::get<action::send_text>(out[i]);
-            journal_then_deliver(ack.id, std::move(ack.text), std::move(std::get<action::deliver>(out[i + 1]).env));
+            journal_then_deliver(ack.id, std::move(ack.text), {ack.type, ack.received},
+                                 std::move(std::get<action::deliver>(out[i + 1]).env));
             ++i;
             continue;
         }
@@ -446,7 +461,8 @@ void socket_mode_client::impl::apply(actions out) {
                         }
                     });
                 } else if constexpr (std::is_same_v<T, action::send_text>) {
-                    if (auto it = links.find(act.id); it != links.end()) it->second->send(std::move(act.text));
+                    if (auto it = links.find(act.id); it != links.end())
+                        it->second->send(std::move(act.text), {act.type, act.received});
                     else spdlog::warn("socket mode: link {} is gone; an ack was not sent", act.id);
                 } else if constexpr (std::is_same_v<T, action::send_ping>) {
                     if (auto it = links.find(act.id); it != links.end()) it->second->ping();

@@ -108,7 +108,10 @@ std::optional<envelope> decode_envelope(const nlohmann::json& frame, link_id id,
 }  // namespace
 
 socket_mode_session::socket_mode_session(socket_mode_options options, ack_responder responder)
-    : options_(std::move(options)), responder_(std::move(responder)), random_(options_.random_seed) {
+    : options_(std::move(options)),
+      responder_(std::move(responder)),
+      metrics_(options_.metrics ? options_.metrics : &bot::no_metrics()),
+      random_(options_.random_seed) {
     options_.connections = std::clamp(options_.connections, 1, 10);
 }
 
@@ -205,6 +208,7 @@ actions socket_mode_session::on_open_failed(link_id id, const open_failure& fail
                  out);
         return out;
     case open_failure::kind::rate_limited: {
+        count_reconnect(bot::reconnect_reason::rate_limited);
         auto wait = std::max<std::chrono::milliseconds>(delay, failure.retry_after);
         out.push_back(action::log{log_warn, "apps.connections.open is rate limited; next attempt in " +
                                                 std::to_string(wait.count()) + " ms"});
@@ -212,10 +216,12 @@ actions socket_mode_session::on_open_failed(link_id id, const open_failure& fail
         break;
     }
     case open_failure::kind::other_error:
+        count_reconnect(bot::reconnect_reason::open_failed);
         out.push_back(action::log{log_error, "apps.connections.open failed: " + failure.detail + "; next attempt in " +
                                                  std::to_string(delay.count()) + " ms"});
         break;
     case open_failure::kind::transient:
+        count_reconnect(bot::reconnect_reason::open_failed);
         out.push_back(action::log{log_warn, "opening " + link_name(id) + " failed: " + failure.detail +
                                                 "; next attempt in " + std::to_string(delay.count()) + " ms"});
         break;
@@ -294,6 +300,7 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
         out.push_back(action::log{log_info, link_name(id) + " asked to reconnect (" +
                                                 (reason.empty() ? std::string{"no reason"} : reason) +
                                                 "); opening its replacement first"});
+        count_reconnect(bot::reconnect_reason::slack_disconnect);
         retire(id, now, out);
         return out;
     }
@@ -312,6 +319,8 @@ actions socket_mode_session::on_frame(link_id id, std::string_view text, steady_
 }
 
 void socket_mode_session::handle_envelope(link_id id, envelope env, steady_time now, actions& out) {
+    const auto type = bot::envelope_type_of(env.type);
+    metrics_->envelope_received(type);
     if (stopping_) {
         // Not acked: Slack redelivers it on another connection or replica.
         out.push_back(action::log{log_info, "stopping: envelope " + env.envelope_id + " left for redelivery"});
@@ -331,7 +340,7 @@ void socket_mode_session::handle_envelope(link_id id, envelope env, steady_time 
         // Ack again (the first ack may be what was lost) with the same answer, but never run twice.
         const auto* cached = cached_ack(duplicate_identity ? identity : envelope_key);
         if (cached && *cached) ack["payload"] = **cached;
-        out.push_back(action::send_text{id, ack_text()});
+        out.push_back(action::send_text{id, ack_text(), type, now});
         ++duplicates_;
         out.push_back(action::log{log_info, "envelope " + env.envelope_id + " is a redelivery (retry " +
                                                 std::to_string(env.retry_attempt) +
@@ -351,7 +360,7 @@ void socket_mode_session::handle_envelope(link_id id, envelope env, steady_time 
     if (payload) ack["payload"] = *payload;
     seen_[envelope_key] = payload;
     if (!identity.empty()) seen_[identity] = payload;
-    out.push_back(action::send_text{id, ack_text()});
+    out.push_back(action::send_text{id, ack_text(), type, now});
     ++delivered_;
     out.push_back(action::deliver{std::move(env)});
 }
@@ -424,6 +433,7 @@ actions socket_mode_session::on_link_closed(link_id id, std::string_view why, st
             ++consecutive_failures_;
             open_not_before_ = std::max(open_not_before_, now + backoff_delay());
         }
+        count_reconnect(bot::reconnect_reason::closed);
         out.push_back(action::log{log_warn, link_name(id) + " closed unexpectedly (" + std::string{why} + ")"});
     }
     top_up(now, out);
@@ -438,7 +448,12 @@ actions socket_mode_session::on_timer(steady_time now) {
         pending_opens_ = 0;
         for (int i = 0; i < n; ++i) schedule_open(now, out);
     }
-    std::vector<std::pair<link_id, std::string>> dead;
+    struct dead_link {
+        link_id id;
+        std::string why;
+        bot::reconnect_reason reason;
+    };
+    std::vector<dead_link> dead;
     for (auto& [id, l] : links_) {
         switch (l.state) {
         case link_state::opening:
@@ -446,8 +461,8 @@ actions socket_mode_session::on_timer(steady_time now) {
             continue;
         case link_state::awaiting_hello:
             if (now - l.opened_at >= options_.hello_timeout) {
-                dead.emplace_back(id, "sent no hello within " +
-                                          std::to_string(options_.hello_timeout.count()) + " ms");
+                dead.push_back({id, "sent no hello within " + std::to_string(options_.hello_timeout.count()) + " ms",
+                                bot::reconnect_reason::no_hello});
                 continue;
             }
             break;
@@ -456,8 +471,10 @@ actions socket_mode_session::on_timer(steady_time now) {
             break;
         }
         if (now - l.last_heard >= options_.dead_after) {
-            dead.emplace_back(id, "has been silent for " + std::to_string(seconds_between(l.last_heard, now)) +
-                                      " s (no frame, no pong)");
+            dead.push_back({id,
+                            "has been silent for " + std::to_string(seconds_between(l.last_heard, now)) +
+                                " s (no frame, no pong)",
+                            bot::reconnect_reason::silent});
             continue;
         }
         if (now >= l.next_ping) {
@@ -465,7 +482,8 @@ actions socket_mode_session::on_timer(steady_time now) {
             l.next_ping = now + options_.ping_interval;
         }
     }
-    for (const auto& [id, why] : dead) {
+    for (const auto& [id, why, reason] : dead) {
+        count_reconnect(reason);
         auto it = links_.find(id);
         if (it != links_.end() && it->second.state == link_state::awaiting_hello) {
             ++consecutive_failures_;

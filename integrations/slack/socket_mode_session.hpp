@@ -22,6 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/ports/metrics_sink.hpp"
+
 namespace promotebot::slack {
 
 using steady_time = std::chrono::steady_clock::time_point;
@@ -50,13 +52,22 @@ struct socket_mode_options {
     std::size_t dedupe_capacity = 10000;               // remembered envelope and payload identities
     std::chrono::milliseconds dedupe_ttl{std::chrono::hours(1)};
     std::uint64_t random_seed = std::random_device{}();  // jitter source
+    // Counts envelopes received and link replacements by reason; null: no_metrics().
+    bot::metrics_sink* metrics = nullptr;
 };
 
 namespace action {
 // Call apps.connections.open, connect the websocket, then report
 // on_link_opened or on_open_failed for this id.
 struct open_link { link_id id; };
-struct send_text { link_id id; std::string text; };  // an ack
+// An ack; `type` and `received` (when the envelope's frame was read) let the
+// IO layer measure the ack's latency once it is written.
+struct send_text {
+    link_id id;
+    std::string text;
+    bot::envelope_type type = bot::envelope_type::other;
+    steady_time received{};
+};
 struct send_ping { link_id id; };
 // Close a link: graceful sends a close frame after the queued writes;
 // otherwise the socket is torn down at once (a dead link).
@@ -121,6 +132,7 @@ private:
     void kill(link_id id, std::string_view why, steady_time now, actions& out);
     void handle_envelope(link_id id, envelope env, steady_time now, actions& out);
     void go_fatal(std::string reason, std::string text, actions& out);
+    void count_reconnect(bot::reconnect_reason why) { metrics_->link_reconnect(why); }
     void maybe_stopped(actions& out);
     [[nodiscard]] int active_links() const;
     [[nodiscard]] std::chrono::milliseconds backoff_delay();
@@ -130,6 +142,7 @@ private:
 
     socket_mode_options options_;
     ack_responder responder_;
+    bot::metrics_sink* metrics_;
     std::map<link_id, link> links_;
     link_id next_id_ = 1;
     int consecutive_failures_ = 0;

@@ -133,9 +133,10 @@ struct web_api::impl {
     asio::any_io_executor ex;
     net::http_client client;
     std::mt19937_64 random;
+    bot::metrics_sink& metrics;
 
     impl(asio::any_io_executor e, const web_api_options& o)
-        : ex(e), client(e, client_options(o)), random(o.random_seed) {}
+        : ex(e), client(e, client_options(o)), random(o.random_seed), metrics(o.metrics ? *o.metrics : bot::no_metrics()) {}
 
     static net::http_client_options client_options(const web_api_options& o) {
         net::http_client_options c;
@@ -145,7 +146,8 @@ struct web_api::impl {
         return c;
     }
 
-    asio::awaitable<attempt_result> attempt(const std::string& url, const std::string& body,
+    // `what` names the method for the metrics ("response_url" for a response URL).
+    asio::awaitable<attempt_result> attempt(std::string_view what, const std::string& url, const std::string& body,
                                             const std::string* token, std::chrono::seconds max_retry_after) {
         std::vector<std::pair<std::string, std::string>> headers{
             {"Content-Type", "application/json; charset=utf-8"}};
@@ -167,6 +169,7 @@ struct web_api::impl {
             out.result.delivered = delivery::not_sent;
         }
         out.result.attempts = 1;
+        metrics.web_api_request(bot::web_api_method_of(what), out.kind == outcome::rate_limited);
         co_return out;
     }
 
@@ -177,7 +180,7 @@ struct web_api::impl {
         bool may_have_been_processed = false;
         int backoffs = 0;
         for (int n = 1;; ++n) {
-            attempt_result a = co_await attempt(url, body, token, o.max_retry_after);
+            attempt_result a = co_await attempt(what, url, body, token, o.max_retry_after);
             a.result.attempts = n;
             // An earlier send that may have been processed stays possible until Slack answers one.
             if (a.result.delivered == delivery::maybe_sent) may_have_been_processed = true;
@@ -205,7 +208,7 @@ struct web_api::impl {
                                                json args, const std::string* token) {
         const std::string body = args.dump();
         for (int n = 1;; ++n) {
-            attempt_result a = co_await attempt(url, body, token, o.max_retry_after);
+            attempt_result a = co_await attempt(what, url, body, token, o.max_retry_after);
             a.result.attempts = n;
             const bool slack_answered =
                 a.kind == outcome::done && (a.result.ok() || a.result.ec == slack_errc::ok_false ||
@@ -254,7 +257,8 @@ asio::awaitable<api_result> web_api::call(std::string method, json args, token_k
 asio::awaitable<api_result> web_api::call_once(std::string method, json args, token_kind token) {
     if (!valid_method(method)) co_return invalid_method();
     const std::string& t = token == token_kind::bot ? options_.bot_token : options_.app_token;
-    attempt_result a = co_await impl_->attempt(options_.base_url + method, args.dump(), &t, options_.max_retry_after);
+    attempt_result a =
+        co_await impl_->attempt(method, options_.base_url + method, args.dump(), &t, options_.max_retry_after);
     co_return std::move(a.result);
 }
 

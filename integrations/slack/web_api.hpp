@@ -28,6 +28,7 @@
 #include <boost/system/error_code.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bot/ports/metrics_sink.hpp"
 #include "integrations/net/resolve.hpp"
 #include "integrations/slack/slack_error.hpp"
 
@@ -45,6 +46,7 @@ struct web_api_options {
     std::chrono::milliseconds timeout{10000};         // resolve + connect + TLS; then each of write and read
     std::chrono::seconds max_retry_after{60};         // upper bound on an honoured Retry-After
     net::resolver_function resolver;                  // empty: the system resolver (DNS)
+    bot::metrics_sink* metrics = nullptr;             // counts every request sent, by method; null: no_metrics()
 };
 
 // What is known about whether Slack received and processed a call, so that

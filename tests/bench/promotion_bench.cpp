@@ -82,6 +82,7 @@ struct bench_world {
         cfg = bot::embedded_default_config();
         cfg.store = dir.file();
         cfg.slack.connections = 1;
+        cfg.http.port = 0;
         cfg.servicenow.url = servicenow.url();
         cfg.dynatrace.url = dynatrace.url();
         cfg.promotion.gate_timeout = 30s;

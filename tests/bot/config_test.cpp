@@ -362,6 +362,43 @@ TEST_CASE("audit.channel names where the audit log's head is posted daily, and i
     CHECK(problem_at(e, "audit.chanel") != nullptr);
 }
 
+TEST_CASE("http.listen is an address and port, 127.0.0.1:9090 by default, and may be off") {
+    const auto defaults = parse_config(minimal, "t", files({}));
+    CHECK(defaults.http.enabled);
+    CHECK(defaults.http.address == "127.0.0.1");
+    CHECK(defaults.http.port == 9090);
+    const auto example = embedded_default_config();
+    CHECK(example.http.enabled);
+    CHECK(example.http.address == "127.0.0.1");
+    CHECK(example.http.port == 9090);
+
+    const auto any = parse_config(minimal + "http:\n  listen: 0.0.0.0:0\n", "t", files({}));
+    CHECK(any.http.enabled);
+    CHECK(any.http.address == "0.0.0.0");
+    CHECK(any.http.port == 0);
+    const auto v6 = parse_config(minimal + "http:\n  listen: \"[::1]:9100\"\n", "t", files({}));
+    CHECK(v6.http.address == "::1");
+    CHECK(v6.http.port == 9100);
+    CHECK_FALSE(parse_config(minimal + "http:\n  listen: \"off\"\n", "t", files({})).http.enabled);
+    CHECK_FALSE(parse_config(minimal + "http:\n  listen: off\n", "t", files({})).http.enabled);
+    CHECK_FALSE(parse_config(minimal + "http:\n  listen: \"\"\n", "t", files({})).http.enabled);
+
+    for (const char* bad : {"9090", "localhost:9090", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "::1:9090",
+                            "[::1]9090", "300.1.1.1:80", "127.0.0.1:80x"}) {
+        INFO(bad);
+        const auto e = refusal(minimal + "http:\n  listen: \"" + bad + "\"\n");
+        const auto* listen = problem_at(e, "http.listen");
+        REQUIRE(listen != nullptr);
+        CHECK(listen->line == 9);
+        CHECK_THAT(listen->message, Catch::Contains("is not an address and port to listen on"));
+        CHECK_THAT(e.what(), Catch::Contains("test.yaml:9: http.listen: "));
+    }
+    const auto typo = refusal(minimal + "http:\n  listn: 127.0.0.1:9090\n");
+    CHECK(problem_at(typo, "http.listn") != nullptr);
+    const auto list = refusal(minimal + "http:\n  listen: [127.0.0.1, 9090]\n");
+    CHECK(problem_at(list, "http.listen") != nullptr);
+}
+
 TEST_CASE("regulatory windows: whole days include the last day, local times are exact") {
     const auto c = parse_config(minimal +
                                     "freeze:\n"

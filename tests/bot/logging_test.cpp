@@ -142,3 +142,32 @@ TEST_CASE("log formats and levels are read from their names") {
     CHECK(parse_log_level("off") == spdlog::level::off);
     CHECK_FALSE(parse_log_level("verbose").has_value());
 }
+
+TEST_CASE("JSON log lines that name a promotion carry its ID as a field") {
+    captured_log out{log_format::json, spdlog::level::info};
+    spdlog::info("promotion #42 changed meanwhile; handling the event again");
+    spdlog::error("promotion: step 2 of promotion #7 failed: exit 1");
+    spdlog::info("Edit Promotion #9 opened");
+    spdlog::info("no promotion here, #5 is an issue and promotion # 3 has a gap");
+    spdlog::info("xpromotion #4 is not the word");
+    spdlog::info("promotion #12345678901234567890 is too long to be an ID");
+    const auto lines = lines_of(out.text());
+    REQUIRE(lines.size() == 6);
+    CHECK(nlohmann::json::parse(lines[0]).at("promotion_id") == 42);
+    CHECK(nlohmann::json::parse(lines[1]).at("promotion_id") == 7);
+    CHECK(nlohmann::json::parse(lines[2]).at("promotion_id") == 9);
+    for (std::size_t i = 3; i < lines.size(); ++i) {
+        INFO(lines[i]);
+        CHECK_FALSE(nlohmann::json::parse(lines[i]).contains("promotion_id"));
+    }
+    // The message itself is unchanged.
+    CHECK(nlohmann::json::parse(lines[0]).at("msg") == "promotion #42 changed meanwhile; handling the event again");
+}
+
+TEST_CASE("text log lines stay as they were when they name a promotion") {
+    captured_log out{log_format::text, spdlog::level::info};
+    spdlog::info("promotion #42 done");
+    const auto lines = lines_of(out.text());
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].ends_with("info [promotebot] promotion #42 done"));
+}

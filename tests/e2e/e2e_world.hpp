@@ -85,6 +85,7 @@ struct world {
         cfg = bot::embedded_default_config();
         cfg.store = dir.file();
         cfg.slack.connections = 1;
+        cfg.http.port = 0;  // tests run side by side: the OS picks a free port
         cfg.servicenow.url = servicenow.url();
         cfg.dynatrace.url = dynatrace.url();
         // Whatever today is, it is no freeze unless a test makes one.

@@ -34,6 +34,7 @@ struct running_bot {
         cfg = bot::embedded_default_config();
         cfg.store = store_path.empty() ? dir.file() : store_path;
         cfg.slack.connections = 1;
+        cfg.http.port = 0;  // tests run side by side: the OS picks a free port
         st = sqlite::open_sqlite_store(cfg.store);
         bot::slack_environment env;
         env.app_token = app_token.empty() ? fake.options().app_token : app_token;

@@ -14,6 +14,11 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <date/date.h>
 
 #include "bot/config/config.hpp"
@@ -38,6 +43,9 @@ std::string write_config(const temp_dir& dir) {
     text.replace(text.find(store_line), store_line.size(), "store: " + (dir.path / "bot.db").string());
     const std::string links = "connections: 2";
     text.replace(text.find(links), links.size(), "connections: 1");
+    // Tests run side by side: the OS picks a free port for the health and metrics listener.
+    const std::string listen = "listen: 127.0.0.1:9090";
+    text.replace(text.find(listen), listen.size(), "listen: 127.0.0.1:0");
     std::filesystem::create_directories(dir.path / "holidays");
     std::filesystem::copy_file(
         std::filesystem::path(PROMOTEBOT_SOURCE_DIR) / "deploy/holidays/england-and-wales-2026-2027.json",
@@ -100,7 +108,83 @@ std::string read_file(const std::filesystem::path& p) {
     return s.str();
 }
 
+// One GET with Connection: close; the status line's code and the body, or
+// code 0 when nothing answered.
+std::pair<int, std::string> http_get(unsigned short port, const std::string& path) {
+    namespace asio = boost::asio;
+    try {
+        asio::io_context io;
+        asio::ip::tcp::socket socket(io);
+        socket.connect({asio::ip::make_address("127.0.0.1"), port});
+        const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        asio::write(socket, asio::buffer(request));
+        std::string response;
+        boost::system::error_code ec;
+        asio::read(socket, asio::dynamic_buffer(response), ec);  // until the server closes
+        if (response.size() < 12 || response.compare(0, 9, "HTTP/1.1 ") != 0) return {0, {}};
+        const auto body = response.find("\r\n\r\n");
+        return {std::stoi(response.substr(9, 3)), body == std::string::npos ? "" : response.substr(body + 4)};
+    } catch (const std::exception&) {
+        return {0, {}};
+    }
+}
+
+// The port the bot's log says its HTTP listener took, or 0 while it has not said.
+unsigned short logged_http_port(const std::filesystem::path& log) {
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.find("/metrics on 127.0.0.1:");
+        if (at == std::string::npos) continue;
+        return static_cast<unsigned short>(std::stoi(line.substr(at + 22)));
+    }
+    return 0;
+}
+
 }  // namespace
+
+TEST_CASE("the connected binary serves healthz, readyz once a link is up, and metrics that count envelopes") {
+    testing::fake_slack fake;
+    temp_dir dir;
+    const auto log = dir.path / "bot.log";
+    auto bot = spawn_bot({"--config", write_config(dir), "--log-format", "json"},
+                         {"SLACK_APP_TOKEN=" + fake.options().app_token, "SLACK_BOT_TOKEN=" + fake.options().bot_token,
+                          "SLACK_API_URL=" + fake.api_url(), "SSL_CERT_FILE=" + fake.ca_file()},
+                         log);
+    unsigned short port = 0;
+    const auto until = std::chrono::steady_clock::now() + 15s;
+    while (port == 0 && std::chrono::steady_clock::now() < until) {
+        port = logged_http_port(log);
+        if (port == 0) std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(port != 0);
+    CHECK(http_get(port, "/healthz") == std::pair<int, std::string>{200, "ok\n"});
+    REQUIRE(fake.wait_for_connections(1, 15s));
+    std::pair<int, std::string> ready;
+    while (std::chrono::steady_clock::now() < until + 15s) {
+        ready = http_get(port, "/readyz");
+        if (ready.first == 200) break;
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK(ready == std::pair<int, std::string>{200, "ready\n"});
+
+    fake.send_envelope("events_api", {{"event_id", "EvMetrics1"}});
+    REQUIRE(fake.wait_for_acks(1, 10s));
+    std::string metrics;
+    while (std::chrono::steady_clock::now() < until + 25s) {
+        metrics = http_get(port, "/metrics").second;
+        if (metrics.find("promotebot_envelopes_acked_total{type=\"events_api\"} 1\n") != std::string::npos) break;
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK_THAT(metrics, Catch::Contains("promotebot_envelopes_received_total{type=\"events_api\"} 1\n"));
+    CHECK_THAT(metrics, Catch::Contains("promotebot_envelopes_acked_total{type=\"events_api\"} 1\n"));
+    CHECK_THAT(metrics, Catch::Contains("promotebot_slack_api_requests_total{method=\"auth.test\"} 1\n"));
+    CHECK_THAT(metrics, Catch::Contains("promotebot_socket_mode_links_up 1\n"));
+
+    kill(bot.pid, SIGTERM);
+    REQUIRE(bot.wait_exit(10s));
+    CHECK(WIFEXITED(bot.status));
+    CHECK(WEXITSTATUS(bot.status) == 0);
+}
 
 TEST_CASE("SIGTERM stops the connected bot cleanly with close frames and exit code 0, tokens never logged") {
     testing::fake_slack fake;

@@ -17,6 +17,7 @@ set(allowed_integrations_store "integrations/store/;commands/;bot/ports/")
 set(allowed_integrations_console "integrations/console/;commands/;bot/ports/")
 set(allowed_integrations_process "integrations/process/;commands/;bot/ports/")
 set(allowed_integrations_servicenow "integrations/servicenow/;integrations/net/;commands/;bot/ports/")
+set(allowed_integrations_http "integrations/http/;commands/;bot/ports/")
 set(allowed_integrations_dynatrace "integrations/dynatrace/;integrations/net/;commands/;bot/ports/")
 # The pure domain uses no I/O library.
 set(forbidden_system_commands "boost/asio;boost/beast;spdlog/;sqlite3.h;yaml-cpp/;openssl/ssl.h")

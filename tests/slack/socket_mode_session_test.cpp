@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "integrations/slack/socket_mode_session.hpp"
 
 using namespace promotebot::slack;
@@ -461,4 +463,79 @@ TEST_CASE("refused connections at start are retried with backoff without end") {
     s.on_link_opened(current, now);
     s.on_frame(current, hello, now);
     CHECK(s.links_up() == 1);
+}
+
+namespace {
+
+// Counts what the session reports, by label.
+struct counting_sink : promotebot::bot::metrics_sink {
+    std::map<promotebot::bot::envelope_type, int> received;
+    std::map<promotebot::bot::reconnect_reason, int> reconnects;
+    void envelope_received(promotebot::bot::envelope_type t) noexcept override { ++received[t]; }
+    void link_reconnect(promotebot::bot::reconnect_reason r) noexcept override { ++reconnects[r]; }
+};
+
+}  // namespace
+
+TEST_CASE("the session reports envelopes received by type and every link replacement with its reason") {
+    using promotebot::bot::envelope_type;
+    using promotebot::bot::reconnect_reason;
+    const auto t0 = steady_time{} + 1h;
+    counting_sink sink;
+    auto options = test_options(2);
+    options.metrics = &sink;
+    socket_mode_session s(options);
+    auto ids = bring_up(s, t0);
+
+    auto acked = s.on_frame(ids[0], envelope_frame("e1", "events_api", {{"event_id", "Ev1"}}), t0);
+    const auto ack = all_of<action::send_text>(acked).at(0);
+    CHECK(ack.type == envelope_type::events_api);
+    CHECK(ack.received == t0);
+    s.on_frame(ids[0], envelope_frame("e2", "events_api", {{"event_id", "Ev1"}}, false, 1), t0);  // a redelivery
+    s.on_frame(ids[1], envelope_frame("e3", "slash_commands", {{"trigger_id", "t3"}}), t0);
+    s.on_frame(ids[1], envelope_frame("e4", "block_suggestion", nlohmann::json::object()), t0);
+    CHECK(sink.received[envelope_type::events_api] == 2);
+    CHECK(sink.received[envelope_type::slash_commands] == 1);
+    CHECK(sink.received[envelope_type::other] == 1);
+    CHECK(sink.received[envelope_type::interactive] == 0);
+
+    // Slack asks link 1 to reconnect; its replacement fails to open (transient), then is rate limited.
+    auto out = s.on_frame(ids[0], R"({"type":"disconnect","reason":"refresh_requested"})", t0 + 1s);
+    CHECK(sink.reconnects[reconnect_reason::slack_disconnect] == 1);
+    const auto replacement = all_of<action::open_link>(out).at(0).id;
+    s.on_open_failed(replacement, {open_failure::kind::transient, "connection refused", 0s}, t0 + 1s);
+    CHECK(sink.reconnects[reconnect_reason::open_failed] == 1);
+    // Link 2 closes unexpectedly.
+    s.on_link_closed(ids[1], "reset", t0 + 2s);
+    CHECK(sink.reconnects[reconnect_reason::closed] == 1);
+    // A link closed by us (the retiring one, once closing) is no reconnect.
+    CHECK(sink.reconnects.count(reconnect_reason::silent) == 0);
+    CHECK(sink.reconnects.count(reconnect_reason::no_hello) == 0);
+}
+
+TEST_CASE("the session reports a silent link and one without hello with their reasons") {
+    using promotebot::bot::reconnect_reason;
+    const auto t0 = steady_time{} + 1h;
+    counting_sink sink;
+    auto options = test_options(1);
+    options.metrics = &sink;
+    {
+        socket_mode_session s(options);
+        bring_up(s, t0);
+        for (auto t = t0 + 5s; t <= t0 + 15s; t += 5s) s.on_timer(t);
+        CHECK(sink.reconnects[reconnect_reason::silent] == 1);
+    }
+    {
+        socket_mode_session s(options);
+        auto id = all_of<action::open_link>(s.on_start(t0)).at(0).id;
+        s.on_link_opened(id, t0);
+        s.on_timer(t0 + 10s);
+        CHECK(sink.reconnects[reconnect_reason::no_hello] == 1);
+    }
+    {
+        socket_mode_session s(options);
+        auto id = all_of<action::open_link>(s.on_start(t0)).at(0).id;
+        s.on_open_failed(id, {open_failure::kind::rate_limited, "ratelimited", 5s}, t0);
+        CHECK(sink.reconnects[reconnect_reason::rate_limited] == 1);
+    }
 }

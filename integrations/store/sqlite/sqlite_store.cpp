@@ -897,6 +897,50 @@ public:
         return documents_in_states<stored_rollback, &stored_rollback::kind>(rollbacks_table, states);
     }
 
+    // ---- metrics ----
+
+    outbox_summary outbox_summary_now() const override {
+        std::lock_guard lock(mutex_);
+        // Both answered from the partial index of pending rows.
+        auto q = prepare("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'");
+        q.step();
+        outbox_summary out;
+        out.pending = q.integer(0);
+        if (!q.is_null(1)) out.oldest_pending = from_unix(q.integer(1));
+        return out;
+    }
+
+    std::vector<grouped_count> deployment_counts() const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT environment, result, COUNT(*) FROM deployments GROUP BY environment, result "
+                         "ORDER BY environment, result");
+        std::vector<grouped_count> out;
+        while (q.step()) out.push_back({q.text(0), q.text(1), q.integer(2)});
+        return out;
+    }
+
+    std::vector<grouped_count> gate_answer_counts(std::int64_t after_seq, std::int64_t limit,
+                                                  std::int64_t& last_seq) const override {
+        std::lock_guard lock(mutex_);
+        last_seq = after_seq;
+        if (limit <= 0) return {};
+        {
+            auto q = prepare("SELECT MAX(seq) FROM (SELECT seq FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?)");
+            q.bind(after_seq, limit);
+            if (!q.step() || q.is_null(0)) return {};
+            last_seq = q.integer(0);
+        }
+        // A detail that is not JSON (never written so, but the file is not ours alone) counts with no gate.
+        auto q = prepare(
+            "SELECT substr(CASE WHEN json_valid(detail) THEN coalesce(json_extract(detail, '$.gate'), '') "
+            "ELSE '' END, 1, 64) AS gate, substr(outcome, 1, 64), COUNT(*) FROM audit_log "
+            "WHERE seq > ? AND seq <= ? AND action = 'promotion.gate' GROUP BY 1, 2 ORDER BY 1, 2");
+        q.bind(after_seq, last_seq);
+        std::vector<grouped_count> out;
+        while (q.step()) out.push_back({q.text(0), q.text(1), q.integer(2)});
+        return out;
+    }
+
     // ---- versions rolled back from ----
 
     void mark_bad_version(const bad_version& b) override {
