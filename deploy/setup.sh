@@ -3,7 +3,9 @@
 #   deploy/setup.sh run [promotebot args]   build and start the bot (console mode without SLACK_APP_TOKEN)
 #   deploy/setup.sh test                    build and run the whole test suite through ctest
 #   deploy/setup.sh test-asan               the same under AddressSanitizer + UBSan
-#   deploy/setup.sh build                   only install and build
+#   deploy/setup.sh build                   only install and build (the development preset, tests included)
+#   deploy/setup.sh release                 only install and build the Release binary: build-release/bot/promotebot
+#                                           (what deploy/Dockerfile runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,10 @@ packages=(
 )
 # Only the tests need these: promtool (from prometheus) checks the /metrics output.
 test_packages=(prometheus)
+# Not installed: kubectl, which the test deploy_manifests_render_with_kubectl
+# uses to render deploy/k8s. Debian 12's kubernetes-client (1.20, kustomize
+# v2) cannot read that kustomization; the test is skipped, saying so, unless
+# a kubectl 1.27 or later is on PATH. test_deploy checks the files without it.
 
 install_packages() {
   local missing=()
@@ -39,8 +45,9 @@ cmd=${1:-run}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   build) install_packages; build default ;;
+  release) install_packages; build release ;;
   run)   install_packages; build default >&2; exec build/bot/promotebot "$@" ;;
   test)  install_packages "${test_packages[@]}"; build default; ctest --preset default ;;
   test-asan) install_packages "${test_packages[@]}"; build asan; ctest --preset asan ;;
-  *) echo "usage: deploy/setup.sh run|test|test-asan|build" >&2; exit 2 ;;
+  *) echo "usage: deploy/setup.sh run|test|test-asan|build|release" >&2; exit 2 ;;
 esac
