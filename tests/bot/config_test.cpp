@@ -907,3 +907,23 @@ TEST_CASE("rollback settings: the runbook's registry listing by default, the fre
     const auto e = refusal(minimal + "rollback:\n  registry_tags: [gcloud, \"{repository}\"]\n");
     REQUIRE(problem_at(e, "rollback.registry_tags"));
 }
+
+TEST_CASE("rollback confirmers and the Terraform ref are configurable, and wrong values name their key") {
+    const auto c = parse_config(minimal, "minimal.yaml", files({}));
+    CHECK(c.rollback.infra_ref == "HEAD~1");
+    const auto deflt = rollback_policy_of(c, "prod").permissions.row(commands::action::rollback).roles;
+    CHECK(std::count(deflt.begin(), deflt.end(), commands::role::on_call) == 1);
+    CHECK(std::count(deflt.begin(), deflt.end(), commands::role::release_manager) == 1);
+    const auto only_rm = parse_config(minimal +
+                                          "rollback:\n"
+                                          "  confirmers: [release_manager]\n"
+                                          "  infra_ref: release-2026-11\n",
+                                      "t.yaml", files({}));
+    CHECK(rollback_policy_of(only_rm, "prod").permissions.row(commands::action::rollback).roles ==
+          std::vector<commands::role>{commands::role::release_manager});
+    CHECK(only_rm.rollback.infra_ref == "release-2026-11");
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  confirmers: [janitor]\n"), "rollback.confirmers[0]"));
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  confirmers: []\n"), "rollback.confirmers"));
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  infra_ref: \"--force\"\n"), "rollback.infra_ref"));
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  infra_ref: \"main; rm -rf /\"\n"), "rollback.infra_ref"));
+}

@@ -92,3 +92,21 @@ TEST_CASE("the console prints the Home tab with the open request and the calenda
     CHECK_THAT(c.out, Catch::Contains("\n 28   29   30   31\n"));
     CHECK(c.out.find("```") == std::string::npos);
 }
+
+TEST_CASE("the console walks a rollback: the proposal from the simulated registry, the confirm, the printed steps") {
+    console_run c;
+    c.play("/rollback\n"
+           "as U0ENG00001\nclick 1\n"
+           "as U0ONC00001\nclick 1\n"
+           "quit\n");
+    INFO(c.out);
+    CHECK_THAT(c.out, Catch::Contains("Rollback #1: prod v1.2.3 → v1.2.2"));
+    CHECK_THAT(c.out, Catch::Contains("Only"));  // the engineer is refused
+    CHECK_THAT(c.out, Catch::Contains(
+                          "dry run: kubectl --context gke_markets-prod-12345_europe-west2_markets set image -n markets "
+                          "cronjob/markets-pipeline orchestrator=gcr.io/markets-prod-12345/markets-orchestrator:v1.2.2"));
+    CHECK_THAT(c.out, Catch::Contains("prod runs v1.2.2 again"));
+    const auto bad = c.db->bad_version_of("prod", "v1.2.3");
+    REQUIRE(bad);
+    CHECK(bad->marked_by == "U0ONC00001");
+}
