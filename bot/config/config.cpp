@@ -846,7 +846,8 @@ private:
         if (node.IsNull() || !expect_map(node, section, section_line)) return;
         auto& r = config_.rollback;
         each_entry(node, section,
-                   {"proposal_ttl_min", "allow_known_good_during_freeze", "registry_tags", "confirmers", "infra_ref"},
+                   {"proposal_ttl_min", "allow_known_good_during_freeze", "registry_tags", "confirmers", "infra_ref",
+                    "steps"},
                    [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                        if (key == "proposal_ttl_min") {
                            if (auto v = whole_number(value, path, line, 1, 24 * 60)) r.proposal_ttl = std::chrono::minutes{*v};
@@ -854,6 +855,16 @@ private:
                            if (auto b = boolean(value, path, line)) r.allow_known_good_during_freeze = *b;
                        } else if (key == "confirmers") {
                            if (auto roles = role_names(value, path, line)) r.confirmers = std::move(*roles);
+                       } else if (key == "steps") {
+                           if (!expect_map(value, path, line)) return;
+                           each_entry(value, path, {"image", "dbt", "infra"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p, int l) {
+                                          const auto kind = *commands::rollback_kind_named(k);
+                                          auto& out = kind == commands::rollback_kind::image ? r.image_steps
+                                                      : kind == commands::rollback_kind::dbt ? r.dbt_steps
+                                                                                            : r.infra_steps;
+                                          parse_rollback_steps(kind, out, v, p, l);
+                                      });
                        } else if (key == "infra_ref") {
                            if (auto v = non_empty_text(value, path, line)) {
                                if (commands::is_valid_git_ref(*v)) r.infra_ref = *v;
@@ -863,6 +874,55 @@ private:
                            r.registry_tags = std::move(*a);
                        }
                    });
+    }
+
+    // A rollback's steps: like an environment's steps, with {ref} (infra) and
+    // {models} (dbt, a whole argument) besides the step placeholders.
+    void parse_rollback_steps(commands::rollback_kind kind, std::vector<commands::rollback_step_plan>& out,
+                              const YAML::Node& node, const std::string& list_path, int list_line) {
+        out.clear();
+        if (!node.IsSequence() || node.size() == 0) {
+            problem(list_path, list_line, "expected a non-empty list of steps, got " + describe(node));
+            return;
+        }
+        auto allowed = step_placeholders();
+        if (kind == commands::rollback_kind::infra) allowed.insert("ref");
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const auto item = node[i];
+            const auto item_path = index_path(list_path, i);
+            const int item_line = line_of(item);
+            if (!expect_map(item, item_path, item_line)) continue;
+            commands::rollback_step_plan step;
+            bool saw_name = false;
+            bool saw_argv = false;
+            each_entry(item, item_path, {"name", "kind", "argv"},
+                       [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                           if (key == "name") {
+                               if (auto v = non_empty_text(value, path, line)) {
+                                   step.name = *v;
+                                   saw_name = true;
+                               }
+                           } else if (key == "kind") {
+                               if (auto v = text(value, path, line)) {
+                                   if (auto k = commands::step_kind_named(*v)) step.kind = *k;
+                                   else problem(path, line, "unknown step kind " + quote(*v));
+                               }
+                           } else {
+                               saw_argv = true;
+                               auto items = text_list(value, path, line);
+                               if (!items || items->size() != value.size() || items->empty()) {
+                                   if (items && items->empty()) problem(path, line, "expected the command as a list");
+                                   return;
+                               }
+                               for (const auto& a : *items) step.argv.push_back(a.text);
+                               for (const auto& p : commands::rollback_template_problems(kind, step.argv, allowed))
+                                   problem(path, line, p);
+                           }
+                       });
+            if (!saw_name) problem(join_path(item_path, "name"), item_line, "is required");
+            if (!saw_argv) problem(join_path(item_path, "argv"), item_line, "is required (the command as a list)");
+            out.push_back(std::move(step));
+        }
     }
 
     void parse_tools(const YAML::Node& node, const std::string& section, int section_line) {
@@ -1348,6 +1408,9 @@ commands::rollback_policy rollback_policy_of(const config& cfg, const std::strin
     commands::rollback_policy p;
     p.proposal_ttl = cfg.rollback.proposal_ttl;
     p.allow_known_good_during_freeze = cfg.rollback.allow_known_good_during_freeze;
+    p.image_steps = cfg.rollback.image_steps;
+    p.dbt_steps = cfg.rollback.dbt_steps;
+    p.infra_steps = cfg.rollback.infra_steps;
     p.permissions = permissions_of(cfg);
     // An Option A revert's plan is applied by whoever may deploy there.
     p.apply_action = deploy_action(environment);

@@ -126,6 +126,11 @@ struct rollback_settings {
     std::vector<commands::role> confirmers{commands::role::on_call, commands::role::release_manager};
     // rollback.infra_ref: what `/rollback infra` restores the Terraform code to.
     std::string infra_ref{commands::default_infra_ref};
+    // rollback.steps.image|dbt|infra: the commands of each kind of rollback
+    // (default: the runbook's Rollback Procedure).
+    std::vector<commands::rollback_step_plan> image_steps = commands::runbook_image_rollback_steps();
+    std::vector<commands::rollback_step_plan> dbt_steps = commands::runbook_dbt_rollback_steps();
+    std::vector<commands::rollback_step_plan> infra_steps = commands::runbook_infra_rollback_steps();
 };
 
 // http.listen: where /healthz, /readyz and /metrics answer.

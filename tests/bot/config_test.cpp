@@ -927,3 +927,33 @@ TEST_CASE("rollback confirmers and the Terraform ref are configurable, and wrong
     REQUIRE(problem_at(refusal(minimal + "rollback:\n  infra_ref: \"--force\"\n"), "rollback.infra_ref"));
     REQUIRE(problem_at(refusal(minimal + "rollback:\n  infra_ref: \"main; rm -rf /\"\n"), "rollback.infra_ref"));
 }
+
+TEST_CASE("rollback steps default to the runbook's and can be configured, with {models} and {ref} checked") {
+    const auto c = parse_config(minimal, "minimal.yaml", files({}));
+    REQUIRE(c.rollback.dbt_steps.size() == 1);
+    CHECK(c.rollback.dbt_steps.front().argv[1] == "exec");
+    const auto custom = parse_config(minimal +
+                                         "rollback:\n"
+                                         "  steps:\n"
+                                         "    dbt:\n"
+                                         "      - name: dbt run\n"
+                                         "        argv: [kubectl, exec, -n, pipelines, deploy/dbt, --, dbt, run,\n"
+                                         "               --select, \"{models}\", --full-refresh]\n"
+                                         "    infra:\n"
+                                         "      - {name: restore, argv: [git, checkout, \"{ref}\", --, .]}\n"
+                                         "      - {name: plan, kind: terraform_plan, argv: [terraform, plan, -out=r.tfplan]}\n"
+                                         "      - {name: apply, kind: terraform_apply, argv: [terraform, apply, r.tfplan]}\n",
+                                     "t.yaml", files({}));
+    const auto policy = rollback_policy_of(custom, "prod");
+    REQUIRE(policy.dbt_steps.size() == 1);
+    CHECK(policy.dbt_steps.front().argv[3] == "pipelines");
+    REQUIRE(policy.infra_steps.size() == 3);
+    CHECK(policy.infra_steps[1].kind == commands::step_kind::terraform_plan);
+    CHECK(policy.image_steps.size() == 2);  // untouched: the runbook's
+    // {ref} belongs to infra steps only; an unknown placeholder and an empty list are refused.
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  steps:\n    image:\n      - {name: x, argv: [git, \"{ref}\"]}\n"),
+                       "rollback.steps.image[0].argv"));
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  steps:\n    dbt:\n      - {name: x, argv: [dbt, \"{model}\"]}\n"),
+                       "rollback.steps.dbt[0].argv"));
+    REQUIRE(problem_at(refusal(minimal + "rollback:\n  steps:\n    dbt: []\n"), "rollback.steps.dbt"));
+}
