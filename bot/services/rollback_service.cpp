@@ -301,10 +301,13 @@ asio::awaitable<void> rollback_service::propose(action_context ctx, rollback_req
             co_await commit(store_, ctx, t);
             co_return;
         }
-        // A named version must have an image: the registry answers for it when it can be asked.
-        if (req.to_version && tags.ok() && !choice.target->known_good &&
-            std::none_of(listed.begin(), listed.end(), [&](const registry_tag& g) { return g.version == *req.to_version; })) {
-            refuse("no image " + *req.to_version + " in the registry.");
+        // The target must still have an image: the registry answers for it when it can be asked.
+        const auto& wanted = choice.target->version;
+        if (tags.ok() &&
+            std::none_of(listed.begin(), listed.end(), [&](const registry_tag& g) { return g.version == wanted; })) {
+            refuse(req.to_version ? "no image " + wanted + " in the registry."
+                                  : wanted + ", the previous good version, has no image in the registry any more. "
+                                             "Name another with `/rollback to <version>`.");
             co_await commit(store_, ctx, t);
             co_return;
         }

@@ -387,3 +387,14 @@ TEST_CASE("a Terraform rollback restores the previous commit with the real git, 
     CHECK(w.st->deploy_lock_of("prod") == std::nullopt);
     CHECK(eventually([&] { return w.channel_text().find("The Terraform of prod is back at HEAD~1") != std::string::npos; }));
 }
+
+TEST_CASE("a previous good version whose image left the registry is refused, naming the way out") {
+    world w;
+    deployed(w, "v1.2.2", rm2, std::chrono::hours{24 * 9});
+    deployed(w, "v1.2.3", rm, std::chrono::hours{2});
+    w.stub("registry_list", "[{\"digest\": \"sha256:" + std::string(64, '3') +
+                                "\", \"tags\": [\"v1.2.3\"], \"timestamp\": {\"datetime\": \"2026-11-01 10:00:00+00:00\"}}]");
+    w.slash(oncall, "/rollback", "");
+    CHECK(refused_privately(w, "v1.2.2, the previous good version, has no image in the registry any more"));
+    CHECK(latest_rollback(w) == 0);
+}
