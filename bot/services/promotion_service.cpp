@@ -11,6 +11,7 @@
 
 #include "bot/services/step_executor.hpp"
 #include "bot/services/tool_commands.hpp"
+#include "bot/services/workflow_support.hpp"
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
 #include "commands/message/text.hpp"
@@ -26,23 +27,10 @@ using namespace commands;
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 // The promotion could not be saved because another writer changed it first.
 struct promotion_conflict : std::runtime_error {
     promotion_conflict() : std::runtime_error("the promotion changed meanwhile") {}
 };
-
-message text_message(rich_text t) {
-    message m;
-    m.text = std::move(t);
-    return m;
-}
 
 constexpr std::string_view form_callback = "promote.request";
 constexpr std::string_view edit_callback = "promote.edit";
@@ -119,16 +107,7 @@ promotion_policy promotion_service::policy(const std::string& environment) const
 }
 
 void promotion_service::spawn(asio::awaitable<void> task, std::string what) {
-    ++busy_;
-    asio::co_spawn(ex_, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
-        --busy_;
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-            spdlog::error("promotion: {} failed: {}", what, x.what());
-        }
-    });
+    spawn_counted(ex_, std::move(task), busy_, "promotion", std::move(what));
 }
 
 // ---- the request -------------------------------------------------------------
@@ -725,10 +704,7 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
         ended.digest = done.digest;
         ended.tail = done.tail;
         // Output to the store; the tail to the request's thread.
-        std::vector<step_output_line> stored;
-        stored.reserve(done.lines.size());
-        for (auto& l : done.lines)
-            stored.push_back({index, l.stream == output_stream::out ? "out" : "err", std::move(l.text)});
+        const auto stored = stored_output(index, done.lines);
         const auto channel = p.channel;
         const auto title = "Step " + std::to_string(index + 1) + " (" + s.name + "): " + ended.summary;
         const auto tail_message = code_tail(title, ended.tail);

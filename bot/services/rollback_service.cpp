@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/services/tool_commands.hpp"
+#include "bot/services/workflow_support.hpp"
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
 #include "commands/message/text.hpp"
@@ -22,22 +23,9 @@ using namespace commands;
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 struct rollback_conflict : std::runtime_error {
     rollback_conflict() : std::runtime_error("the rollback changed meanwhile") {}
 };
-
-message text_message(rich_text t) {
-    message m;
-    m.text = std::move(t);
-    return m;
-}
 
 // Deployment records of image rollbacks and Option B promotions: the versions the environment ran.
 constexpr std::string_view image_rollback_option = "rollback:image";
@@ -189,16 +177,7 @@ rollback_policy rollback_service::policy(const std::string& environment) const {
 }
 
 void rollback_service::spawn(asio::awaitable<void> task, std::string what) {
-    ++busy_;
-    asio::co_spawn(ex_, std::move(task), [this, what = std::move(what)](std::exception_ptr e) {
-        --busy_;
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-            spdlog::error("rollback: {} failed: {}", what, x.what());
-        }
-    });
+    spawn_counted(ex_, std::move(task), busy_, "rollback", std::move(what));
 }
 
 // ---- proposing ---------------------------------------------------------------
@@ -603,10 +582,7 @@ asio::awaitable<void> rollback_service::step(std::int64_t id, int index, rollbac
         ended.succeeded = done.succeeded;
         ended.summary = done.summary;
         ended.tail = done.tail;
-        std::vector<step_output_line> stored;
-        stored.reserve(done.lines.size());
-        for (auto& l : done.lines)
-            stored.push_back({index, l.stream == output_stream::out ? "out" : "err", std::move(l.text)});
+        const auto stored = stored_output(index, done.lines);
         const auto channel = r.channel;
         const auto title = "Step " + std::to_string(index + 1) + " (" + s.name + "): " + ended.summary;
         const auto tail_message = code_tail(title, ended.tail);
