@@ -2,6 +2,7 @@
 // through the environment, stopped with SIGTERM, tokens kept out of its logs.
 #include <catch2/catch.hpp>
 
+#include "tests/e2e/bot_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <csignal>
@@ -26,88 +27,14 @@
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
 
-extern char** environ;
 
 using namespace promotebot;
 using namespace std::chrono_literals;
 
 using promotebot::testing::temp_dir;
+using namespace promotebot::e2e_process;
 
 namespace {
-
-
-// The example configuration with the store in `dir`.
-std::string write_config(const temp_dir& dir) {
-    std::string text = bot::embedded_default_config_text();
-    const std::string store_line = "store: promotebot.db";
-    text.replace(text.find(store_line), store_line.size(), "store: " + (dir.path / "bot.db").string());
-    const std::string links = "connections: 2";
-    text.replace(text.find(links), links.size(), "connections: 1");
-    // Tests run side by side: the OS picks a free port for the health and metrics listener.
-    const std::string listen = "listen: 127.0.0.1:9090";
-    text.replace(text.find(listen), listen.size(), "listen: 127.0.0.1:0");
-    std::filesystem::create_directories(dir.path / "holidays");
-    std::filesystem::copy_file(
-        std::filesystem::path(PROMOTEBOT_SOURCE_DIR) / "deploy/holidays/england-and-wales-2026-2027.json",
-        dir.path / "holidays/england-and-wales-2026-2027.json");
-    const auto path = dir.path / "promotebot.yaml";
-    std::ofstream(path) << text;
-    return path.string();
-}
-
-struct child {
-    pid_t pid = -1;
-    int status = 0;
-
-    bool wait_exit(std::chrono::milliseconds timeout) {
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < until) {
-            if (waitpid(pid, &status, WNOHANG) == pid) return true;
-            std::this_thread::sleep_for(10ms);
-        }
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        return false;
-    }
-};
-
-child spawn_bot(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                const std::filesystem::path& log) {
-    std::vector<std::string> environment = env;
-    for (char** e = environ; *e; ++e) {
-        std::string entry = *e;
-        if (entry.rfind("SLACK_", 0) != 0 && entry.rfind("SSL_CERT_FILE=", 0) != 0 &&
-            entry.rfind("PROMOTEBOT_AUDIT_KEY=", 0) != 0)
-            environment.push_back(entry);
-    }
-    std::vector<char*> argv, envp;
-    std::string binary = PROMOTEBOT_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> owned_args = args;
-    for (auto& a : owned_args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : environment) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    child c;
-    const int rc = posix_spawn(&c.pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-    return c;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // One GET with Connection: close; the status line's code and the body, or
 // code 0 when nothing answered.
 std::pair<int, std::string> http_get(unsigned short port, const std::string& path) {
@@ -318,54 +245,6 @@ TEST_CASE("posts that fail then a kill -9 and a restart leave the announcement i
     CHECK(second.wait_exit(10s));
 }
 
-namespace {
-
-void replace_all(std::string& text, const std::string& from, const std::string& to) {
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-        text.replace(at, from.size(), to);
-}
-
-// The example configuration for a promotion run by the binary: no freeze
-// today, the gates that need no outside service, the stand-in tools.
-std::string write_promotion_config(const temp_dir& dir) {
-    const auto path = write_config(dir);
-    std::string text = read_file(path);
-    replace_all(text, "    enabled: true", "    enabled: false");
-    replace_all(text, "gates: [freeze, soak, pipeline_cycles, incidents, change_record, performance, quarantine]",
-                "gates: [freeze, soak, pipeline_cycles, quarantine]");
-    replace_all(text, "verify_poll_s: 30", "verify_poll_s: 1");
-    const std::string tools = std::string{PROMOTEBOT_SOURCE_DIR} + "/tests/e2e/tools/";
-    replace_all(text, "tools: {}", "tools:\n  docker: " + tools + "docker\n  kubectl: " + tools +
-                                       "kubectl\n  gcloud: " + tools + "gcloud\n  bq: " + tools + "bq");
-    std::ofstream(path) << text;
-    return path;
-}
-
-std::string state_of(sqlite::sqlite_store& st, std::int64_t id) {
-    const auto p = st.promotion(id);
-    return p ? p->state : std::string{};
-}
-
-bool wait_state(sqlite::sqlite_store& st, std::int64_t id, const std::string& state, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (state_of(st, id) != state) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
-}
-
-void click(testing::fake_slack& fake, const std::string& user, const std::string& action) {
-    fake.send_envelope("interactive", {{"type", "block_actions"},
-                                       {"user", {{"id", user}}},
-                                       {"channel", {{"id", "C0RELEASE01"}}},
-                                       {"message", {{"ts", "1700000000.000100"}}},
-                                       {"response_url", fake.make_response_url()},
-                                       {"trigger_id", fake.issue_trigger()},
-                                       {"actions", {{{"action_id", action}, {"value", "1"}, {"type", "button"}}}}});
-}
-
-}  // namespace
 
 TEST_CASE("a kill -9 during a deploy leaves the promotion interrupted after the restart, with no step run twice") {
     testing::fake_slack fake;
