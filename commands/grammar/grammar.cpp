@@ -50,7 +50,9 @@ constexpr std::string_view rollback_help =
     "• `/rollback prod to <version>` restores a named version, e.g. `/rollback prod to v1.4.1`\n"
     "• `/rollback dbt <model> [<model>…]` rebuilds dbt models with --full-refresh (at most 20), "
     "e.g. `/rollback dbt fct_orders dim_customers`\n"
-    "• `/rollback infra [prod|int]` reverts the last Terraform apply, e.g. `/rollback infra prod`";
+    "• `/rollback infra [prod|int]` restores the previous commit's Terraform code and plans; a Release Manager "
+    "applies the plan, e.g. `/rollback infra prod`\n"
+    "Each proposes first: nothing changes until on-call or a Release Manager presses Roll back.";
 
 constexpr std::string_view freeze_help =
     "*/freeze* shows and manages change-freeze windows.\n"
