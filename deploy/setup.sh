@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Developer set-up on Debian 12: installs what is missing, builds, then runs.
 #   deploy/setup.sh run [promotebot args]   build and start the bot (console mode without SLACK_APP_TOKEN)
-#   deploy/setup.sh test                    build and run the whole test suite through ctest
+#   deploy/setup.sh test                    build and run the whole test suite through ctest, then
+#                                           a short run of every fuzz target (build-fuzz/, clang)
 #   deploy/setup.sh test-asan               the same under AddressSanitizer + UBSan
 #   deploy/setup.sh build                   only install and build (the development preset, tests included)
 #   deploy/setup.sh release                 only install and build the Release binary: build-release/bot/promotebot
@@ -15,8 +16,9 @@ packages=(
   libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
   libhowardhinnant-date-dev libsqlite3-dev sqlite3 libcli11-dev libical-dev
 )
-# Only the tests need these: promtool (from prometheus) checks the /metrics output.
-test_packages=(prometheus)
+# Only the tests need these: promtool (from prometheus) checks the /metrics output;
+# clang and its compiler-rt (libFuzzer, AddressSanitizer) build the fuzz targets.
+test_packages=(prometheus clang libclang-rt-14-dev)
 # Not installed: kubectl, which the test deploy_manifests_render_with_kubectl
 # uses to render deploy/k8s. Debian 12's kubernetes-client (1.20, kustomize
 # v2) cannot read that kustomization; the test is skipped, saying so, unless
@@ -47,7 +49,10 @@ case "$cmd" in
   build) install_packages; build default ;;
   release) install_packages; build release ;;
   run)   install_packages; build default >&2; exec build/bot/promotebot "$@" ;;
-  test)  install_packages "${test_packages[@]}"; build default; ctest --preset default ;;
+  test)
+    install_packages "${test_packages[@]}"; build default; ctest --preset default
+    # Each libFuzzer target for PROMOTEBOT_FUZZ_SECONDS (25 s) over its corpus.
+    build fuzz; ctest --preset fuzz ;;
   test-asan) install_packages "${test_packages[@]}"; build asan; ctest --preset asan ;;
   *) echo "usage: deploy/setup.sh run|test|test-asan|build|release" >&2; exit 2 ;;
 esac

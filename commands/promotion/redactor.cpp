@@ -324,8 +324,10 @@ void redactor::add_secret(std::string value) {
         auto table = failure_table(v);
         secrets_.push_back({std::move(v), std::move(table)});
     };
-    // A multi-line secret (a key file) reaches the output line by line.
-    if (value.find('\n') != std::string::npos) {
+    // A multi-line secret (a key file) reaches the output line by line, and
+    // output lines lose their trailing '\r': so does a value that ends in one
+    // (a secret file saved with CRLF).
+    if (value.find('\n') != std::string::npos || (!value.empty() && value.back() == '\r')) {
         std::size_t start = 0;
         while (start < value.size()) {
             auto nl = value.find('\n', start);

@@ -48,6 +48,15 @@ TEST_CASE("a multi-line secret is redacted line by line") {
     CHECK(r.redact("xy stays") == "xy stays");
 }
 
+TEST_CASE("a secret that ends in a carriage return is redacted from lines that lost it") {
+    // Found by fuzz_tool_output_fuzz: output lines lose one trailing '\r'
+    // (child_process_runner), so a value read from a CRLF file was missed.
+    redactor r;
+    r.add_secret("tok3n-from-crlf-file\r");
+    CHECK(r.redact("echo tok3n-from-crlf-file done") == "echo [redacted] done");
+    CHECK(r.redact("tok3n-from-crlf-file\r") == "[redacted]");
+}
+
 TEST_CASE("overlapping secrets are both covered") {
     redactor r;
     r.add_secret("abcdef");

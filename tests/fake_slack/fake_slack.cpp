@@ -92,7 +92,7 @@ std::string random_envelope_id(std::mt19937_64& rng) {
 
 // The queue of frames one link writes, in order, one at a time.
 struct outgoing {
-    enum class kind { text, ping, close } what = kind::text;
+    enum class kind { text, binary, ping, close } what = kind::text;
     std::string text;
 };
 
@@ -125,6 +125,13 @@ struct fake_slack::impl {
     std::vector<std::string> websocket_hosts;
     std::vector<recorded_call> calls;
     std::map<std::string, std::deque<canned_response>> canned;
+    struct outage {
+        std::chrono::milliseconds duration;
+        canned_response response;
+        std::optional<std::chrono::steady_clock::time_point> until;  // set by the first call
+    };
+    std::map<std::string, outage> outages;
+    std::vector<json> sent_envelopes;  // by send_envelope, oldest first
     std::map<std::string, std::vector<json>> history;  // channel -> posted messages, oldest first
     std::map<std::string, std::vector<std::string>> usergroups;
     std::set<int> open_tickets;
@@ -269,6 +276,12 @@ struct fake_slack::impl {
 
     std::optional<canned_response> take_canned(const std::string& method) {
         std::lock_guard lock(mutex);
+        if (auto o = outages.find(method); o != outages.end()) {
+            const auto now = std::chrono::steady_clock::now();
+            if (!o->second.until) o->second.until = now + o->second.duration;
+            if (now < *o->second.until) return o->second.response;
+            outages.erase(o);
+        }
         auto it = canned.find(method);
         if (it == canned.end() || it->second.empty()) return std::nullopt;
         canned_response r = std::move(it->second.front());
@@ -457,6 +470,11 @@ struct fake_slack::impl {
                 case outgoing::kind::text:
                     in_flight = std::move(frame.text);
                     ws.text(true);
+                    ws.async_write(asio::buffer(in_flight), next);
+                    break;
+                case outgoing::kind::binary:
+                    in_flight = std::move(frame.text);
+                    ws.binary(true);
                     ws.async_write(asio::buffer(in_flight), next);
                     break;
                 case outgoing::kind::ping:
@@ -759,6 +777,7 @@ std::string fake_slack::send_envelope(const std::string& type, const nlohmann::j
             if (impl_->live.empty()) throw std::logic_error("fake_slack: no live Socket Mode link to send to");
             target = impl_->live[impl_->round_robin++ % impl_->live.size()];
         }
+        impl_->sent_envelopes.push_back(envelope);
     }
     const std::string text = envelope.dump();
     send_text(target, text);
@@ -769,6 +788,48 @@ void fake_slack::send_text(int connection, const std::string& text) {
     impl_->run_on_io([&] {
         if (auto l = impl_->links_shared(connection)) l->enqueue({outgoing::kind::text, text});
     });
+}
+
+void fake_slack::send_binary(int connection, const std::string& bytes) {
+    impl_->run_on_io([&] {
+        if (auto l = impl_->links_shared(connection)) l->enqueue({outgoing::kind::binary, bytes});
+    });
+}
+
+std::size_t fake_slack::redeliver_unacked(std::optional<int> connection) {
+    std::vector<std::pair<int, std::string>> frames;
+    {
+        std::lock_guard lock(impl_->mutex);
+        std::set<std::string> acked;
+        for (const auto& a : impl_->acks) acked.insert(a.envelope_id);
+        for (auto& e : impl_->sent_envelopes) {
+            if (acked.count(e["envelope_id"].get<std::string>())) continue;
+            e["retry_attempt"] = e.value("retry_attempt", 0) + 1;
+            e["retry_reason"] = "timeout";
+            int target = 0;
+            if (connection) {
+                target = *connection;
+            } else {
+                if (impl_->live.empty()) throw std::logic_error("fake_slack: no live Socket Mode link to send to");
+                target = impl_->live[impl_->round_robin++ % impl_->live.size()];
+            }
+            frames.emplace_back(target, e.dump());
+        }
+    }
+    for (const auto& [target, text] : frames) send_text(target, text);
+    return frames.size();
+}
+
+std::vector<std::string> fake_slack::unacked_envelopes() const {
+    std::lock_guard lock(impl_->mutex);
+    std::set<std::string> acked;
+    for (const auto& a : impl_->acks) acked.insert(a.envelope_id);
+    std::vector<std::string> out;
+    for (const auto& e : impl_->sent_envelopes) {
+        auto id = e["envelope_id"].get<std::string>();
+        if (!acked.count(id)) out.push_back(std::move(id));
+    }
+    return out;
 }
 
 void fake_slack::send_disconnect(int connection, const std::string& reason) {
@@ -919,6 +980,11 @@ std::string fake_slack::open_app_home(const std::string& user, const std::string
                           {"authorizations", json::array()},
                           {"is_ext_shared_channel", false}};
     return send_envelope("events_api", payload, false, connection);
+}
+
+void fake_slack::fail_for(const std::string& method, std::chrono::milliseconds duration, canned_response r) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->outages[method] = impl::outage{duration, std::move(r), std::nullopt};
 }
 
 void fake_slack::queue_response(const std::string& method, canned_response r) {

@@ -82,6 +82,14 @@ public:
                               bool accepts_response_payload = false, std::optional<int> connection = {},
                               int retry_attempt = 0, const std::string& retry_reason = {});
     void send_text(int connection, const std::string& text);     // any raw frame
+    void send_binary(int connection, const std::string& bytes);  // a binary frame: Slack never sends one
+    // Slack's redelivery: every envelope send_envelope sent that no ack named
+    // yet goes out again on `connection` (or the live links in turn), with
+    // its envelope_id and payload, retry_attempt one higher and retry_reason
+    // "timeout". Returns how many.
+    std::size_t redeliver_unacked(std::optional<int> connection = {});
+    // IDs of the envelopes send_envelope sent that no ack named yet, oldest first.
+    [[nodiscard]] std::vector<std::string> unacked_envelopes() const;
     void send_disconnect(int connection, const std::string& reason);  // warning | refresh_requested | link_disabled
     void send_ping(int connection);
     // The link stops reading and writing (no pongs, no frames) but the TCP
@@ -135,6 +143,10 @@ public:
     // chat.postMessage returns a new ts; usergroups.users.list returns the
     // members set below; a wrong or missing token gives ok:false invalid_auth).
     void queue_response(const std::string& method, canned_response r);
+    // An outage of one method: from its first call after this one, every call
+    // for `duration` gets `r` (before any queued response); later calls are
+    // answered as usual again.
+    void fail_for(const std::string& method, std::chrono::milliseconds duration, canned_response r);
     void set_usergroup(const std::string& group_id, std::vector<std::string> users);
     // A response_url on this fake; POSTs to it are recorded as method "response_url".
     [[nodiscard]] std::string make_response_url();

@@ -39,6 +39,8 @@ void check(const actions& out, const socket_mode_session& s) {
             require(!d->env.envelope_id.empty());
             require(d->env.payload.is_object());
             require(d->env.retry_attempt >= 0);
+            // The inbox key the journal dedupes by.
+            require(!envelope_identity(d->env).empty());
             require(nlohmann::json::parse(ack->text)["envelope_id"] == d->env.envelope_id);
         } else if (const auto* l = std::get_if<action::log>(&out[i])) {
             require(l->level >= 1 && l->level <= 4);
