@@ -131,7 +131,12 @@ private:
 
     // The newest version's bin directory holding initdb and postgres.
     static std::filesystem::path find_bin_dir() {
-        if (const char* given = std::getenv("PROMOTEBOT_PG_BINDIR"); given && *given) return given;
+        if (const char* given = std::getenv("PROMOTEBOT_PG_BINDIR"); given && *given) {
+            const std::filesystem::path bin(given);
+            return std::filesystem::exists(bin / "initdb") && std::filesystem::exists(bin / "postgres")
+                       ? bin
+                       : std::filesystem::path{};
+        }
         std::vector<std::filesystem::path> found;
         std::error_code ec;
         for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
