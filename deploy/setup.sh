@@ -14,11 +14,15 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git tzdata
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
   libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
-  libhowardhinnant-date-dev libsqlite3-dev sqlite3 libcli11-dev libical-dev
+  libhowardhinnant-date-dev libsqlite3-dev sqlite3 libpq-dev libcli11-dev libical-dev
 )
 # Only the tests need these: promtool (from prometheus) checks the /metrics output;
-# clang and its compiler-rt (libFuzzer, AddressSanitizer) build the fuzz targets.
-test_packages=(prometheus clang libclang-rt-14-dev)
+# clang and its compiler-rt (libFuzzer, AddressSanitizer) build the fuzz targets;
+# postgresql provides the server binaries (/usr/lib/postgresql/15/bin) the
+# PostgreSQL store's tests start a private server from (tests/support/postgresql_server.hpp;
+# as root they run it as the user nobody, so no extra user is needed). The
+# package's own cluster and service are not used.
+test_packages=(prometheus clang libclang-rt-14-dev postgresql)
 # Not installed: kubectl, which the test deploy_manifests_render_with_kubectl
 # uses to render deploy/k8s. Debian 12's kubernetes-client (1.20, kustomize
 # v2) cannot read that kustomization; the test is skipped, saying so, unless

@@ -21,7 +21,7 @@
 #include "bot/ports/store.hpp"
 #include "commands/audit/audit_anchor.hpp"
 #include "commands/audit/audit_chain.hpp"
-#include "integrations/store/sqlite/sqlite_store.hpp"
+#include "bot/main/store_selection.hpp"
 #include "commands/freeze/freeze_view.hpp"
 #include "commands/grammar/grammar.hpp"
 #include "commands/promotion/promotion_json.hpp"
@@ -180,13 +180,14 @@ config load(const arguments& a) {
 
 // The store as the read-only commands see it: never created, never migrated,
 // never written; a missing file is a usage error naming the path and the key.
-std::unique_ptr<sqlite::sqlite_store> open_store_read_only(const config& cfg,
-                                                           std::optional<commands::audit_key> key,
-                                                           const std::string& without_it = {}) {
+// (A PostgreSQL database is never created by a connection: nothing to check first.)
+std::unique_ptr<storage::synchronous_store> open_store_read_only(const config& cfg,
+                                                                 std::optional<commands::audit_key> key,
+                                                                 const std::string& without_it = {}) {
     std::error_code ec;
-    if (!std::filesystem::exists(cfg.store, ec))
+    if (!is_postgresql_store(cfg.store) && !std::filesystem::exists(cfg.store, ec))
         throw usage_error("there is no store at " + cfg.store + " (the config's `store` key)" + without_it);
-    return sqlite::open_sqlite_store(cfg.store, std::move(key), sqlite::open_mode::read_only);
+    return bot::open_store_read_only(cfg.store, std::move(key));
 }
 
 // A local date (start of day) or a date-time, local unless it carries Z or an
@@ -207,7 +208,7 @@ date::local_days to_day(const std::string& text) {
 int check_config(const arguments& a, std::ostream& out, std::ostream& err) {
     try {
         const auto cfg = load_config_file(a.config);
-        out << "configuration OK: " << a.config << " (time zone " << cfg.timezone << ", store " << cfg.store << ", "
+        out << "configuration OK: " << a.config << " (time zone " << cfg.timezone << ", store " << store_for_log(cfg.store) << ", "
             << cfg.freeze.rules.bank_holidays.size() << " bank holidays)\n";
         return exit_ok;
     } catch (const config_error& e) {
@@ -286,7 +287,7 @@ int audit_verify(const arguments& a, std::ostream& out) {
         print_break(v, out);
         return exit_fail;
     }
-    out << "audit log intact: " << v.records << " record(s) in " << cfg.store << ", head "
+    out << "audit log intact: " << v.records << " record(s) in " << store_for_log(cfg.store) << ", head "
         << commands::to_string(v.head) << "\n";
     if (anchor) out << "anchor " << commands::to_string(*anchor) << " holds\n";
     if (v.keyed_records > 0) out << v.keyed_records << " record(s) keyed with HMAC-SHA256 (PROMOTEBOT_AUDIT_KEY)\n";
@@ -428,7 +429,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
     auto env = slack_environment_from_env(cfg);
     if (!env.app_token.empty()) register_secret(env.app_token);
     if (!env.bot_token.empty()) register_secret(env.bot_token);
-    auto st = sqlite::open_sqlite_store_for_bot(cfg.store, audit_key_from_env());
+    auto st = open_store_for_bot(cfg.store, audit_key_from_env());
     if (a.console || env.app_token.empty()) {
         if (!a.console) spdlog::info("SLACK_APP_TOKEN is not set: running in console mode");
         console_options options;
@@ -445,7 +446,7 @@ int run_bot(const arguments& a, std::istream& in, std::ostream& out, std::ostrea
         return exit_usage;
     }
     spdlog::info("promotebot {} starting: config {}, store {}, {} Socket Mode link(s)", PROMOTEBOT_VERSION,
-                 cfg.source_name, cfg.store, cfg.slack.connections);
+                 cfg.source_name, store_for_log(cfg.store), cfg.slack.connections);
     env.dry_run = a.dry_run;
     if (a.dry_run) spdlog::warn("--dry-run: deployment steps print their argv and do not run");
     slack_app app(cfg, *st, env);

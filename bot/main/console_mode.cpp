@@ -56,11 +56,11 @@ const char* console_help =
 
 }  // namespace
 
-int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, std::ostream& out,
+int run_console(const config& cfg, storage::synchronous_store& db, std::istream& in, std::ostream& out,
                 const console_options& options) {
     boost::asio::io_context io;
     console::console_chat chat(out);
-    auto st = sqlite::threaded_store(db);
+    auto st = storage::threaded_store(db);
     role_resolver roles(cfg, {}, std::chrono::steady_clock::now);
     freeze_service freeze(cfg, *st, std::chrono::system_clock::now);
     // The demonstration profile: on the embedded example every outside system is simulated.

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "bot/config/config.hpp"
-#include "integrations/store/sqlite/sqlite_store.hpp"
+#include "integrations/store/common/synchronous_store.hpp"
 
 namespace promotebot::bot {
 
@@ -18,6 +18,6 @@ struct console_options {
 };
 
 // Returns the process exit code.
-int run_console(const config& cfg, sqlite::sqlite_store& db, std::istream& in, std::ostream& out, const console_options& options);
+int run_console(const config& cfg, storage::synchronous_store& db, std::istream& in, std::ostream& out, const console_options& options);
 
 }  // namespace promotebot::bot

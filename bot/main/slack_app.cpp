@@ -77,9 +77,9 @@ slack_environment slack_environment_from_env(const config& cfg) {
 }
 
 struct slack_app::impl {
-    impl(const config& cfg, sqlite::sqlite_store& db, slack_environment env)
+    impl(const config& cfg, storage::synchronous_store& db, slack_environment env)
         : cfg(cfg),
-          st(sqlite::threaded_store(db)),
+          st(storage::threaded_store(db)),
           env(std::move(env)),
           api(io.get_executor(), web_options()),
           chat(api),
@@ -390,7 +390,7 @@ struct slack_app::impl {
     int in_flight = 0;  // spawned handlers still running
 };
 
-slack_app::slack_app(const config& cfg, sqlite::sqlite_store& db, slack_environment env)
+slack_app::slack_app(const config& cfg, storage::synchronous_store& db, slack_environment env)
     : impl_(std::make_unique<impl>(cfg, db, std::move(env))) {}
 
 slack_app::~slack_app() = default;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "bot/config/config.hpp"
-#include "integrations/store/sqlite/sqlite_store.hpp"
+#include "integrations/store/common/synchronous_store.hpp"
 
 namespace promotebot::bot {
 
@@ -24,7 +24,7 @@ slack_environment slack_environment_from_env(const config& cfg);
 class slack_app {
 public:
     // The store is used from the app's store thread only while run() runs.
-    slack_app(const config& cfg, sqlite::sqlite_store& db, slack_environment env);
+    slack_app(const config& cfg, storage::synchronous_store& db, slack_environment env);
     ~slack_app();
     // Runs until stopped (exit code 0) or a fatal error (non-zero, explained in the log).
     int run(bool handle_signals = true);

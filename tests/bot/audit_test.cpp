@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/store_backends.hpp"
+
 #include "tests/support/audit_tamper.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -27,6 +29,8 @@ using namespace std::chrono_literals;
 
 using promotebot::testing::audit_tamperer;
 using promotebot::testing::temp_dir;
+using promotebot::testing::postgresql_backend;
+using promotebot::testing::sqlite_backend;
 
 namespace {
 
@@ -95,9 +99,9 @@ TEST_CASE("SHA-256 hex digests match the published test vectors") {
     CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("each audit record's hash covers its fields and the previous record's hash") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("each audit record's hash covers its fields and the previous record's hash", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto t0 = utc(2026, 11, 26, 10);
     const auto first =
         s->append_audit({"U0REQ", "command", "/promote 1.4.2 prod", "ok", {{"z", 1}, {"a", "x"}}}, t0);
@@ -116,15 +120,15 @@ TEST_CASE("each audit record's hash covers its fields and the previous record's 
           sha256_hex(R"([2,1795687260,"U0LEAD","button","request 1","refused",{},")" + first.hash + "\"]"));
 }
 
-TEST_CASE("the audit chain verifies, and still verifies after the store is reopened") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("the audit chain verifies, and still verifies after the store is reopened", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         CHECK(s->verify_audit().ok);
         CHECK(s->verify_audit().records == 0);
         append_five(*s);
     }
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
     auto v = s->verify_audit();
     CHECK(v.ok);
     CHECK(v.records == 5);
@@ -139,16 +143,16 @@ TEST_CASE("the audit chain verifies, and still verifies after the store is reope
     CHECK(v.records == 6);
 }
 
-TEST_CASE("the audit log refuses UPDATE and DELETE") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("the audit log refuses UPDATE and DELETE", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         append_five(*s);
     }
-    CHECK_THROWS_WITH(raw_sql(dir.file(), "UPDATE audit_log SET subject = 'nothing happened' WHERE seq = 2"),
+    CHECK_THROWS_WITH(dir.exec("UPDATE audit_log SET subject = 'nothing happened' WHERE seq = 2"),
                       "audit_log is append-only");
-    CHECK_THROWS_WITH(raw_sql(dir.file(), "DELETE FROM audit_log WHERE seq = 3"), "audit_log is append-only");
-    auto s = open_sqlite_store(dir.file());
+    CHECK_THROWS_WITH(dir.exec("DELETE FROM audit_log WHERE seq = 3"), "audit_log is append-only");
+    auto s = dir.open();
     CHECK(s->audit_since(utc(2026, 1, 1)).size() == 5);
     CHECK(s->audit_since(utc(2026, 1, 1))[1].entry.subject == "request 1");
     CHECK(s->verify_audit().ok);
@@ -219,9 +223,9 @@ TEST_CASE("a deleted first record is reported as a gap at the start of the log")
     CHECK_THAT(v.problem, Catch::StartsWith("gap in seq numbers: expected record 1"));
 }
 
-TEST_CASE("an audit entry without an actor or with a non-object detail is refused and not logged") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("an audit entry without an actor or with a non-object detail is refused and not logged", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto t0 = utc(2026, 11, 26, 10);
     CHECK_THROWS_WITH(s->append_audit({"", "command", "/freeze list", "ok", {}}, t0), "audit actor must not be empty");
     CHECK_THROWS_WITH(s->append_audit({"U0REQ", "command", "/freeze list", "ok", json::array({1, 2})}, t0),
@@ -230,9 +234,9 @@ TEST_CASE("an audit entry without an actor or with a non-object detail is refuse
     CHECK(s->append_audit({"U0REQ", "command", "/freeze list", "ok", {}}, t0).seq == 1);
 }
 
-TEST_CASE("invalid UTF-8 typed into a command is logged with replacement characters and the chain verifies") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("invalid UTF-8 typed into a command is logged with replacement characters and the chain verifies", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto r = s->append_audit({"U0REQ", "command", "/promote \xff\xfe prod", "refused", {{"raw", "\xc3"}}},
                                    utc(2026, 11, 26, 10));
     CHECK(r.entry.subject == "/promote \xEF\xBF\xBD\xEF\xBF\xBD prod");
@@ -243,12 +247,12 @@ TEST_CASE("invalid UTF-8 typed into a command is logged with replacement charact
     CHECK(json::parse(out.str())["detail"]["raw"] == "\xEF\xBF\xBD");
 }
 
-TEST_CASE("appends from two connections at once keep one unbroken chain") {
-    temp_dir dir;
-    { auto init = open_sqlite_store(dir.file()); }
+TEMPLATE_TEST_CASE("appends from two connections at once keep one unbroken chain", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    { auto init = dir.open(); }
     constexpr int per_writer = 40;
     auto writer = [&](const std::string& actor) {
-        auto s = open_sqlite_store(dir.file());  // a separate SQLite connection per writer
+        auto s = dir.open();  // a separate SQLite connection per writer
         for (int i = 0; i < per_writer; ++i)
             s->append_audit({actor, "step", "request 1", "ok", {{"i", i}}}, utc(2026, 11, 26, 10) + std::chrono::seconds{i});
     };
@@ -256,15 +260,15 @@ TEST_CASE("appends from two connections at once keep one unbroken chain") {
     std::thread b(writer, "U0B");
     a.join();
     b.join();
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
     const auto v = s->verify_audit();
     CHECK(v.ok);
     CHECK(v.records == 2 * per_writer);
 }
 
-TEST_CASE("audit_since returns the records at or after a time, in seq order") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("audit_since returns the records at or after a time, in seq order", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     append_five(*s);
     const auto from_two = s->audit_since(utc(2026, 11, 26, 10, 2));
     REQUIRE(from_two.size() == 3);
@@ -276,9 +280,9 @@ TEST_CASE("audit_since returns the records at or after a time, in seq order") {
     CHECK(s->audit_since(utc(2026, 11, 27)).empty());
 }
 
-TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC times") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC times", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     append_five(*s);
     const auto records = s->audit_since(utc(2026, 1, 1));
     std::ostringstream out;
@@ -309,9 +313,9 @@ TEST_CASE("the jsonl export has one JSON object per record with ISO 8601 UTC tim
     CHECK(first.at("detail") == json{{"request", 1}});
 }
 
-TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newline") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newline", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto r = s->append_audit(
         {"U0REQ", "command", "/freeze add \"month end, Q4\"\nsecond line", "refused", {{"why", "bad \"date\""}}},
         utc(2026, 11, 26, 9, 5));
@@ -336,9 +340,9 @@ TEST_CASE("the csv export quotes a subject holding a comma, a quote and a newlin
                                               "{}", r.hash, s->audit_since(utc(2026, 1, 1))[1].hash});
 }
 
-TEST_CASE("a csv cell that a spreadsheet would run as a formula is exported as text") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a csv cell that a spreadsheet would run as a formula is exported as text", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     s->append_audit({"U0REQ", "command", "=HYPERLINK(\"http://evil\")", "refused", {}}, utc(2026, 11, 26, 9, 5));
     s->append_audit({"U0REQ", "command", "@SUM(A1)", "refused", {}}, utc(2026, 11, 26, 9, 6));
     std::ostringstream out;
@@ -375,10 +379,10 @@ TEST_CASE("a rewrite that recomputes every hash passes the chain but not an anch
     CHECK_THAT(v.problem, Catch::StartsWith("record 5 does not match the anchor"));
 }
 
-TEST_CASE("the store hashes audit records with HMAC-SHA256 when opened with the audit key") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("the store hashes audit records with HMAC-SHA256 when opened with the audit key", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     const audit_key key{"s3cret-audit-key"};
-    auto s = open_sqlite_store(dir.file(), key);
+    auto s = dir.open(key);
     const auto r = s->append_audit({"U0REQ", "command", "/freeze", "ok", {}}, utc(2026, 11, 26, 10));
     CHECK(r.mac == "hmac-sha256");
     CHECK(r.hash == hmac_sha256_hex(key.bytes, audit_hash_input(r)));
@@ -391,15 +395,15 @@ TEST_CASE("the store hashes audit records with HMAC-SHA256 when opened with the 
     CHECK(v.keyed_records == 1);
 }
 
-TEST_CASE("a log started without the key and continued with it verifies with the key only") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("a log started without the key and continued with it verifies with the key only", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     const audit_key key{"s3cret-audit-key"};
     {
-        auto plain = open_sqlite_store(dir.file());
+        auto plain = dir.open();
         append_five(*plain);
     }
     {
-        auto keyed = open_sqlite_store(dir.file(), key);
+        auto keyed = dir.open(key);
         CHECK(keyed->verify_audit().ok);
         CHECK(keyed->append_audit({"U0REQ", "command", "/freeze", "ok", {}}, utc(2026, 11, 26, 11)).mac ==
               "hmac-sha256");
@@ -408,7 +412,7 @@ TEST_CASE("a log started without the key and continued with it verifies with the
         CHECK(v.records == 6);
         CHECK(v.keyed_records == 1);
     }
-    const auto keyless = open_sqlite_store(dir.file())->verify_audit();
+    const auto keyless = dir.open()->verify_audit();
     CHECK_FALSE(keyless.ok);
     CHECK(keyless.first_broken_seq == std::optional<std::int64_t>{6});
     CHECK(keyless.problem == "record 6 is keyed (HMAC-SHA256) and cannot be verified without PROMOTEBOT_AUDIT_KEY");
@@ -448,21 +452,21 @@ TEST_CASE("with the key, a record rewritten and rehashed by someone without the 
     }
 }
 
-TEST_CASE("keyed audit records fail verification with the wrong key") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("keyed audit records fail verification with the wrong key", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     {
-        auto s = open_sqlite_store(dir.file(), audit_key{"s3cret-audit-key"});
+        auto s = dir.open(audit_key{"s3cret-audit-key"});
         append_five(*s);
     }
-    const auto v = open_sqlite_store(dir.file(), audit_key{"another-key"})->verify_audit();
+    const auto v = dir.open(audit_key{"another-key"})->verify_audit();
     CHECK_FALSE(v.ok);
     CHECK(v.first_broken_seq == std::optional<std::int64_t>{1});
     CHECK_THAT(v.problem, Catch::StartsWith("HMAC mismatch at record 1"));
 }
 
-TEST_CASE("a 1 MB text is recorded in the audit log cut to 4 KiB and marked as cut") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a 1 MB text is recorded in the audit log cut to 4 KiB and marked as cut", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const std::string huge(1024 * 1024, 'x');
     // A character of two bytes straddles the cut: it is left out whole.
     const std::string straddling = std::string(audit_text_limit - 1, 'a') + "é" + "tail";
@@ -475,17 +479,17 @@ TEST_CASE("a 1 MB text is recorded in the audit log cut to 4 KiB and marked as c
     const std::string mark = "… [cut: " + std::to_string(huge.size() + 34) + " bytes in all]";
     CHECK(e.subject.size() == audit_text_limit + mark.size());
     CHECK(e.subject.substr(audit_text_limit) == mark);
-    const auto reason = e.detail.at("reason").get<std::string>();
+    const auto reason = e.detail.at("reason").template get<std::string>();
     CHECK(reason == std::string(audit_text_limit, 'x') + "… [cut: 1048576 bytes in all]");
-    const auto note = e.detail.at("nested").at("note").get<std::string>();
+    const auto note = e.detail.at("nested").at("note").template get<std::string>();
     CHECK(note == std::string(audit_text_limit - 1, 'a') + "… [cut: " + std::to_string(straddling.size()) +
                       " bytes in all]");
     CHECK(s->verify_audit().ok);
 }
 
-TEST_CASE("a detail too big even with its texts cut is replaced by a note of its size") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a detail too big even with its texts cut is replaced by a note of its size", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     json many = json::array();
     for (int i = 0; i < 10000; ++i) many.push_back(i);
     s->append_audit({"U0REQ", "command", "x", "rejected", {{"values", many}}}, utc(2026, 11, 26, 9, 5));
@@ -494,9 +498,9 @@ TEST_CASE("a detail too big even with its texts cut is replaced by a note of its
                                      " bytes not recorded"}});
 }
 
-TEST_CASE("the csv export escapes control characters and keeps line feeds quoted") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("the csv export escapes control characters and keeps line feeds quoted", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const std::string subject = std::string{"/freeze add \x1b[31mred\x07 bell\r"} + '\0' + "nul\tab\x7f del \xc2\x9b csi\nnext";
     s->append_audit({"U0REQ", "command", subject, "refused", {}}, utc(2026, 11, 26, 9, 5));
     s->append_audit({"U0REQ", "command", "\tstarts with a tab", "refused", {}}, utc(2026, 11, 26, 9, 6));
@@ -514,7 +518,9 @@ TEST_CASE("the csv export escapes control characters and keeps line feeds quoted
     CHECK(controls.empty());
     const auto rows = read_csv(csv);
     REQUIRE(rows.size() == 3);
+    // PostgreSQL text cannot hold NUL: that store keeps U+FFFD in its place.
+    const std::string nul = TestType::keeps_nul ? "\\u0000" : "\xEF\xBF\xBD";
     CHECK(rows[1][4] ==
-          "/freeze add \\u001B[31mred\\u0007 bell\\u000D\\u0000nul\\u0009ab\\u007F del \\u009B csi\nnext");
+          "/freeze add \\u001B[31mred\\u0007 bell\\u000D" + nul + "nul\\u0009ab\\u007F del \\u009B csi\nnext");
     CHECK(rows[2][4] == "\\u0009starts with a tab");
 }

@@ -3,6 +3,8 @@
 // post whose answer was lost, and resumes after a restart.
 #include <catch2/catch.hpp>
 
+#include "tests/support/store_backends.hpp"
+
 #include <deque>
 #include <stdexcept>
 
@@ -21,6 +23,8 @@ using namespace promotebot;
 using namespace promotebot::bot;
 using namespace std::chrono_literals;
 using outcome = delivery_result::outcome;
+using promotebot::testing::postgresql_backend;
+using promotebot::testing::sqlite_backend;
 namespace asio = boost::asio;
 
 namespace {
@@ -148,11 +152,12 @@ struct manual_clock {
     }
 };
 
-// One bot process's view of a store file: the store thread, the dispatcher.
+// One bot process's view of a store: the store thread, the dispatcher.
 struct harness {
-    explicit harness(const std::string& path, scripted_chat& chat, manual_clock& clock)
-        : db(sqlite::open_sqlite_store(path)),
-          st(sqlite::threaded_store(*db)),
+    template <typename Store>
+    harness(std::unique_ptr<Store> opened, scripted_chat& chat, manual_clock& clock)
+        : db(std::move(opened)),
+          st(storage::threaded_store(*db)),
           dispatcher(io.get_executor(), *st, chat, clock.fn(),
                      {[](int attempts) { return std::chrono::milliseconds(1000 * attempts); }}) {}
 
@@ -179,7 +184,7 @@ struct harness {
     int deliver() { return run(dispatcher.deliver_due()); }
 
     asio::io_context io;
-    std::unique_ptr<sqlite::sqlite_store> db;
+    std::unique_ptr<storage::synchronous_store> db;
     std::unique_ptr<store> st;
     outbox_dispatcher dispatcher;
 };
@@ -188,9 +193,9 @@ delivery_result fails(outcome what, std::string error = "planned failure") { ret
 
 }  // namespace
 
-TEST_CASE("a change, its audit record and its announcement commit together or not at all") {
-    testing::temp_dir dir;
-    auto db = sqlite::open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a change, its audit record and its announcement commit together or not at all", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto db = dir.open();
     effects fx;
     fx.record("U0LEAD", "freeze.add", "/freeze add …", "ok");
     fx.post("C0RELEASE", text_message("Freeze window added"));
@@ -216,9 +221,9 @@ TEST_CASE("a change, its audit record and its announcement commit together or no
     CHECK(db->verify_audit().ok);
 }
 
-TEST_CASE("the inbox entry is marked done in the transaction of its outcome") {
-    testing::temp_dir dir;
-    auto db = sqlite::open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("the inbox entry is marked done in the transaction of its outcome", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto db = dir.open();
     REQUIRE(db->journal_inbound({"trigger:1", inbound_kind::slash_command, {{"command", "/freeze"}}, t0}));
     effects fx;
     fx.record("U1", "command", "/freeze", "ok");
@@ -232,9 +237,9 @@ TEST_CASE("the inbox entry is marked done in the transaction of its outcome") {
     CHECK(db->unfinished_inbound().empty());
 }
 
-TEST_CASE("outbox rows of one message are due one at a time, in order") {
-    testing::temp_dir dir;
-    auto db = sqlite::open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("outbox rows of one message are due one at a time, in order", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto db = dir.open();
     const auto post = db->enqueue_outbox(post_to("C1", "v1", "request:7"), t0);
     db->enqueue_outbox(update_of("C1", "request:7", "v2"), t0);
     const auto other = db->enqueue_outbox(post_to("C2", "other"), t0);
@@ -255,9 +260,9 @@ TEST_CASE("outbox rows of one message are due one at a time, in order") {
     CHECK(due[1].id == other);
 }
 
-TEST_CASE("the newest pending update of a message stands for the older ones") {
-    testing::temp_dir dir;
-    auto db = sqlite::open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("the newest pending update of a message stands for the older ones", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto db = dir.open();
     const auto post = db->enqueue_outbox(post_to("C1", "v1", "request:7"), t0);
     db->outbox_delivered(post, "1.0", t0);
     const auto first = db->enqueue_outbox(update_of("C1", "request:7", "v2"), t0);
@@ -273,11 +278,11 @@ TEST_CASE("the newest pending update of a message stands for the older ones") {
     CHECK(db->outbox_pending() == 0);
 }
 
-TEST_CASE("a post that fails for a while is delivered once, after backoff") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a post that fails for a while is delivered once, after backoff", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     const auto id = h.db->enqueue_outbox(post_to("C0RELEASE", "Freeze window #1 added"), t0);
     chat.plan = {fails(outcome::not_sent), fails(outcome::not_sent)};
     chat.plan.push_back({outcome::not_sent, {}, "ratelimited", std::chrono::seconds(30)});
@@ -300,11 +305,11 @@ TEST_CASE("a post that fails for a while is delivered once, after backoff") {
     CHECK(chat.history.size() == 1);
 }
 
-TEST_CASE("a post whose answer was lost is looked up, not posted twice") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a post whose answer was lost is looked up, not posted twice", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     const auto id = h.db->enqueue_outbox(post_to("C0RELEASE", "Freeze window #1 added", "freeze:1"), t0);
     h.db->enqueue_outbox(update_of("C0RELEASE", "freeze:1", "Freeze window #1 removed"), t0);
     chat.plan = {fails(outcome::maybe_sent, "timeout after the request was written")};
@@ -324,11 +329,11 @@ TEST_CASE("a post whose answer was lost is looked up, not posted twice") {
     CHECK(chat.of("update")[0].ts == chat.history[id]);
 }
 
-TEST_CASE("a post in doubt that never arrived is posted again, after a lookup that failed waits") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a post in doubt that never arrived is posted again, after a lookup that failed waits", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     chat.lost_answers_arrive = false;
     const auto id = h.db->enqueue_outbox(post_to("C0RELEASE", "hello"), t0);
     chat.plan = {fails(outcome::maybe_sent)};
@@ -347,19 +352,19 @@ TEST_CASE("a post in doubt that never arrived is posted again, after a lookup th
     CHECK(chat.history.size() == 1);
 }
 
-TEST_CASE("after a crash mid-post the next process reconciles before posting") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("after a crash mid-post the next process reconciles before posting", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
     std::int64_t id = 0;
     {
         // The attempt was recorded, then the process died before the answer.
-        auto db = sqlite::open_sqlite_store(dir.file());
+        auto db = dir.open();
         id = db->enqueue_outbox(post_to("C0RELEASE", "announcement"), t0);
         db->outbox_attempt(id, true, t0);
         chat.history[id] = "1700000099.000100";  // Slack did take it
     }
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     CHECK(h.deliver() == 1);
     CHECK(chat.of("post").empty());
     CHECK(chat.of("find").size() == 1);
@@ -367,11 +372,11 @@ TEST_CASE("after a crash mid-post the next process reconciles before posting") {
     CHECK(h.db->outbox_pending() == 0);
 }
 
-TEST_CASE("a refused message fails at once and does not hold back other messages") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a refused message fails at once and does not hold back other messages", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     const auto bad = h.db->enqueue_outbox(post_to("CGONE", "lost cause", "k"), t0);
     const auto update = h.db->enqueue_outbox(update_of("CGONE", "k", "never"), t0);
     const auto good = h.db->enqueue_outbox(post_to("C0RELEASE", "fine"), t0);
@@ -386,11 +391,11 @@ TEST_CASE("a refused message fails at once and does not hold back other messages
     CHECK(h.dispatcher.failed() == 2);
 }
 
-TEST_CASE("an ephemeral answer whose delivery is unknown is not repeated") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("an ephemeral answer whose delivery is unknown is not repeated", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     outbox_message m;
     m.kind = outbox_kind::ephemeral;
     m.channel = "C1";
@@ -405,11 +410,11 @@ TEST_CASE("an ephemeral answer whose delivery is unknown is not repeated") {
     CHECK(h.db->outbox_state_of(id) == outbox_state::delivered);
 }
 
-TEST_CASE("a message not delivered within the give-up bound fails with a reason") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a message not delivered within the give-up bound fails with a reason", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     const auto id = h.db->enqueue_outbox(post_to("C1", "late"), t0);
     chat.plan = {fails(outcome::not_sent)};
     h.deliver();
@@ -419,11 +424,11 @@ TEST_CASE("a message not delivered within the give-up bound fails with a reason"
     CHECK(h.db->outbox_state_of(id) == outbox_state::failed);
 }
 
-TEST_CASE("the dispatcher wakes on a commit and delivers without polling") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("the dispatcher wakes on a commit and delivers without polling", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     h.st->on_commit = [&] { h.dispatcher.notify(); };
     bool delivered = false;
     h.run([&]() -> asio::awaitable<void> {
@@ -443,11 +448,11 @@ TEST_CASE("the dispatcher wakes on a commit and delivers without polling") {
     CHECK(delivered);
 }
 
-TEST_CASE("a thread reply waits for its post, goes into that post's thread, and is not covered by updates") {
-    testing::temp_dir dir;
+TEMPLATE_TEST_CASE("a thread reply waits for its post, goes into that post's thread, and is not covered by updates", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     scripted_chat chat;
     manual_clock clock;
-    harness h(dir.file(), chat, clock);
+    harness h(dir.open(), chat, clock);
     h.db->enqueue_outbox(post_to("C0RELEASE", "Promotion #1", "promotion:1"), t0);
     auto note = post_to("C0RELEASE", "Deploy pressed", "promotion:1");
     note.kind = outbox_kind::reply;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/store_backends.hpp"
+
 #include "tests/support/raw_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -20,6 +22,8 @@ using namespace std::chrono_literals;
 
 using promotebot::testing::raw_db;
 using promotebot::testing::temp_dir;
+using promotebot::testing::postgresql_backend;
+using promotebot::testing::sqlite_backend;
 
 namespace {
 
@@ -148,16 +152,16 @@ void make_version_6_store(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("a promotion is stored with its JSON doc and read back the same, also after reopening the store") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("a promotion is stored with its JSON doc and read back the same, also after reopening the store", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     const auto p = promotion_for("prod", "v1.2.3", "awaiting_signoffs", "trigger:111.222");
     std::int64_t id = 0;
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         id = s->insert_promotion(p, t0);
         CHECK(id > 0);
     }
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
     const auto got = s->promotion(id);
     REQUIRE(got);
     CHECK(got->id == id);
@@ -179,9 +183,9 @@ TEST_CASE("a promotion is stored with its JSON doc and read back the same, also 
     CHECK_FALSE(s->promotion_from_source(""));
 }
 
-TEST_CASE("a promotion opened again by the same inbound event gets the first one's ID and changes nothing") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a promotion opened again by the same inbound event gets the first one's ID and changes nothing", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto first = s->insert_promotion(promotion_for("int", "v1.0.0", "awaiting_signoffs", "trigger:1"), t0);
     auto replay = promotion_for("prod", "v9.9.9", "deploying", "trigger:1");
     replay.doc = {{"replayed", true}};
@@ -199,14 +203,14 @@ TEST_CASE("a promotion opened again by the same inbound event gets the first one
     const auto b = s->insert_promotion(promotion_for("int", "v1.0.1"), t0);
     CHECK(a != b);
     CHECK(s->recent_promotions(10).size() == 3);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM promotions WHERE source_key IS NULL") == 2);
+    CHECK(dir.integer("SELECT COUNT(*) FROM promotions WHERE source_key IS NULL") == 2);
 }
 
-TEST_CASE("saving a promotion is compare-and-set: a save based on a stale row version is refused and changes nothing") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("saving a promotion is compare-and-set: a save based on a stale row version is refused and changes nothing", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     // Two connections to one file, as two processes (or a retried unit of work) would have.
-    auto first = open_sqlite_store(dir.file());
-    auto second = open_sqlite_store(dir.file());
+    auto first = dir.open();
+    auto second = dir.open();
     const auto id = first->insert_promotion(promotion_for("prod", "v1.2.3"), t0);
 
     auto mine = *first->promotion(id);
@@ -244,9 +248,9 @@ TEST_CASE("saving a promotion is compare-and-set: a save based on a stale row ve
     CHECK_FALSE(first->save_promotion(missing, 1, t0 + 4min));
 }
 
-TEST_CASE("promotions in given states come oldest first and recent promotions newest first") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("promotions in given states come oldest first and recent promotions newest first", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto a = s->insert_promotion(promotion_for("int", "v1", "awaiting_signoffs"), t0);
     const auto b = s->insert_promotion(promotion_for("prod", "v2", "deploying"), t0);
     const auto c = s->insert_promotion(promotion_for("int", "v3", "succeeded"), t0 + 1min);
@@ -270,9 +274,9 @@ TEST_CASE("promotions in given states come oldest first and recent promotions ne
     CHECK(s->recent_promotions(0).empty());
 }
 
-TEST_CASE("a deploy lock is held by one promotion per environment and released only by it") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a deploy lock is held by one promotion per environment and released only by it", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     CHECK_FALSE(s->deploy_lock_of("prod"));
 
     CHECK(s->acquire_deploy_lock("prod", 1, "U0ALICE", t0));
@@ -310,18 +314,18 @@ TEST_CASE("a deploy lock is held by one promotion per environment and released o
     CHECK(s->deploy_lock_of("prod")->acquired_at == t0 + 4min);
 }
 
-TEST_CASE("a deploy lock taken through one connection is refused through another") {
-    temp_dir dir;
-    auto first = open_sqlite_store(dir.file());
-    auto second = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a deploy lock taken through one connection is refused through another", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto first = dir.open();
+    auto second = dir.open();
     CHECK(first->acquire_deploy_lock("prod", 1, "U0ALICE", t0));
     CHECK_FALSE(second->acquire_deploy_lock("prod", 2, "U0BOB", t0));
     CHECK(second->deploy_lock_of("prod")->holder == "U0ALICE");
 }
 
-TEST_CASE("a deployment is recorded when it starts and completed when it finishes") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a deployment is recorded when it starts and completed when it finishes", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     auto record = deployment_for(7, "prod", "v1.2.3", t0);
     record.image_digest = "sha256:started";
     const auto id = s->start_deployment(record);
@@ -372,9 +376,9 @@ TEST_CASE("a deployment is recorded when it starts and completed when it finishe
     CHECK_FALSE(s->deployment(other + 1));
 }
 
-TEST_CASE("deployments are listed newest first, by environment, and the last successful one is found") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("deployments are listed newest first, by environment, and the last successful one is found", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto start = [&](std::int64_t promotion, const std::string& env, const std::string& version,
                            const std::string& result, int minute) {
         const auto id = s->start_deployment(deployment_for(promotion, env, version, t0 + std::chrono::minutes{minute}));
@@ -419,9 +423,9 @@ TEST_CASE("deployments are listed newest first, by environment, and the last suc
     CHECK(s->deployment_of_promotion(4)->id == again);
 }
 
-TEST_CASE("step output comes back in the order it was written, for all steps or one") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("step output comes back in the order it was written, for all steps or one", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     s->append_step_output(1, {{0, "out", "building"}, {0, "err", "warning: x"}}, t0);
     s->append_step_output(2, {{0, "out", "other promotion"}}, t0);
     s->append_step_output(1, {{1, "out", "pushing"}, {0, "out", "late line of step 0"}, {1, "out", ""}}, t0 + 1s);
@@ -446,9 +450,9 @@ TEST_CASE("step output comes back in the order it was written, for all steps or 
     CHECK(s->step_output(1).size() == 5);
 }
 
-TEST_CASE("a long output line is cut at 8 KiB on a character boundary and invalid UTF-8 is replaced") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a long output line is cut at 8 KiB on a character boundary and invalid UTF-8 is replaced", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const std::string ellipsis = "\xE2\x80\xA6";
     // Two-byte characters: 8 KiB minus the ellipsis falls in the middle of one.
     std::string wide;
@@ -477,9 +481,9 @@ TEST_CASE("a long output line is cut at 8 KiB on a character boundary and invali
     CHECK(lines[3].text == "bad \xEF\xBF\xBD byte");
 }
 
-TEST_CASE("a promotion's step output keeps its first and newest lines and says how many were dropped") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a promotion's step output keeps its first and newest lines and says how many were dropped", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const int head = static_cast<int>(step_output_head_lines);
     const int tail = static_cast<int>(step_output_tail_lines);
     const int total = head + tail + 5'000;
@@ -511,16 +515,16 @@ TEST_CASE("a promotion's step output keeps its first and newest lines and says h
     CHECK(lines.size() == static_cast<std::size_t>(head + tail + 1));
     CHECK(lines[static_cast<std::size_t>(head)].text == "\xE2\x80\xA6 output truncated: 5003 lines dropped");
     CHECK(lines.back().text == "line " + std::to_string(total + 2));
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM step_output WHERE promotion_id = 1") == head + tail + 1);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM step_output WHERE text LIKE '%output truncated%'") == 2);
+    CHECK(dir.integer("SELECT COUNT(*) FROM step_output WHERE promotion_id = 1") == head + tail + 1);
+    CHECK(dir.integer("SELECT COUNT(*) FROM step_output WHERE text LIKE '%output truncated%'") == 2);
 }
 
-TEST_CASE("promotions, locks, deployments and step output survive closing and reopening the store") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("promotions, locks, deployments and step output survive closing and reopening the store", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     std::int64_t promotion_id = 0;
     std::int64_t deployment_id = 0;
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         promotion_id = s->insert_promotion(promotion_for("prod", "v2.0.0", "deploying", "trigger:9"), t0);
         auto p = *s->promotion(promotion_id);
         p.doc["approved_by"] = "U0LEAD";
@@ -529,7 +533,7 @@ TEST_CASE("promotions, locks, deployments and step output survive closing and re
         deployment_id = s->start_deployment(deployment_for(promotion_id, "prod", "v2.0.0", t0 + 2min));
         s->append_step_output(promotion_id, {{0, "out", "first"}, {1, "err", "second"}}, t0 + 3min);
     }
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
     const auto p = s->promotion(promotion_id);
     REQUIRE(p);
     CHECK(p->row_version == 2);
@@ -549,9 +553,9 @@ TEST_CASE("promotions, locks, deployments and step output survive closing and re
     CHECK(texts_of(s->step_output(promotion_id)) == std::vector<std::string>{"first", "second", "third"});
 }
 
-TEST_CASE("a unit of work that throws leaves no promotion, save, lock, deployment or output behind") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a unit of work that throws leaves no promotion, save, lock, deployment or output behind", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto existing = s->insert_promotion(promotion_for("int", "v1"), t0);
     CHECK_THROWS_WITH(s->transaction([&](store_session& tx) {
         const auto id = tx.insert_promotion(promotion_for("prod", "v2", "deploying", "trigger:rolled-back"), t0);
@@ -571,7 +575,7 @@ TEST_CASE("a unit of work that throws leaves no promotion, save, lock, deploymen
     CHECK_FALSE(s->promotion_from_source("trigger:rolled-back"));
     CHECK(s->deploy_locks().empty());
     CHECK(s->deployments("", 10).empty());
-    raw_db raw(dir.file());
+    auto& raw = dir;
     CHECK(raw.integer("SELECT COUNT(*) FROM step_output") == 0);
 
     // The same work without the throw commits whole.

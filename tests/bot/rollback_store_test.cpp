@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/store_backends.hpp"
+
 #include "tests/support/raw_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -19,6 +21,8 @@ using namespace std::chrono_literals;
 
 using promotebot::testing::raw_db;
 using promotebot::testing::temp_dir;
+using promotebot::testing::postgresql_backend;
+using promotebot::testing::sqlite_backend;
 
 namespace {
 
@@ -84,9 +88,9 @@ void make_version_7_store(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("a rollback is stored with its JSON doc and read back the same") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a rollback is stored with its JSON doc and read back the same", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto r = rollback_for("prod", "image", "proposed", "trigger:333.444");
     const auto id = s->insert_rollback(r, t0);
     CHECK(id > 0);
@@ -107,12 +111,12 @@ TEST_CASE("a rollback is stored with its JSON doc and read back the same") {
     // Without a source key the column is NULL, and reads back empty.
     const auto typed = s->insert_rollback(rollback_for("int", "dbt"), t0);
     CHECK(s->rollback(typed)->source_key.empty());
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM rollbacks WHERE source_key IS NULL") == 1);
+    CHECK(dir.integer("SELECT COUNT(*) FROM rollbacks WHERE source_key IS NULL") == 1);
 }
 
-TEST_CASE("a rollback missing what queries need, or whose doc is not an object, is refused and not stored") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a rollback missing what queries need, or whose doc is not an object, is refused and not stored", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     auto no_environment = rollback_for("", "image");
     auto no_kind = rollback_for("prod", "");
     auto no_state = rollback_for("prod", "image", "");
@@ -124,7 +128,7 @@ TEST_CASE("a rollback missing what queries need, or whose doc is not an object, 
     null_doc.doc = nullptr;
     for (const auto* bad : {&no_environment, &no_kind, &no_state, &no_requester, &array_doc, &null_doc})
         CHECK_THROWS_AS(s->insert_rollback(*bad, t0), std::invalid_argument);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM rollbacks") == 0);
+    CHECK(dir.integer("SELECT COUNT(*) FROM rollbacks") == 0);
 
     const auto id = s->insert_rollback(rollback_for("prod", "image"), t0);
     auto r = *s->rollback(id);
@@ -136,9 +140,9 @@ TEST_CASE("a rollback missing what queries need, or whose doc is not an object, 
     CHECK(s->rollback(id)->row_version == 1);
 }
 
-TEST_CASE("a rollback asked for again by the same inbound event gets the first one's ID and changes nothing") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a rollback asked for again by the same inbound event gets the first one's ID and changes nothing", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto first = s->insert_rollback(rollback_for("prod", "image", "proposed", "trigger:1"), t0);
     auto replay = rollback_for("int", "infra", "running", "trigger:1");
     replay.doc = {{"replayed", true}};
@@ -150,21 +154,21 @@ TEST_CASE("a rollback asked for again by the same inbound event gets the first o
     CHECK(got->state == "proposed");
     CHECK(got->doc == rollback_for("prod", "image").doc);
     CHECK(got->updated_at == t0);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM rollbacks") == 1);
+    CHECK(dir.integer("SELECT COUNT(*) FROM rollbacks") == 1);
 
     // Rollbacks without a source are never taken for each other.
     const auto a = s->insert_rollback(rollback_for("int", "dbt"), t0);
     const auto b = s->insert_rollback(rollback_for("int", "dbt"), t0);
     CHECK(a != b);
     CHECK(a != first);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM rollbacks") == 3);
+    CHECK(dir.integer("SELECT COUNT(*) FROM rollbacks") == 3);
 }
 
-TEST_CASE("saving a rollback is compare-and-set: a save based on a stale row version is refused and changes nothing") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("saving a rollback is compare-and-set: a save based on a stale row version is refused and changes nothing", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     // Two connections to one file, as two processes (or a retried unit of work) would have.
-    auto first = open_sqlite_store(dir.file());
-    auto second = open_sqlite_store(dir.file());
+    auto first = dir.open();
+    auto second = dir.open();
     const auto id = first->insert_rollback(rollback_for("prod", "image", "proposed", "trigger:2"), t0);
 
     auto mine = *first->rollback(id);
@@ -207,9 +211,9 @@ TEST_CASE("saving a rollback is compare-and-set: a save based on a stale row ver
     CHECK_FALSE(first->save_rollback(missing, 1, t0 + 4min));
 }
 
-TEST_CASE("rollbacks in given states come oldest first") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("rollbacks in given states come oldest first", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto a = s->insert_rollback(rollback_for("int", "image", "proposed"), t0);
     const auto b = s->insert_rollback(rollback_for("prod", "dbt", "running"), t0);
     const auto c = s->insert_rollback(rollback_for("int", "infra", "succeeded"), t0 + 1min);
@@ -231,9 +235,9 @@ TEST_CASE("rollbacks in given states come oldest first") {
     CHECK(ids_of(s->rollbacks_in_states({"proposed"})) == std::vector<std::int64_t>{d});
 }
 
-TEST_CASE("marking a bad version is idempotent and keeps the first mark") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("marking a bad version is idempotent and keeps the first mark", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     CHECK_FALSE(s->bad_version_of("prod", "v1.3.0"));
     s->mark_bad_version(mark("prod", "v1.3.0", 7, t0, "U0LEAD"));
     s->mark_bad_version(mark("prod", "v1.3.0", 9, t0 + 1h, "U0OTHER"));
@@ -257,12 +261,12 @@ TEST_CASE("marking a bad version is idempotent and keeps the first mark") {
     CHECK_THROWS_AS(s->mark_bad_version(mark("", "v1", 1, t0)), std::invalid_argument);
     CHECK_THROWS_AS(s->mark_bad_version(mark("prod", "", 1, t0)), std::invalid_argument);
     CHECK_THROWS_AS(s->mark_bad_version(mark("prod", "v1", 1, t0, "")), std::invalid_argument);
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM bad_versions") == 2);
+    CHECK(dir.integer("SELECT COUNT(*) FROM bad_versions") == 2);
 }
 
-TEST_CASE("bad versions of an environment are listed newest first") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("bad versions of an environment are listed newest first", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     // Marked out of version order, two in the same second.
     s->mark_bad_version(mark("prod", "v1.1.0", 1, t0 + 1min));
     s->mark_bad_version(mark("prod", "v1.0.0", 2, t0 + 2min));
@@ -313,9 +317,9 @@ TEST_CASE("rollbacks and bad versions survive closing and reopening the store") 
     CHECK_THROWS_WITH(ro->mark_bad_version(mark("prod", "v2", id, t0)), Catch::Contains("readonly"));
 }
 
-TEST_CASE("a unit of work that throws leaves no rollback, save or bad version behind") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a unit of work that throws leaves no rollback, save or bad version behind", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto existing = s->insert_rollback(rollback_for("prod", "image"), t0);
     CHECK_THROWS_WITH(s->transaction([&](store_session& tx) {
         const auto id = tx.insert_rollback(rollback_for("int", "dbt", "running", "trigger:undone"), t0);
@@ -330,7 +334,7 @@ TEST_CASE("a unit of work that throws leaves no rollback, save or bad version be
     CHECK(s->rollback(existing)->state == "proposed");
     CHECK(s->rollbacks_in_states({"running"}).empty());
     CHECK_FALSE(s->bad_version_of("prod", "v1.3.0"));
-    CHECK(raw_db(dir.file()).integer("SELECT COUNT(*) FROM rollbacks") == 1);
+    CHECK(dir.integer("SELECT COUNT(*) FROM rollbacks") == 1);
 }
 
 TEST_CASE("a version-7 store is migrated to rollbacks and bad versions, keeping what it held") {

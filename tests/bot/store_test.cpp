@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "tests/support/store_backends.hpp"
+
 #include "tests/support/raw_db.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -23,6 +25,8 @@ using namespace std::chrono_literals;
 
 using promotebot::testing::raw_db;
 using promotebot::testing::temp_dir;
+using promotebot::testing::postgresql_backend;
+using promotebot::testing::sqlite_backend;
 
 namespace {
 
@@ -62,12 +66,12 @@ TEST_CASE("the store opens its file in WAL mode") {
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
 }
 
-TEST_CASE("reopening the store keeps freeze windows, the audit log and the outbox") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("reopening the store keeps freeze windows, the audit log and the outbox", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     const auto now = utc(2026, 11, 26, 10);
     std::int64_t window_id = 0;
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         window_id = s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 3), "quarterly close", "U0LEAD", now);
         s->append_audit({"U0LEAD", "freeze.add", "/freeze add 2026-12-01 2026-12-03", "ok", {{"id", window_id}}},
                         now);
@@ -76,7 +80,7 @@ TEST_CASE("reopening the store keeps freeze windows, the audit log and the outbo
         m.body.header = "Freeze window #1 added";
         s->enqueue_outbox(m, now);
     }
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
 
     const auto windows = s->freeze_windows();
     REQUIRE(windows.size() == 1);
@@ -142,9 +146,9 @@ TEST_CASE("a file that is not a SQLite database is refused with a message naming
     CHECK(after == content);
 }
 
-TEST_CASE("active freeze windows are listed by start, and removed ones disappear and cannot be removed again") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("active freeze windows are listed by start, and removed ones disappear and cannot be removed again", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto now = utc(2026, 11, 26, 9);
     const auto late = s->add_freeze_window(utc(2026, 12, 20), utc(2027, 1, 2), "year end", "U0LEAD", now);
     const auto early = s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 2), "audit", "U0LEAD", now);
@@ -169,14 +173,14 @@ TEST_CASE("active freeze windows are listed by start, and removed ones disappear
     CHECK(w->end == utc(2027, 1, 2));
 
     // The removal is kept for the record: who removed it and when.
-    raw_db raw(dir.file());
+    auto& raw = dir;
     CHECK(raw.rows("SELECT removed_by, removed_at FROM freeze_windows WHERE id = " + std::to_string(middle)) ==
           std::vector<std::string>{"U0LEAD|" + std::to_string((now + 1h).time_since_epoch().count())});
 }
 
-TEST_CASE("a freeze window that does not end after it starts is refused and nothing is stored") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a freeze window that does not end after it starts is refused and nothing is stored", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto day = utc(2026, 12, 1);
     CHECK_THROWS_WITH(s->add_freeze_window(day, day, "empty", "U0LEAD", day),
                       "freeze window must end after it starts");
@@ -185,17 +189,17 @@ TEST_CASE("a freeze window that does not end after it starts is refused and noth
     CHECK(s->freeze_windows().empty());
 }
 
-TEST_CASE("an inbound event is journaled once, stays unfinished until done, and survives a restart") {
-    temp_dir dir;
+TEMPLATE_TEST_CASE("an inbound event is journaled once, stays unfinished until done, and survives a restart", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
     const inbox_entry first{"trigger:123.456", inbound_kind::slash_command, json{{"command", "/freeze"}}, utc(2026, 11, 26, 10)};
     {
-        auto s = open_sqlite_store(dir.file());
+        auto s = dir.open();
         CHECK(s->journal_inbound(first));
         CHECK_FALSE(s->journal_inbound(first));  // Slack's redelivery
         CHECK(s->journal_inbound({"event:Ev1", inbound_kind::interactive, json::object(), utc(2026, 11, 26, 10, 1)}));
         s->mark_inbound_done("event:Ev1", utc(2026, 11, 26, 10, 2));
     }
-    auto s = open_sqlite_store(dir.file());
+    auto s = dir.open();
     auto unfinished = s->unfinished_inbound();
     REQUIRE(unfinished.size() == 1);
     CHECK(unfinished[0].key == first.key);
@@ -214,9 +218,9 @@ TEST_CASE("an inbound event is journaled once, stays unfinished until done, and 
     CHECK(s->journal_inbound({first.key, inbound_kind::slash_command, json::object(), utc(2026, 11, 27)}));  // forgotten
 }
 
-TEST_CASE("a freeze window remembers the request that added it, even after removal") {
-    temp_dir dir;
-    auto s = open_sqlite_store(dir.file());
+TEMPLATE_TEST_CASE("a freeze window remembers the request that added it, even after removal", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    auto s = dir.open();
     const auto now = utc(2026, 11, 26, 10);
     const auto id = s->add_freeze_window(utc(2026, 12, 1), utc(2026, 12, 2), "close", "U0LEAD", now, "trigger:abc");
     s->add_freeze_window(utc(2026, 12, 3), utc(2026, 12, 4), "typed in the console", "U0LEAD", now);

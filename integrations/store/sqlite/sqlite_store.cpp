@@ -1,26 +1,18 @@
 #include "integrations/store/sqlite/sqlite_store.hpp"
+#include "integrations/store/common/store_rules.hpp"
 #include "commands/audit/audit_chain.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <condition_variable>
 #include <filesystem>
-#include <deque>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <sqlite3.h>
 
 #include "commands/audit/sha256.hpp"
@@ -463,69 +455,14 @@ private:
     bool done_ = false;
 };
 
-// Strings stored in the audit log must be valid UTF-8 so that hashing and
-// exporting them never fails later; invalid bytes become U+FFFD up front.
-std::string valid_utf8(const std::string& s) {
-    return json::parse(json(s).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
-}
-
-json valid_utf8(const json& j) {
-    return json::parse(j.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-json object_detail(const json& detail, const char* what) {
-    if (detail.is_null()) return json::object();
-    if (!detail.is_object())
-        throw std::invalid_argument(std::string(what) + " must be a JSON object, not " + detail.type_name());
-    return valid_utf8(detail);
-}
-
-void require_non_empty(const std::string& value, const char* what) {
-    if (value.empty()) throw std::invalid_argument(std::string(what) + " must not be empty");
-}
-
-json parse_stored_json(const std::string& text, const std::string& where) {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) throw std::runtime_error("store: " + where + " holds invalid JSON");
-    return j;
-}
-
-std::string json_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-std::vector<std::string> stored_strings(const std::string& text, const std::string& where) {
-    const json j = parse_stored_json(text, where);
-    if (!j.is_array()) throw std::runtime_error("store: " + where + " is not a JSON array");
-    std::vector<std::string> out;
-    for (const auto& e : j) {
-        if (!e.is_string()) throw std::runtime_error("store: " + where + " holds a non-string");
-        out.push_back(e.get<std::string>());
-    }
-    return out;
-}
-
-constexpr std::array<std::string_view, 5> deployment_results{"running", "succeeded", "failed", "interrupted",
-                                                             "cancelled"};
-
-void require_deployment_result(const std::string& result) {
-    if (std::find(deployment_results.begin(), deployment_results.end(), result) == deployment_results.end())
-        throw std::invalid_argument("unknown deployment result \"" + valid_utf8(result.substr(0, 40)) + "\"");
-}
-
-// A tool's output line as stored: valid UTF-8, at most step_output_line_bytes,
-// ending in "…" when it was cut.
-std::string bounded_output_line(const std::string& text) {
-    constexpr std::string_view ellipsis = "\xE2\x80\xA6";
-    const bool too_long = text.size() > step_output_line_bytes;
-    // Only what can be kept is looked at: a line of many megabytes costs no more than one of 8 KiB.
-    std::string s = valid_utf8(too_long ? text.substr(0, step_output_line_bytes) : text);
-    if (!too_long && s.size() <= step_output_line_bytes) return s;
-    std::size_t end = std::min(s.size(), step_output_line_bytes - ellipsis.size());
-    // Back to the first byte of a character, so the cut splits none.
-    while (end > 0 && end < s.size() && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-    s.resize(end);
-    s += ellipsis;
-    return s;
-}
+using storage::bounded_output_line;
+using storage::json_text;
+using storage::object_detail;
+using storage::parse_stored_json;
+using storage::require_deployment_result;
+using storage::require_non_empty;
+using storage::stored_strings;
+using storage::valid_utf8;
 
 class sqlite_store_impl final : public sqlite_store {
 public:
@@ -1124,8 +1061,7 @@ public:
                 .run();
             prepare("INSERT INTO step_output (promotion_id, seq, step, stream, text, at) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(promotion_id, cut_to, marker_step, std::string{"err"},
-                      "\xE2\x80\xA6 output truncated: " + std::to_string(cut_to - step_output_head_lines) +
-                          " lines dropped",
+                      storage::output_truncated_marker(cut_to - step_output_head_lines),
                       now)
                 .run();
         }
@@ -1249,7 +1185,7 @@ private:
     }
 
     // Errors come from the network; what is kept of them is bounded.
-    static std::string bounded(const std::string& error) { return valid_utf8(error.substr(0, 1000)); }
+    static std::string bounded(const std::string& error) { return storage::bounded_error(error); }
 
     static outbox_row read_outbox_row(const statement& q) {
         outbox_row r;
@@ -1600,108 +1536,6 @@ std::unique_ptr<sqlite_store> open_sqlite_store(const std::string& path, std::op
     return std::make_unique<sqlite_store_impl>(path, std::move(key), mode);
 }
 
-namespace {
-
-namespace asio = boost::asio;
-
-// One worker thread, a queue of jobs, and each job's completion posted back
-// to the executor of the coroutine that awaits it.
-class threaded : public bot::store {
-public:
-    explicit threaded(sqlite_store& db) : db_(db), worker_([this] { work(); }) {}
-    ~threaded() override {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        wake_.notify_one();
-        worker_.join();
-    }
-
-    // Not a coroutine: the awaitable runs the job on the worker and resumes
-    // the awaiting coroutine on its own executor, rethrowing what the job threw.
-    template <typename Job>
-    auto run(Job job) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this](auto handler, Job job) {
-                // Keeps the caller's executor alive while the job is on the worker.
-                auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
-                enqueue([job, handler = std::move(handler), guard = std::move(guard)]() mutable {
-                    std::exception_ptr error;
-                    try {
-                        job();
-                    } catch (...) {
-                        error = std::current_exception();
-                    }
-                    auto target = guard.get_executor();
-                    asio::post(target, [handler = std::move(handler), error, guard = std::move(guard)]() mutable {
-                        handler(error);
-                    });
-                });
-            },
-            asio::use_awaitable, job);
-    }
-
-    // The work stays in this coroutine's frame, which outlives the job that
-    // runs it: the job only points at it. (Closures with owning captures
-    // inside a co_await expression are miscompiled by g++ 12.)
-    asio::awaitable<void> write(std::function<void(bot::store_session&)> work) override {
-        const auto* w = &work;
-        co_await run([this, w] { db_.transaction(*w); });
-        if (on_commit) on_commit();
-    }
-
-    asio::awaitable<void> read(std::function<void(const bot::store_session&)> work) override {
-        const auto* w = &work;
-        co_await run([this, w] { db_.snapshot(*w); });
-    }
-
-private:
-    // Jobs own move-only completion handlers, which std::function cannot hold.
-    struct job_base {
-        virtual ~job_base() = default;
-        virtual void operator()() = 0;
-    };
-    template <typename F>
-    struct job_of : job_base {
-        explicit job_of(F f) : f(std::move(f)) {}
-        void operator()() override { f(); }
-        F f;
-    };
-
-    template <typename F>
-    void enqueue(F job) {
-        {
-            std::lock_guard lock(mutex_);
-            jobs_.push_back(std::make_unique<job_of<F>>(std::move(job)));
-        }
-        wake_.notify_one();
-    }
-
-    void work() {
-        for (;;) {
-            std::unique_ptr<job_base> job;
-            {
-                std::unique_lock lock(mutex_);
-                wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-                if (jobs_.empty()) return;
-                job = std::move(jobs_.front());
-                jobs_.pop_front();
-            }
-            (*job)();
-        }
-    }
-
-    sqlite_store& db_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::unique_ptr<job_base>> jobs_;
-    bool stopping_ = false;
-    std::thread worker_;
-};
-
-}  // namespace
-
-std::unique_ptr<bot::store> threaded_store(sqlite_store& db) { return std::make_unique<threaded>(db); }
+std::unique_ptr<bot::store> threaded_store(sqlite_store& db) { return storage::threaded_store(db); }
 
 }  // namespace promotebot::sqlite

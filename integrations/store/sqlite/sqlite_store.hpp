@@ -11,19 +11,17 @@
 #include <vector>
 
 #include "bot/ports/store.hpp"
+#include "integrations/store/common/store_rules.hpp"
+#include "integrations/store/common/synchronous_store.hpp"
 
 namespace promotebot::sqlite {
 
 // Synchronous: used by the command line, by tests, and (through
 // threaded_store) by the bot, always from one thread at a time. Each
 // repository call outside transaction() is a transaction of its own.
-class sqlite_store : public bot::store_session {
+// transaction() is BEGIN IMMEDIATE; calls nest as savepoints.
+class sqlite_store : public storage::synchronous_store {
 public:
-    // One write transaction (BEGIN IMMEDIATE): commits when `work` returns,
-    // rolls back and rethrows when it throws. Calls nest as savepoints.
-    virtual void transaction(const std::function<void(bot::store_session&)>& work) = 0;
-    // One read transaction: a consistent snapshot.
-    virtual void snapshot(const std::function<void(const bot::store_session&)>& work) const = 0;
     // What is missing of the audit log's protection (its table, its
     // append-only triggers); empty when intact.
     virtual std::vector<std::string> audit_protection_problems() const = 0;
@@ -32,18 +30,10 @@ public:
     virtual void set_busy_timeout(std::chrono::milliseconds timeout) = 0;
 };
 
-// What one promotion's step output may hold, so a chatty tool cannot fill the
-// disk. A line longer than step_output_line_bytes is cut at a UTF-8 boundary
-// and ends in "…" (invalid UTF-8 becomes U+FFFD first). Of all the lines a
-// promotion's steps ever printed, the first step_output_head_lines and the
-// newest step_output_tail_lines are kept: the start shows what ran, the end
-// shows how it failed. The lines between them are replaced by one marker line
-// "… output truncated: N lines dropped" (stream "err", the step of the last
-// line dropped), which moves along as more lines arrive. So a promotion holds
-// at most head + tail + 1 lines.
-inline constexpr std::size_t step_output_line_bytes = 8 * 1024;
-inline constexpr std::int64_t step_output_head_lines = 10'000;
-inline constexpr std::int64_t step_output_tail_lines = 10'000;
+// The step output limits every backend keeps (see storage::step_output_head_lines).
+using storage::step_output_head_lines;
+using storage::step_output_line_bytes;
+using storage::step_output_tail_lines;
 
 // How a store file is opened.
 enum class open_mode {
@@ -75,10 +65,7 @@ int sqlite_schema_version_known();
 std::unique_ptr<sqlite_store> open_sqlite_store_for_bot(const std::string& path,
                                                         std::optional<commands::audit_key> key = std::nullopt);
 
-// The awaitable store port over a synchronous store: every unit of work runs
-// on one worker thread owned by the returned object, in submission order; the
-// awaiting coroutine resumes on its own executor. Destroying it finishes the
-// queued work first.
+// storage::threaded_store() over the SQLite store.
 std::unique_ptr<bot::store> threaded_store(sqlite_store& db);
 
 }  // namespace promotebot::sqlite
