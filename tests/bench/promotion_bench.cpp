@@ -183,7 +183,11 @@ void two_hundred_at_once(std::vector<std::string> gates, const char* what) {
         const auto meta = nlohmann::json::parse(c.body["view"]["private_metadata"].get<std::string>());
         view_of[meta["version"].get<std::string>()] = "";
     }
-    // Views are numbered in the order views.open was answered; recover each version's view ID.
+    // Views are numbered in the order views.open was answered; recover each version's view ID
+    // (a view is stored just after its call is recorded: wait for all of them first).
+    const auto views_by = steady::now() + 10s;
+    for (int k = 1; k <= n && steady::now() < views_by; ++k)
+        while (w.fake.view(view_id(k)).is_null() && steady::now() < views_by) std::this_thread::sleep_for(100us);
     for (int k = 1; k <= n; ++k) {
         const auto view = w.fake.view(view_id(k));
         if (view.is_null()) continue;
@@ -206,7 +210,8 @@ void two_hundred_at_once(std::vector<std::string> gates, const char* what) {
     std::vector<double> messages;
     for (const auto& [v, ms] : to_message) messages.push_back(ms);
     std::printf("-- %d requests at once (%s)\n", n, what);
-    std::printf("%-44s %zu of %d\n", "request messages posted", messages.size(), n);
+    std::printf("%-44s %zu of %d (%zu forms submitted)\n", "request messages posted", messages.size(), n,
+                submitted.size());
     report("form submitted -> request message posted", messages);
     const auto all = w.st->recent_promotions(1000).size();
     std::printf("%-44s %zu\n", "requests in the store", all);
