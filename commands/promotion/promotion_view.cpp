@@ -94,6 +94,25 @@ std::string elapsed_text(std::chrono::seconds d) {
     return std::to_string(s / 3600) + " h " + std::to_string((s % 3600) / 60) + " min";
 }
 
+void add_step_lines(message& m, const std::vector<step_run>& steps, sys_seconds now, bool ended_badly) {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const auto& s = steps[i];
+        checklist_line l;
+        l.state = s.state;
+        l.text = "Step " + std::to_string(i + 1) + ": " + s.name;
+        std::string ev;
+        if (s.started && s.ended) ev = elapsed_text(*s.ended - *s.started);
+        else if (s.started) ev = "running for " + elapsed_text(now - *s.started);
+        if (!s.summary.empty()) ev += (ev.empty() ? "" : ", ") + bounded(s.summary, 300);
+        l.evidence = ev;
+        m.checklist.push_back(std::move(l));
+    }
+    if (!ended_badly) return;
+    for (const auto& s : steps)
+        if ((s.state == line_state::failed || s.state == line_state::unknown) && !s.tail.empty())
+            m.context.push_back("Last lines of " + s.name + ":\n" + bounded(join(s.tail, "\n"), 1200));
+}
+
 bool is_promotion_action(std::string_view action_id) { return action_id.rfind("promotion.", 0) == 0; }
 
 std::optional<promotion_button> promotion_button_of(std::string_view action_id, std::string_view value) {
@@ -175,23 +194,7 @@ message promotion_message(const promotion& p, const promotion_policy& policy, sy
         l.state = p.release_managers_notified ? line_state::passed : line_state::pending;
         m.checklist.push_back(std::move(l));
     }
-    for (std::size_t i = 0; i < p.steps.size(); ++i) {
-        const auto& s = p.steps[i];
-        checklist_line l;
-        l.state = s.state;
-        l.text = "Step " + std::to_string(i + 1) + ": " + s.name;
-        std::string ev;
-        if (s.started && s.ended) ev = elapsed_text(*s.ended - *s.started);
-        else if (s.started) ev = "running for " + elapsed_text(now - *s.started);
-        if (!s.summary.empty()) ev += (ev.empty() ? "" : ", ") + bounded(s.summary, 300);
-        l.evidence = ev;
-        m.checklist.push_back(std::move(l));
-    }
-    if (p.ph == phase::failed || p.ph == phase::interrupted) {
-        for (const auto& s : p.steps)
-            if ((s.state == line_state::failed || s.state == line_state::unknown) && !s.tail.empty())
-                m.context.push_back("Last lines of " + s.name + ":\n" + bounded(join(s.tail, "\n"), 1200));
-    }
+    add_step_lines(m, p.steps, now, p.ph == phase::failed || p.ph == phase::interrupted);
     if (p.freeze_began_during_deploy)
         m.context.push_back("A freeze began during the deploy: the running steps were finished.");
 

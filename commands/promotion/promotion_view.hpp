@@ -44,5 +44,8 @@ message promotion_message(const promotion& p, const promotion_policy& policy, sy
 
 // "4 min 12 s", "1 h 3 min"
 std::string elapsed_text(std::chrono::seconds d);
+// A workflow's steps as checklist lines (state, duration, summary); when it
+// `ended_badly`, the last output lines of the step that failed or was cut short.
+void add_step_lines(message& m, const std::vector<step_run>& steps, sys_seconds now, bool ended_badly);
 
 }  // namespace promotebot::commands

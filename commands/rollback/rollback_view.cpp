@@ -127,24 +127,7 @@ message rollback_message(const rollback& r, const rollback_policy& policy, sys_s
     if (!r.apply_approved_by.empty())
         m.fields.push_back({"Plan applied by", rich_text{user_mention(r.apply_approved_by)}});
 
-    for (std::size_t i = 0; i < r.steps.size(); ++i) {
-        const auto& s = r.steps[i];
-        checklist_line l;
-        l.state = s.state;
-        l.text = "Step " + std::to_string(i + 1) + ": " + s.name;
-        std::string ev;
-        if (s.started && s.ended) ev = elapsed_text(*s.ended - *s.started);
-        else if (s.started) ev = "running for " + elapsed_text(now - *s.started);
-        if (!s.summary.empty()) ev += (ev.empty() ? "" : ", ") + bounded(s.summary, 300);
-        l.evidence = ev;
-        m.checklist.push_back(std::move(l));
-    }
-
-    if (r.ph == rollback_phase::failed || r.ph == rollback_phase::interrupted) {
-        for (const auto& s : r.steps)
-            if ((s.state == line_state::failed || s.state == line_state::unknown) && !s.tail.empty())
-                m.context.push_back("Last lines of " + s.name + ":\n" + bounded(join(s.tail, "\n"), 1200));
-    }
+    add_step_lines(m, r.steps, now, r.ph == rollback_phase::failed || r.ph == rollback_phase::interrupted);
     if (r.what == rollback_kind::infra && is_terminal(r.ph) && r.ph != rollback_phase::done) {
         const auto done = completed_steps(r);
         if (!done.empty())
@@ -158,7 +141,14 @@ message rollback_message(const rollback& r, const rollback_policy& policy, sys_s
                   (r.last_promotion_version.empty() ? "" : " (" + r.last_promotion_version + ")") + ".";
         m.context.push_back(pr);
     }
-    if (r.override_needed && r.ph == rollback_phase::proposed) {
+    if (r.override_needed && r.ph == rollback_phase::proposed && !r.emergency_approved_by.empty() &&
+        !r.on_call_present.empty()) {
+        m.context.push_back(rich_text{"The emergency override is complete (VP "}
+                                .append(user_mention(r.emergency_approved_by))
+                                .append(", on-call ")
+                                .append(user_mention(r.on_call_present))
+                                .append(" present): Roll back goes ahead despite the freeze."));
+    } else if (r.override_needed && r.ph == rollback_phase::proposed) {
         rich_text o{"A change freeze holds this rollback back: it needs the emergency override. VP: "};
         if (r.emergency_approved_by.empty()) o.append("waiting");
         else o.append(user_mention(r.emergency_approved_by));
