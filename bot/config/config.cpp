@@ -423,7 +423,7 @@ private:
         bool saw_environments = false;
         if (root.IsMap()) {
             each_entry(root, "", {"slack", "timezone", "store", "roles", "environments", "freeze", "audit", "servicenow",
-                                  "dynatrace", "promotion", "tools", "rollback", "http"},
+                                  "dynatrace", "promotion", "tools", "rollback", "http", "replicas"},
                        [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
                            if (key == "slack") {
                                saw_slack = true;
@@ -457,6 +457,8 @@ private:
                                parse_rollback(value, path, line);
                            } else if (key == "http") {
                                parse_http(value, path, line);
+                           } else if (key == "replicas") {
+                               parse_replicas(value, path, line);
                            }
                        });
         }
@@ -516,6 +518,15 @@ private:
                        if (!v || v->empty()) return;  // empty: no daily anchor post
                        if (commands::is_slack_id(commands::mention_kind::channel, *v)) config_.audit.channel = *v;
                        else problem(path, line, not_a_slack_id(*v, commands::mention_kind::channel) + ", or empty for none");
+                   });
+    }
+
+    void parse_replicas(const YAML::Node& node, const std::string& section_path, int section_line) {
+        if (!expect_map(node, section_path, section_line)) return;
+        each_entry(node, section_path, {"lease_s"},
+                   [&](const std::string& key, const YAML::Node& value, const std::string& path, int line) {
+                       if (key != "lease_s") return;
+                       if (auto v = whole_number(value, path, line, 5, 600)) config_.replicas.lease = std::chrono::seconds{*v};
                    });
     }
 

@@ -140,9 +140,18 @@ struct http_settings {
     int port = 9090;                // 0: one the OS chooses
 };
 
+// replicas: several processes on one (PostgreSQL) store.
+struct replica_settings {
+    // How long work running in one replica's process (gate checks, a step,
+    // an inbound event being handled, a message being sent) stays its own
+    // without renewal: a replica that dies is taken over after at most this.
+    std::chrono::seconds lease{30};
+};
+
 struct config {
     slack_settings slack;
     http_settings http;
+    replica_settings replicas;
     rollback_settings rollback;
     servicenow_settings servicenow;
     dynatrace_settings dynatrace;

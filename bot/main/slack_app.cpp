@@ -17,6 +17,7 @@
 #include "bot/services/home_service.hpp"
 #include "bot/main/gate_wiring.hpp"
 #include "bot/main/http_wiring.hpp"
+#include "bot/services/lease_keeper.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "bot/services/promotion_service.hpp"
 #include "bot/services/rollback_service.hpp"
@@ -73,6 +74,7 @@ slack_environment slack_environment_from_env(const config& cfg) {
     env.api_url = env_or("SLACK_API_URL", env.api_url);
     if (!env.api_url.empty() && env.api_url.back() != '/') env.api_url += '/';
     env.ca_file = env_or("SSL_CERT_FILE", cfg.slack.ca_file);
+    env.replica = default_replica_name();
     return env;
 }
 
@@ -102,18 +104,23 @@ struct slack_app::impl {
               std::chrono::steady_clock::now),
           freeze(cfg, *st, std::chrono::system_clock::now),
           runner(make_runner(this->env.dry_run)),
+          leases(io.get_executor(), *st, make_replica_identity(this->env.replica), cfg.replicas.lease,
+                 std::chrono::system_clock::now),
           promotions(io.get_executor(), cfg, *st, freeze, *runner,
                      real_gate_checkers(io.get_executor(), cfg, gate_runner, redact, this->env.ca_file), redact,
-                     std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
+                     std::chrono::system_clock::now, workflow_options()),
           // Reading the running image and the registry only reads: real even with --dry-run.
           rollbacks(io.get_executor(), cfg, *st, freeze, *runner, make_command_facts(cfg, gate_runner, redact),
-                    promotions, redact, std::chrono::system_clock::now, promotion_options{this->env.dry_run}),
+                    promotions, redact, std::chrono::system_clock::now, workflow_options()),
           router(cfg, *st, roles, freeze, std::chrono::system_clock::now),
           home(cfg, *st, chat, std::chrono::system_clock::now),
           dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, outbox_settings()),
           audit_anchor(cfg, *st, std::chrono::system_clock::now),
           client(io.get_executor(), api, client_options(), handlers()) {
         st->on_commit = [this] { dispatcher.notify(); };
+        leases.add_sweeper([this] { return promotions.resume(); });
+        leases.add_sweeper([this] { return rollbacks.resume(); });
+        leases.add_sweeper([this] { return replay_unfinished(); });
         router.answer_failures_through(chat);
         router.serve_promotions(promotions, chat);
         router.serve_rollbacks(rollbacks);
@@ -146,8 +153,19 @@ struct slack_app::impl {
         return o;
     }
 
+    promotion_options workflow_options() {
+        promotion_options o;
+        o.dry_run = env.dry_run;
+        o.leases = &leases;
+        return o;
+    }
+
     outbox_options outbox_settings() {
         outbox_options o;
+        // Longer than a lease: another replica takes a row over only once this one is surely gone.
+        o.claim = std::max<std::chrono::milliseconds>(std::chrono::seconds(60), cfg.replicas.lease * 2);
+        o.holder = leases.identity().holder();
+        o.earlier_runs = leases.identity().earlier_runs();
         o.backoff = [this](int attempts) {
             return net::backoff_delay({std::chrono::seconds(1), std::chrono::minutes(5)}, attempts, rng);
         };
@@ -179,7 +197,8 @@ struct slack_app::impl {
                 done(true);
                 return;
             }
-            inbox_entry entry{slack::envelope_identity(e), *kind, e.payload, wall_now()};
+            inbox_entry entry{slack::envelope_identity(e), *kind, e.payload, wall_now(), leases.identity().holder(),
+                              now_ms() + cfg.replicas.lease};
             asio::co_spawn(
                 io,
                 [this, entry = std::move(entry)]() -> asio::awaitable<bool> {
@@ -229,10 +248,24 @@ struct slack_app::impl {
             "inbox");
     }
 
-    // Envelopes acked by an earlier run that stopped before handling them.
+    static sys_millis now_ms() {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    }
+
+    // Envelopes acked by an earlier run of this replica that stopped before
+    // handling them, or by another replica whose claim on them ended (it
+    // died): they become this run's and are handled now. At the start and
+    // every half lease.
     asio::awaitable<void> replay_unfinished() {
         const auto now = wall_now();
-        auto unfinished = co_await read(*st, [](const store_session& s) { return s.unfinished_inbound(); });
+        const auto holder = leases.identity().holder();
+        const auto earlier = leases.identity().earlier_runs();
+        const auto now_claim = now_ms();
+        const auto until = now_claim + cfg.replicas.lease;
+        auto claim = [&](store_session& s) {
+            return s.claim_unfinished_inbound(holder, earlier, now_claim, until, 200);
+        };
+        auto unfinished = co_await write(*st, claim);
         for (auto& entry : unfinished) {
             if (now - entry.received_at > std::chrono::minutes(30)) {
                 // Too late to answer the person (response_url has expired); recorded, not run.
@@ -256,8 +289,10 @@ struct slack_app::impl {
             e.accepts_response_payload = slack::form_submission_of(e.payload).has_value();
             handle(std::move(e), entry.key);
         }
+        if (std::exchange(pruned, true)) co_return;  // once a run
         co_await write(*st, [now](store_session& s) { s.prune_inbound(now - std::chrono::days(7)); });
     }
+    bool pruned = false;
 
     void handle(slack::envelope e, std::string inbox_key = {}) {
         if (inbox_key.empty() && inbound_kind_of(e.type)) inbox_key = slack::envelope_identity(e);
@@ -330,6 +365,7 @@ struct slack_app::impl {
         // Messages left pending by an earlier run go out first.
         spawn(dispatcher.run(), "outbox");
         ++background_tasks;
+        spdlog::info("replicas: this process is {} (lease {} s)", leases.identity().holder(), cfg.replicas.lease.count());
         // Requests the last run left open are picked up; a deploy it left running is reported interrupted.
         co_await promotions.resume();
         spawn(promotions.run_timers(), "promotion timers");
@@ -338,8 +374,12 @@ struct slack_app::impl {
         spawn(rollbacks.run_timers(), "rollback timers");
         ++background_tasks;
         co_await replay_unfinished();
+        // Renews this process's leases and takes over what dead replicas left.
+        spawn(leases.run(), "leases");
+        ++background_tasks;
         auto result = co_await client.run();
         signals.cancel();
+        leases.stop();
         promotions.stop();
         rollbacks.stop();
         // Let commands already acked finish (bounded), then deliver what they queued.
@@ -379,6 +419,7 @@ struct slack_app::impl {
     // Gates only read (kubectl get, gcloud list-tags, bq query): they run for real even with --dry-run.
     process::child_process_runner gate_runner;
     std::unique_ptr<process_runner> runner;  // deployment steps
+    lease_keeper leases;
     promotion_service promotions;
     rollback_service rollbacks;
     command_router router;

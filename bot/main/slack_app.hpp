@@ -16,9 +16,12 @@ struct slack_environment {
     std::string api_url = "https://slack.com/api/";  // SLACK_API_URL
     std::string ca_file;    // SSL_CERT_FILE, else slack.ca_file (also trusted for ServiceNow and Dynatrace)
     bool dry_run = false;   // --dry-run: deployment steps print their argv instead of running
+    // PROMOTEBOT_REPLICA_ID, else the host name (a pod's name): stable across
+    // restarts of one replica, distinct between replicas sharing a store.
+    std::string replica;
 };
 
-// Reads SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_API_URL and SSL_CERT_FILE.
+// Reads SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_API_URL, SSL_CERT_FILE and PROMOTEBOT_REPLICA_ID.
 slack_environment slack_environment_from_env(const config& cfg);
 
 class slack_app {

@@ -43,6 +43,10 @@ struct inbox_entry {
     inbound_kind kind = inbound_kind::slash_command;
     nlohmann::json payload;
     sys_seconds received_at;
+    // The replica handling it ("replica/run") and until when; another replica
+    // takes an unfinished entry over only once that has passed.
+    std::string holder{};
+    sys_millis claim_until{};
 };
 
 class inbox_repository {
@@ -53,6 +57,13 @@ public:
     virtual void mark_inbound_done(const std::string& key, sys_seconds now) = 0;
     // Entries journaled but never marked done (the process stopped in between), oldest first.
     [[nodiscard]] virtual std::vector<inbox_entry> unfinished_inbound() const = 0;
+    // Takes over at most `limit` unfinished entries, oldest first, whose claim
+    // ended at or before `now` or whose holder starts with `earlier_runs` (this
+    // replica before a restart): they become `holder`'s until `until`.
+    // Entries another replica is taking at the same moment are passed over.
+    virtual std::vector<inbox_entry> claim_unfinished_inbound(const std::string& holder,
+                                                              const std::string& earlier_runs, sys_millis now,
+                                                              sys_millis until, int limit) = 0;
     // Forgets finished entries received before `before`; returns how many.
     virtual std::int64_t prune_inbound(sys_seconds before) = 0;
 };
@@ -148,8 +159,20 @@ public:
     [[nodiscard]] virtual std::vector<outbox_row> due_outbox(sys_millis now, int limit) const = 0;
     // When the next pending row becomes due; nullopt when none is pending.
     [[nodiscard]] virtual std::optional<sys_millis> next_outbox_due() const = 0;
-    // Written before a post leaves: until its answer is recorded, it is in doubt.
-    virtual void outbox_attempt(std::int64_t id, bool in_doubt, sys_seconds now) = 0;
+    // Claims a due row for one delivery attempt, before anything is sent:
+    // counts the attempt, marks it in doubt when asked (a post: until its
+    // answer is recorded, it may be in the channel) and moves its next attempt
+    // to `claim_until`, so no other replica sends it meanwhile and, if this one
+    // dies, another takes it over then. false when the row is no longer
+    // pending or not due at `now` (another replica claimed it).
+    // `holder` names the claiming process ("replica/run").
+    virtual bool outbox_attempt(std::int64_t id, bool in_doubt, sys_millis now, sys_millis claim_until,
+                                const std::string& holder) = 0;
+    // At a start: rows an earlier run of this replica (holder starting with
+    // `earlier_runs`, other than `holder`) had claimed are due again at `now`
+    // instead of when the dead run's claim would have ended. Returns how many.
+    virtual std::int64_t release_outbox_claims(const std::string& earlier_runs, const std::string& holder,
+                                               sys_millis now) = 0;
     // Delivered (with the ts of a post; an update marks every row it covers).
     virtual void outbox_delivered(std::int64_t id, const std::string& ts, sys_seconds now) = 0;
     virtual void outbox_retry(std::int64_t id, sys_millis next_attempt, const std::string& error, bool in_doubt) = 0;
@@ -323,6 +346,37 @@ public:
         const std::string& environment) const = 0;  // newest first
 };
 
+// ---- leases -------------------------------------------------------------------
+
+// Work a replica does in its own process (a workflow's gate checks or
+// deployment step) is held under a lease: a named row with its holder
+// ("replica/run") and an end. The holder renews it while the work runs; when
+// the holder dies the lease ends, and another replica takes the work over in
+// the transaction that takes the lease. Whatever a late holder then writes is
+// refused by the workflow row's version (the fencing token of every write).
+// Names: "promotion:12", "rollback:3".
+struct work_lease {
+    std::string name;
+    std::string holder;
+    sys_millis until;
+};
+
+class lease_repository {
+public:
+    virtual ~lease_repository() = default;
+    // `holder` holds `name` until `until`, whoever held it before: the caller
+    // commits, in the same unit, the transition that makes it the one doing the work.
+    virtual void hold_lease(const std::string& name, const std::string& holder, sys_millis until) = 0;
+    // Takes `name` for `holder` until `until` when no one holds it, its lease
+    // ended at or before `now`, or its holder starts with `earlier_runs`; true when taken.
+    virtual bool take_lease(const std::string& name, const std::string& holder, const std::string& earlier_runs,
+                            sys_millis now, sys_millis until) = 0;
+    // Extends every lease `holder` holds; answers their names.
+    virtual std::vector<std::string> renew_leases(const std::string& holder, sys_millis until) = 0;
+    virtual void release_lease(const std::string& name) = 0;
+    [[nodiscard]] virtual std::optional<work_lease> lease(const std::string& name) const = 0;
+};
+
 // ---- metrics ------------------------------------------------------------------
 
 // Read-only summaries for /metrics, each one cheap query.
@@ -365,6 +419,7 @@ class store_session : public inbox_repository,
                       public step_output_repository,
                       public rollback_repository,
                       public bad_version_repository,
+                      public lease_repository,
                       public metrics_repository {};
 
 // Runs units of work off the event loop. `write` is one transaction: it

@@ -27,6 +27,9 @@ asio::awaitable<bool> audit_anchor_service::post_if_due() {
     const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock_());
     const auto& channel = cfg_.audit.channel;
     const bool queued = co_await write(store_, [&](store_session& s) {
+        // Replicas sharing a store check at the same moment: writing this row
+        // first makes the second wait for the first's commit, and then see its post.
+        s.hold_lease("audit.anchor", "audit anchor", sys_millis{now});
         if (!commands::anchor_post_due(s.last_outbox_written(key_prefix), now)) return false;
         const auto v = s.verify_audit();
         effects fx;

@@ -52,6 +52,15 @@ void outbox_dispatcher::stop() {
 }
 
 asio::awaitable<void> outbox_dispatcher::run() {
+    try {
+        const auto now = now_ms();
+        const auto released = co_await write(store_, [&](store_session& s) {
+            return s.release_outbox_claims(options_.earlier_runs, options_.holder, now);
+        });
+        if (released > 0) spdlog::info("outbox: {} messages an earlier run was sending are due again", released);
+    } catch (const std::exception& e) {
+        spdlog::error("outbox: {}", e.what());
+    }
     while (!stopping_) {
         notified_ = false;
         int handled = 0;
@@ -73,12 +82,9 @@ asio::awaitable<void> outbox_dispatcher::run() {
         if (notified_ || stopping_) continue;
         auto next = co_await read(store_, [](const store_session& s) { return s.next_outbox_due(); });
         if (notified_ || stopping_) continue;
-        if (next) {
-            const auto wait = std::max(*next - now_ms(), std::chrono::milliseconds{0});
-            wake_.expires_after(wait);
-        } else {
-            wake_.expires_at(asio::steady_timer::time_point::max());
-        }
+        auto wait = options_.poll;
+        if (next) wait = std::clamp(*next - now_ms(), std::chrono::milliseconds{0}, options_.poll);
+        wake_.expires_after(wait);
         boost::system::error_code ignored;
         co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
@@ -94,9 +100,26 @@ asio::awaitable<int> outbox_dispatcher::deliver_due() {
     co_return static_cast<int>(due.size());
 }
 
+asio::awaitable<bool> outbox_dispatcher::claim(const outbox_row& row, bool in_doubt) {
+    const auto id = row.id;
+    const auto now = now_ms();
+    const auto until = now + options_.claim;
+    const auto& holder = options_.holder;
+    const bool claimed = co_await write(
+        store_, [&](store_session& s) { return s.outbox_attempt(id, in_doubt, now, until, holder); });
+    if (!claimed) {
+        ++skipped_;
+        spdlog::debug("outbox: #{} is being delivered by another replica", id);
+    }
+    co_return claimed;
+}
+
 asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
     const auto& m = row.message;
     const auto id = row.id;
+    // Written before anything leaves: a post is in doubt from here until its
+    // answer is recorded, and no other replica sends the row meanwhile.
+    if (!co_await claim(row, m.kind == outbox_kind::post)) co_return;
     if (now_s() - row.created_at > options_.give_up_after) {
         spdlog::error("outbox: giving up on {} #{} to {} after {} attempts", kind_name(m.kind), id, m.channel,
                       row.attempts);
@@ -123,9 +146,6 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
                 co_return;
             }
         }
-        // Written before the post leaves: a crash from here on leaves the row in doubt.
-        const auto now = now_s();
-        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, true, now); });
         const auto result = co_await chat_.post(m.channel, m.body, id);
         co_await settle(row, result, false);
         co_return;
@@ -139,8 +159,6 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
                            [&](store_session& s) { s.outbox_failed(id, "the message it updates was never posted", now); });
             co_return;
         }
-        const auto now = now_s();
-        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
         const auto result = co_await chat_.update(m.channel, *row.post_ts, m.body);
         co_await settle(row, result, false);
         co_return;
@@ -154,22 +172,16 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
                            [&](store_session& s) { s.outbox_failed(id, "the message it replies to was never posted", now); });
             co_return;
         }
-        const auto now = now_s();
-        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
         const auto result = co_await chat_.reply(m.channel, *row.post_ts, m.body);
         co_await settle(row, result, false);
         co_return;
     }
     case outbox_kind::ephemeral: {
-        const auto now = now_s();
-        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
         const auto result = co_await chat_.ephemeral(m.channel, m.user, m.body);
         co_await settle(row, result, false);
         co_return;
     }
     case outbox_kind::response_url: {
-        const auto now = now_s();
-        co_await write(store_, [&](store_session& s) { s.outbox_attempt(id, false, now); });
         const auto result = co_await chat_.respond(m.response_url, m.channel, m.user, m.in_channel, m.body);
         co_await settle(row, result, false);
         co_return;

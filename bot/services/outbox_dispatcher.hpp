@@ -9,7 +9,10 @@
 // post carries, so it appears exactly once. Failures are retried with backoff
 // (never before Slack's Retry-After) until `give_up_after`; a refusal that
 // cannot change (unknown channel, invalid payload) fails the row at once.
-// Pending rows of an earlier run are delivered after a restart.
+// Pending rows of an earlier run are delivered after a restart. Several
+// replicas may share one store: each attempt first claims its row (see
+// outbox_repository::outbox_attempt), so a row goes out from one replica,
+// and a replica that dies mid-attempt leaves the row to the others.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +31,17 @@ struct outbox_options {
     std::function<std::chrono::milliseconds(int attempts)> backoff;
     std::chrono::seconds give_up_after{std::chrono::hours(24)};
     int batch = 32;  // rows read per store round trip
+    // How long a row claimed for an attempt stays this replica's: longer than
+    // any Slack call takes. Another replica takes it over when that passes.
+    std::chrono::milliseconds claim{std::chrono::seconds(60)};
+    // The longest sleep: rows committed by other replicas (which notify only
+    // their own dispatcher) are found at the latest this much later.
+    std::chrono::milliseconds poll{std::chrono::seconds(5)};
+    // This process ("replica/run") and the prefix of this replica's earlier
+    // runs, whose claims run() releases at its start: a restarted replica
+    // does not wait for its own dead run's claims to end.
+    std::string holder = "promotebot/run";
+    std::string earlier_runs{};
 };
 
 class outbox_dispatcher {
@@ -52,6 +66,8 @@ public:
 private:
     using millis = std::chrono::sys_time<std::chrono::milliseconds>;
     boost::asio::awaitable<void> deliver(const outbox_row& row);
+    // Claims the row for one attempt; false when another replica has it.
+    boost::asio::awaitable<bool> claim(const outbox_row& row, bool in_doubt);
     boost::asio::awaitable<void> settle(const outbox_row& row, const delivery_result& r, bool in_doubt_if_unsent);
     [[nodiscard]] millis now_ms() const;
     [[nodiscard]] sys_seconds now_s() const;
@@ -66,6 +82,11 @@ private:
     std::uint64_t delivered_ = 0;
     std::uint64_t failed_ = 0;
     std::uint64_t reconciled_ = 0;
+    std::uint64_t skipped_ = 0;
+
+public:
+    // Rows found due but claimed by another replica first.
+    [[nodiscard]] std::uint64_t skipped() const { return skipped_; }
 };
 
 }  // namespace promotebot::bot

@@ -1,5 +1,6 @@
 #include "bot/services/promotion_service.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/services/lease_keeper.hpp"
 #include "bot/services/step_executor.hpp"
 #include "bot/services/tool_commands.hpp"
 #include "bot/services/workflow_support.hpp"
@@ -26,6 +28,12 @@ namespace asio = boost::asio;
 using namespace commands;
 
 namespace {
+
+// Stored states in which a request has work running in some process (gate
+// checks, a step): the ones a replica that died can leave behind.
+bool needs_process(const std::string& state) {
+    return state == "checking" || state == "pre_deploy" || state == "deploying" || state == "verifying";
+}
 
 // The promotion could not be saved because another writer changed it first.
 struct promotion_conflict : std::runtime_error {
@@ -77,6 +85,8 @@ std::string value_of(const form_submission& s, const std::string& id) {
 }
 
 }  // namespace
+
+std::string promotion_lease(std::int64_t id) { return "promotion:" + std::to_string(id); }
 
 std::string promotion_message_key(std::int64_t id) { return "promotion:" + std::to_string(id); }
 
@@ -284,6 +294,9 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
     std::optional<promotion> opened;
     std::vector<promotion_effect> to_run;
     auto work = [&](store_session& st) {
+        // A retried unit (a PostgreSQL serialization failure) starts afresh.
+        opened.reset();
+        to_run.clear();
         auto fx = ctx.fx;
         if (!source.empty())
             if (auto existing = st.promotion_from_source(source)) {
@@ -319,6 +332,8 @@ asio::awaitable<void> promotion_service::submit(action_context ctx, form_submiss
         stored.state = status_of(p, pol, t);
         if (!st.save_promotion(stored, stored.row_version, t)) throw promotion_conflict{};
         fx.apply(st, t, ctx.inbox_key);
+        // Its gate checks run in this process, under its lease.
+        if (options_.leases) options_.leases->settle(st, promotion_lease(id), !to_run.empty(), false, true);
         opened = std::move(p);
     };
     std::function<void(store_session&)> unit = work;
@@ -512,23 +527,33 @@ promotion_service::applied promotion_service::apply_in(store_session& s, std::in
                    },
                    eff);
     }
+    auto state = row->state;
     if (tr.changed) {
         fx.update(p.channel, key, promotion_message(p, pol, t, zone_));
         auto next = *row;
         next.doc = to_json(p);
         next.state = status_of(p, pol, t);
         if (!s.save_promotion(next, row->row_version, t)) throw promotion_conflict{};
+        state = next.state;
+    }
+    if (options_.leases) {
+        const bool starts_work = std::any_of(out.effects.begin(), out.effects.end(), [](const promotion_effect& x) {
+            return std::holds_alternative<effect::run_gates>(x) || std::holds_alternative<effect::run_step>(x);
+        });
+        options_.leases->settle(s, promotion_lease(id), starts_work, needs_process(row->state), needs_process(state));
     }
     out.p = std::move(p);
     return out;
 }
 
-asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_t id, promotion_event e,
-                                                                     action_context* ctx) {
+asio::awaitable<promotion_service::applied> promotion_service::apply(
+    std::int64_t id, promotion_event e, action_context* ctx, std::function<bool(store_session&)> precondition) {
     for (int attempt = 0;; ++attempt) {
         const auto t = now();
         applied out;
         auto work = [&](store_session& s) {
+            out = {};
+            if (precondition && !precondition(s)) return;
             effects fx = ctx ? ctx->fx : effects{};
             out = apply_in(s, id, e, ctx, fx, t);
             fx.apply(s, t, ctx ? ctx->inbox_key : std::string{});
@@ -546,6 +571,11 @@ asio::awaitable<promotion_service::applied> promotion_service::apply(std::int64_
 
 void promotion_service::carry_out(const applied& a) {
     if (!a.p) return;
+    const auto id = a.p->id;
+    const bool starts_work = std::any_of(a.effects.begin(), a.effects.end(), [](const promotion_effect& x) {
+        return std::holds_alternative<effect::run_gates>(x) || std::holds_alternative<effect::run_step>(x);
+    });
+    if (starts_work && options_.leases) running_.watch(*options_.leases, promotion_lease(id), id);
     for (const auto& e : a.effects) {
         if (const auto* g = std::get_if<effect::run_gates>(&e)) {
             run_gates(a.p->id, g->round, *a.p);
@@ -553,7 +583,7 @@ void promotion_service::carry_out(const applied& a) {
             run_step(a.p->id, s->index, *a.p);
         } else if (std::holds_alternative<effect::cancel_running>(e)) {
             // Kills the step's process group; its end is then ignored by the cancelled promotion.
-            if (const auto it = running_.find(a.p->id); it != running_.end()) it->second->cancel();
+            running_.cancel(id);
         }
     }
 }
@@ -687,17 +717,10 @@ asio::awaitable<void> promotion_service::step(std::int64_t id, int index, promot
             job.version = p.version;
             job.pushed_digest = p.pushed_digest;
             job.since = since;
-            job.cancel = std::make_shared<process_cancellation>();
-            // A rollback taking over cancels it through this entry.
-            running_[id] = job.cancel;
-            try {
-                done = co_await steps_.run(job);
-            } catch (...) {
-                running_.erase(id);
-                throw;
-            }
-            running_.erase(id);
-            if (!done.finished) co_return;  // stopping: the next start reports it interrupted
+            // A rollback taking over, or another replica, cancels it through running_.
+            auto ran = co_await running_.run(steps_, std::move(job), id);
+            if (!ran) co_return;
+            done = std::move(*ran);
         }
         ended.succeeded = done.succeeded;
         ended.summary = done.summary;
@@ -748,10 +771,31 @@ asio::awaitable<void> promotion_service::feed_all(std::vector<std::string> state
 }
 
 asio::awaitable<void> promotion_service::resume() {
-    std::vector<std::string> states{"checking",  "blocked",   "awaiting_signoffs", "ready",
-                                    "pre_deploy", "deploying", "verifying",         "awaiting_apply"};
-    promotion_event restarted = event::restarted{};
-    co_await feed_all(std::move(states), std::move(restarted));
+    if (!options_.leases) {
+        std::vector<std::string> states{"checking",  "blocked",   "awaiting_signoffs", "ready",
+                                        "pre_deploy", "deploying", "verifying",         "awaiting_apply"};
+        promotion_event restarted = event::restarted{};
+        co_await feed_all(std::move(states), std::move(restarted));
+        co_return;
+    }
+    // Only requests with work in a process can have been left by a dead one.
+    auto in_states = [](const store_session& s) {
+        std::vector<std::int64_t> out;
+        for (const auto& p : s.promotions_in_states({"checking", "pre_deploy", "deploying", "verifying"}))
+            out.push_back(p.id);
+        return out;
+    };
+    auto ids = co_await read(store_, in_states);
+    auto restart = [this](std::int64_t id, std::function<bool(store_session&)> take) -> asio::awaitable<bool> {
+        promotion_event restarted = event::restarted{};
+        const auto a = co_await apply(id, std::move(restarted), nullptr, std::move(take));
+        carry_out(a);
+        co_return a.p.has_value();
+    };
+    // Named before co_await: g++ 12 mishandles owning temporaries inside a co_await expression.
+    const std::function<std::string(std::int64_t)> lease_of = promotion_lease;
+    const std::function<asio::awaitable<bool>(std::int64_t, std::function<bool(store_session&)>)> restart_one = restart;
+    co_await options_.leases->take_over(ids, lease_of, restart_one);
 }
 
 asio::awaitable<void> promotion_service::run_timers() {

@@ -30,6 +30,7 @@
 #include "bot/ports/store.hpp"
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/step_executor.hpp"
+#include "bot/services/workflow_support.hpp"
 #include "commands/message/form.hpp"
 #include "commands/promotion/promotion.hpp"
 #include "commands/promotion/promotion_view.hpp"
@@ -37,12 +38,18 @@
 
 namespace promotebot::bot {
 
+class lease_keeper;
+
 struct promotion_options {
     // Steps print their argv instead of running (`--dry-run`, the console's
     // demonstration profile): every step succeeds without reading tool output.
     bool dry_run = false;
     // How often open requests are looked at for expiry (run_timers).
     std::chrono::seconds tick_interval{60};
+    // Several replicas on one store: gate checks and steps run under a lease,
+    // and work a dead replica left is taken over (see lease_keeper). Without
+    // it, resume() takes over everything open, as a single process does.
+    lease_keeper* leases = nullptr;
 };
 
 class promotion_service {
@@ -71,7 +78,9 @@ public:
     boost::asio::awaitable<void> submit_edit(action_context ctx, commands::form_submission s);
 
     // At start: requests the last run left open are resumed (their gates are
-    // asked again), a deploy that was running is marked interrupted.
+    // asked again), a deploy that was running is marked interrupted. With
+    // leases, only work whose lease ended (its replica died) or that an earlier
+    // run of this replica held; the lease keeper calls it again every half lease.
     boost::asio::awaitable<void> resume();
     // Expires approvals and stale requests; runs until stop().
     boost::asio::awaitable<void> run_timers();
@@ -101,7 +110,9 @@ private:
 
     // Feeds `e` to every request in one of `states` (restart, ticks).
     boost::asio::awaitable<void> feed_all(std::vector<std::string> states, commands::promotion_event e);
-    boost::asio::awaitable<applied> apply(std::int64_t id, commands::promotion_event e, action_context* ctx);
+    // `precondition`, when given, runs first in the unit of work: false leaves everything as it was.
+    boost::asio::awaitable<applied> apply(std::int64_t id, commands::promotion_event e, action_context* ctx,
+                                          std::function<bool(store_session&)> precondition = {});
     void run_gates(std::int64_t id, int round, const commands::promotion& p);
     boost::asio::awaitable<void> check_gate(std::int64_t id, int round, std::string gate_id, gate_subject subject);
     boost::asio::awaitable<commands::gate_result> freeze_gate(const std::string& environment);
@@ -127,7 +138,7 @@ private:
     std::map<std::string, commands::promotion_policy> policies_;
     step_executor steps_;
     // The cancellation of each promotion's running step, by promotion ID.
-    std::map<std::int64_t, std::shared_ptr<process_cancellation>> running_;
+    local_steps running_;
     int busy_ = 0;
     bool stopping_ = false;
     boost::asio::steady_timer tick_timer_;
@@ -135,5 +146,7 @@ private:
 
 // The key of a request's channel message in the outbox.
 std::string promotion_message_key(std::int64_t id);
+// The lease its gate checks and steps run under.
+std::string promotion_lease(std::int64_t id);
 
 }  // namespace promotebot::bot

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/services/lease_keeper.hpp"
 #include "bot/services/tool_commands.hpp"
 #include "bot/services/workflow_support.hpp"
 #include "commands/freeze/freeze_view.hpp"
@@ -149,6 +150,7 @@ std::shared_ptr<rollback_facts> make_demo_facts(store& st, std::function<std::ch
 }
 
 std::string rollback_message_key(std::int64_t id) { return "rollback:" + std::to_string(id); }
+std::string rollback_lease(std::int64_t id) { return "rollback:" + std::to_string(id); }
 
 rollback_service::rollback_service(asio::any_io_executor ex, const config& cfg, store& st, freeze_service& freeze,
                                    process_runner& runner, std::shared_ptr<rollback_facts> facts,
@@ -411,13 +413,14 @@ asio::awaitable<void> rollback_service::press(action_context ctx, rollback_butto
 
 // ---- transitions -----------------------------------------------------------------
 
-asio::awaitable<rollback_service::applied> rollback_service::apply(std::int64_t id, rollback_event e,
-                                                                   action_context* ctx) {
+asio::awaitable<rollback_service::applied> rollback_service::apply(
+    std::int64_t id, rollback_event e, action_context* ctx, std::function<bool(store_session&)> precondition) {
     for (int attempt = 0;; ++attempt) {
         const auto t = now();
         applied out;
         auto work = [&](store_session& s) {
             out = {};
+            if (precondition && !precondition(s)) return;
             effects fx = ctx ? ctx->fx : effects{};
             const auto inbox_key = ctx ? ctx->inbox_key : std::string{};
             auto row = s.rollback(id);
@@ -513,12 +516,20 @@ asio::awaitable<rollback_service::applied> rollback_service::apply(std::int64_t 
                            },
                            eff);
             }
+            auto state = row->state;
             if (tr.changed) {
                 fx.update(r.channel, key, rollback_message(r, pol, t, zone_));
                 auto next = *row;
                 next.doc = to_json(r);
                 next.state = std::string(to_string(r.ph));
                 if (!s.save_rollback(next, row->row_version, t)) throw rollback_conflict{};
+                state = next.state;
+            }
+            if (options_.leases) {
+                const bool starts_work = std::any_of(out.effects.begin(), out.effects.end(), [](const auto& x) {
+                    return std::holds_alternative<effect::run_step>(x);
+                });
+                options_.leases->settle(s, rollback_lease(id), starts_work, row->state == "running", state == "running");
             }
             fx.apply(s, t, inbox_key);
             out.r = std::move(r);
@@ -538,6 +549,11 @@ void rollback_service::carry_out(const applied& a) {
     // The promotion taken over stops its running step first.
     for (const auto& p : a.promotions) promotions_.carry_out(p);
     if (!a.r) return;
+    const auto id = a.r->id;
+    const bool starts_step = std::any_of(a.effects.begin(), a.effects.end(), [](const auto& x) {
+        return std::holds_alternative<effect::run_step>(x);
+    });
+    if (starts_step && options_.leases) running_.watch(*options_.leases, rollback_lease(id), id);
     for (const auto& e : a.effects)
         if (const auto* s = std::get_if<effect::run_step>(&e))
             spawn(step(a.r->id, s->index, *a.r),
@@ -576,8 +592,9 @@ asio::awaitable<void> rollback_service::step(std::int64_t id, int index, rollbac
             if (r.what == rollback_kind::infra) job.dir = cfg_.environments.at(environment).terraform_dir;
             job.version = r.target_version;
             job.since = since;
-            done = co_await steps_.run(job);
-            if (!done.finished) co_return;  // stopping: the next start reports it interrupted
+            auto ran = co_await running_.run(steps_, std::move(job), id);
+            if (!ran) co_return;
+            done = std::move(*ran);
         }
         ended.succeeded = done.succeeded;
         ended.summary = done.summary;
@@ -623,9 +640,28 @@ asio::awaitable<void> rollback_service::feed_all(std::vector<std::string> states
 }
 
 asio::awaitable<void> rollback_service::resume() {
-    std::vector<std::string> states{"running"};
-    rollback_event restarted = rollback_events::restarted{};
-    co_await feed_all(std::move(states), std::move(restarted));
+    if (!options_.leases) {
+        std::vector<std::string> states{"running"};
+        rollback_event restarted = rollback_events::restarted{};
+        co_await feed_all(std::move(states), std::move(restarted));
+        co_return;
+    }
+    auto running = [](const store_session& s) {
+        std::vector<std::int64_t> out;
+        for (const auto& r : s.rollbacks_in_states({"running"})) out.push_back(r.id);
+        return out;
+    };
+    auto ids = co_await read(store_, running);
+    auto restart = [this](std::int64_t id, std::function<bool(store_session&)> take) -> asio::awaitable<bool> {
+        rollback_event restarted = rollback_events::restarted{};
+        const auto a = co_await apply(id, std::move(restarted), nullptr, std::move(take));
+        carry_out(a);
+        co_return a.r.has_value();
+    };
+    // Named before co_await: g++ 12 mishandles owning temporaries inside a co_await expression.
+    const std::function<std::string(std::int64_t)> lease_of = rollback_lease;
+    const std::function<asio::awaitable<bool>(std::int64_t, std::function<bool(store_session&)>)> restart_one = restart;
+    co_await options_.leases->take_over(ids, lease_of, restart_one);
 }
 
 asio::awaitable<void> rollback_service::run_timers() {

@@ -29,6 +29,7 @@
 #include "bot/services/freeze_service.hpp"
 #include "bot/services/promotion_service.hpp"
 #include "bot/services/step_executor.hpp"
+#include "bot/services/workflow_support.hpp"
 #include "commands/promotion/tool_output.hpp"
 #include "commands/rollback/rollback.hpp"
 #include "commands/rollback/rollback_view.hpp"
@@ -85,7 +86,9 @@ private:
         std::vector<promotion_service::applied> promotions;  // taken over: started after the commit
     };
 
-    boost::asio::awaitable<applied> apply(std::int64_t id, commands::rollback_event e, action_context* ctx);
+    // `precondition`, when given, runs first in the unit of work: false leaves everything as it was.
+    boost::asio::awaitable<applied> apply(std::int64_t id, commands::rollback_event e, action_context* ctx,
+                                          std::function<bool(store_session&)> precondition = {});
     void carry_out(const applied& a);
     boost::asio::awaitable<void> step(std::int64_t id, int index, commands::rollback r);
     boost::asio::awaitable<void> feed_all(std::vector<std::string> states, commands::rollback_event e);
@@ -106,11 +109,14 @@ private:
     std::map<std::string, commands::rollback_policy> policies_;
     step_executor steps_;
     int busy_ = 0;
+    local_steps running_;
     bool stopping_ = false;
     boost::asio::steady_timer tick_timer_;
 };
 
 // The key of a rollback's channel message in the outbox.
 std::string rollback_message_key(std::int64_t id);
+// The lease its steps run under.
+std::string rollback_lease(std::int64_t id);
 
 }  // namespace promotebot::bot

@@ -2,7 +2,11 @@
 // What the promotion and rollback services share besides the step executor:
 // visiting effects, plain-text messages, tracked background tasks and the
 // conversion of a step's output lines for the store.
+#include <cstdint>
 #include <exception>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,8 @@
 
 #include "bot/ports/process_runner.hpp"
 #include "bot/ports/store.hpp"
+#include "bot/services/lease_keeper.hpp"
+#include "bot/services/step_executor.hpp"
 #include "commands/message/message.hpp"
 
 namespace promotebot::bot {
@@ -54,5 +60,53 @@ inline std::vector<step_output_line> stored_output(int step, std::vector<process
     for (auto& l : lines) out.push_back({step, l.stream == output_stream::out ? "out" : "err", std::move(l.text)});
     return out;
 }
+
+// The steps a workflow runs in this process, by workflow ID: a rollback
+// taking over, or the loss of the workflow's lease to another replica,
+// kills the running one through its cancellation.
+class local_steps {
+public:
+    // Runs `job` with its cancellation registered under `id`. nullopt when the
+    // step's end is not this process's to report: the executor is stopping
+    // (the next start reports it interrupted) or another replica took the
+    // workflow over (that replica reports it).
+    boost::asio::awaitable<std::optional<step_done>> run(step_executor& steps, step_job job, std::int64_t id) {
+        job.cancel = std::make_shared<process_cancellation>();
+        running_[id] = job.cancel;
+        step_done done;
+        try {
+            done = co_await steps.run(job);
+        } catch (...) {
+            running_.erase(id);
+            throw;
+        }
+        running_.erase(id);
+        if (!done.finished || abandoned_.erase(id)) co_return std::nullopt;
+        co_return done;
+    }
+
+    // Kills workflow `id`'s running step (its end is still reported here).
+    void cancel(std::int64_t id) {
+        if (const auto it = running_.find(id); it != running_.end()) it->second->cancel();
+    }
+
+    // Work of workflow `id` starts under `lease` in this process: when the
+    // lease is lost, its running step is killed and its end left to the
+    // replica that took over.
+    void watch(lease_keeper& leases, const std::string& lease, std::int64_t id) {
+        abandoned_.erase(id);
+        leases.watch(lease, [this, id, lease] {
+            const auto it = running_.find(id);
+            if (it == running_.end()) return;
+            spdlog::warn("{}: another replica took over; stopping its running step here", lease);
+            abandoned_.insert(id);
+            it->second->cancel();
+        });
+    }
+
+private:
+    std::map<std::int64_t, std::shared_ptr<process_cancellation>> running_;
+    std::set<std::int64_t> abandoned_;
+};
 
 }  // namespace promotebot::bot

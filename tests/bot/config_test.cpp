@@ -957,3 +957,19 @@ TEST_CASE("rollback steps default to the runbook's and can be configured, with {
                        "rollback.steps.dbt[0].argv"));
     REQUIRE(problem_at(refusal(minimal + "rollback:\n  steps:\n    dbt: []\n"), "rollback.steps.dbt"));
 }
+
+TEST_CASE("replicas.lease_s is a whole number of seconds from 5 to 600, 30 by default") {
+    CHECK(parse_config(minimal, "t", files({})).replicas.lease == std::chrono::seconds(30));
+    CHECK(embedded_default_config().replicas.lease == std::chrono::seconds(30));
+    CHECK(parse_config(minimal + "replicas:\n  lease_s: 5\n", "t", files({})).replicas.lease == std::chrono::seconds(5));
+    for (const char* bad : {"4", "601", "-1", "ten", "1.5"}) {
+        INFO(bad);
+        const auto e = refusal(minimal + "replicas:\n  lease_s: " + bad + "\n");
+        const auto* lease = problem_at(e, "replicas.lease_s");
+        REQUIRE(lease != nullptr);
+        CHECK(lease->line == 9);
+        CHECK_THAT(e.what(), Catch::Contains("test.yaml:9: replicas.lease_s: "));
+    }
+    CHECK(problem_at(refusal(minimal + "replicas:\n  lease: 30\n"), "replicas.lease") != nullptr);
+    CHECK(problem_at(refusal(minimal + "replicas: 2\n"), "replicas") != nullptr);
+}

@@ -361,7 +361,7 @@ TEMPLATE_TEST_CASE("after a crash mid-post the next process reconciles before po
         // The attempt was recorded, then the process died before the answer.
         auto db = dir.open();
         id = db->enqueue_outbox(post_to("C0RELEASE", "announcement"), t0);
-        db->outbox_attempt(id, true, t0);
+        REQUIRE(db->outbox_attempt(id, true, sys_millis{t0}, sys_millis{t0}, "promotebot/old"));
         chat.history[id] = "1700000099.000100";  // Slack did take it
     }
     harness h(dir.open(), chat, clock);

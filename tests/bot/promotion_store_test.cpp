@@ -145,6 +145,9 @@ void make_version_6_store(const std::string& path) {
     raw.exec("BEGIN");
     raw.exec("DROP TABLE promotions; DROP TABLE deploy_locks; DROP TABLE deployments; DROP TABLE step_output");
     raw.exec("DROP TABLE rollbacks; DROP TABLE bad_versions");  // migration 8's
+    // Migration 9's.
+    raw.exec("DROP TABLE leases; ALTER TABLE inbox DROP COLUMN holder; ALTER TABLE inbox DROP COLUMN claim_until; "
+             "ALTER TABLE outbox DROP COLUMN claimed_by");
     raw.exec(version_6_request_tables);
     raw.exec("DELETE FROM schema_migrations WHERE version >= 7");
     raw.exec("COMMIT");

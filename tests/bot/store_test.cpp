@@ -339,3 +339,106 @@ TEST_CASE("the bot refuses a store whose audit table is gone") {
     }
     CHECK_THROWS_WITH(open_sqlite_store_for_bot(path), Catch::Contains("audit table audit_log is missing"));
 }
+
+namespace {
+sys_millis ms(sys_seconds t) { return sys_millis{t}; }
+}  // namespace
+
+TEMPLATE_TEST_CASE("an unfinished inbound event is taken over only once its holder's claim ended or its holder restarted", "[store][replicas]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    const auto t = utc(2026, 11, 26, 10);
+    auto a = dir.open();
+    auto b = dir.open();  // a second replica on the same store
+    inbox_entry e{"trigger:1", inbound_kind::slash_command, json{{"command", "/freeze"}}, t, "pod-a/run1", ms(t + 30s)};
+    REQUIRE(a->journal_inbound(e));
+    // Replica B sweeps while A is still handling it: nothing to take.
+    CHECK(b->claim_unfinished_inbound("pod-b/run1", "pod-b/", ms(t + 10s), ms(t + 40s), 10).empty());
+    // A restarted (a new run of pod-a) takes its own entry at once.
+    auto again = a->claim_unfinished_inbound("pod-a/run2", "pod-a/", ms(t + 10s), ms(t + 40s), 10);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].key == "trigger:1");
+    CHECK(again[0].payload == e.payload);
+    CHECK(again[0].holder == "pod-a/run2");
+    // Its claim now runs to t + 40 s: B cannot take it before, and the same run cannot take it twice.
+    CHECK(b->claim_unfinished_inbound("pod-b/run1", "pod-b/", ms(t + 39s), ms(t + 70s), 10).empty());
+    CHECK(a->claim_unfinished_inbound("pod-a/run2", "pod-a/", ms(t + 39s), ms(t + 70s), 10).empty());
+    // pod-a died: once the claim ended, B takes it, and A's next run does not.
+    auto taken = b->claim_unfinished_inbound("pod-b/run1", "pod-b/", ms(t + 40s), ms(t + 70s), 10);
+    REQUIRE(taken.size() == 1);
+    CHECK(a->claim_unfinished_inbound("pod-a/run3", "pod-a/", ms(t + 41s), ms(t + 71s), 10).empty());
+    b->mark_inbound_done("trigger:1", t + 45s);
+    CHECK(a->claim_unfinished_inbound("pod-a/run3", "pod-a/", ms(t + 80s), ms(t + 110s), 10).empty());
+    // The limit is kept, oldest first.
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(a->journal_inbound({"event:" + std::to_string(i), inbound_kind::event, json::object(), t + std::chrono::seconds(i), "", {}}));
+    auto two = b->claim_unfinished_inbound("pod-b/run1", "pod-b/", ms(t + 90s), ms(t + 120s), 2);
+    REQUIRE(two.size() == 2);
+    CHECK(two[0].key == "event:0");
+    CHECK(two[1].key == "event:1");
+}
+
+TEMPLATE_TEST_CASE("an outbox row is claimed by one replica at a time and taken over when the claim ends", "[store][replicas]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    const auto t = utc(2026, 11, 26, 10);
+    auto a = dir.open();
+    auto b = dir.open();
+    outbox_message m;
+    m.kind = outbox_kind::post;
+    m.channel = "C0RELEASE";
+    m.body = promotebot::commands::message{};
+    const auto id = a->enqueue_outbox(m, t);
+    REQUIRE(a->due_outbox(ms(t), 10).size() == 1);
+    CHECK(a->outbox_attempt(id, true, ms(t), ms(t + 60s), "pod-a/run1"));
+    // Claimed: not due for anyone, and B's claim fails.
+    CHECK(b->due_outbox(ms(t + 1s), 10).empty());
+    CHECK_FALSE(b->outbox_attempt(id, true, ms(t + 1s), ms(t + 61s), "pod-b/run1"));
+    CHECK(b->next_outbox_due() == ms(t + 60s));
+    // A died mid-post: at the end of its claim B takes the row, still in doubt.
+    auto due = b->due_outbox(ms(t + 60s), 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].in_doubt);
+    CHECK(due[0].attempts == 1);
+    CHECK(b->outbox_attempt(id, true, ms(t + 60s), ms(t + 120s), "pod-b/run1"));
+    b->outbox_delivered(id, "1700000000.000100", t + 61s);
+    CHECK_FALSE(a->outbox_attempt(id, true, ms(t + 200s), ms(t + 260s), "pod-a/run2"));
+    CHECK(a->outbox_state_of(id) == outbox_state::delivered);
+
+    // A restarted replica does not wait for its own dead run's claim; another replica's claim stays.
+    const auto second = a->enqueue_outbox(m, t + 300s);
+    REQUIRE(a->outbox_attempt(second, true, ms(t + 300s), ms(t + 360s), "pod-a/run2"));
+    CHECK(b->release_outbox_claims("pod-b/", "pod-b/run2", ms(t + 301s)) == 0);
+    CHECK(a->release_outbox_claims("pod-a/", "pod-a/run2", ms(t + 301s)) == 0);  // its own live run
+    CHECK(a->release_outbox_claims("pod-a/", "pod-a/run3", ms(t + 301s)) == 1);
+    REQUIRE(a->due_outbox(ms(t + 301s), 10).size() == 1);
+    CHECK(a->outbox_attempt(second, true, ms(t + 301s), ms(t + 361s), "pod-a/run3"));
+}
+
+TEMPLATE_TEST_CASE("a lease is held by one replica, renewed by it, and taken only once it ended or its holder restarted", "[store][replicas]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    const auto t = ms(utc(2026, 11, 26, 10));
+    auto a = dir.open();
+    auto b = dir.open();
+    CHECK_FALSE(a->lease("promotion:1"));
+    // Nobody holds it: the first taker gets it.
+    CHECK(a->take_lease("promotion:1", "pod-a/run1", "pod-a/", t, t + 30s));
+    CHECK_FALSE(b->take_lease("promotion:1", "pod-b/run1", "pod-b/", t + 1s, t + 31s));
+    CHECK_FALSE(a->take_lease("promotion:1", "pod-a/run1", "pod-a/", t + 1s, t + 31s));  // not its own twice
+    a->hold_lease("promotion:2", "pod-a/run1", t + 30s);
+    // Renewing extends every lease of the holder and names them.
+    CHECK(a->renew_leases("pod-a/run1", t + 50s) == std::vector<std::string>{"promotion:1", "promotion:2"});
+    CHECK(b->lease("promotion:1")->until == t + 50s);
+    CHECK_FALSE(b->take_lease("promotion:1", "pod-b/run1", "pod-b/", t + 49s, t + 79s));
+    // Expired: B takes it, and A's renewal no longer names it.
+    CHECK(b->take_lease("promotion:1", "pod-b/run1", "pod-b/", t + 50s, t + 80s));
+    CHECK(b->lease("promotion:1")->holder == "pod-b/run1");
+    CHECK(a->renew_leases("pod-a/run1", t + 100s) == std::vector<std::string>{"promotion:2"});
+    // A restarted: its new run takes its own live lease at once; B cannot.
+    CHECK_FALSE(b->take_lease("promotion:2", "pod-b/run1", "pod-b/", t + 61s, t + 91s));
+    CHECK(a->take_lease("promotion:2", "pod-a/run2", "pod-a/", t + 61s, t + 91s));
+    // Holding overrides whoever held it; releasing forgets it.
+    a->hold_lease("promotion:1", "pod-a/run2", t + 90s);
+    CHECK(b->renew_leases("pod-b/run1", t + 95s).empty());
+    a->release_lease("promotion:1");
+    CHECK_FALSE(b->lease("promotion:1"));
+    CHECK(b->take_lease("promotion:1", "pod-b/run1", "pod-b/", t + 62s, t + 92s));
+}

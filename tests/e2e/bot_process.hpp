@@ -8,6 +8,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -148,6 +150,35 @@ inline void click(testing::fake_slack& fake, const std::string& user, const std:
                                        {"response_url", fake.make_response_url()},
                                        {"trigger_id", fake.issue_trigger()},
                                        {"actions", {{{"action_id", action}, {"value", "1"}, {"type", "button"}}}}});
+}
+
+// Waits for `pred` until `timeout`; false when it never held.
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
+}
+
+// Once the outbox is empty: every post is in the channel once (no outbox ID
+// twice), and `header` heads exactly one top-level message.
+inline void check_posted_once(const bot::store_session& st, const testing::fake_slack& fake, const std::string& header) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (st.outbox_pending() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    REQUIRE(st.outbox_pending() == 0);
+    std::set<std::string> ids;
+    int headers = 0;
+    for (const auto& m : fake.channel_history("C0RELEASE01")) {
+        if (m.contains("metadata")) {
+            const auto id = m["metadata"]["event_payload"]["outbox_id"].dump();
+            INFO("outbox ID " << id << " posted twice");
+            CHECK(ids.insert(id).second);
+        }
+        if (!m.contains("thread_ts") && m.dump().find(header) != std::string::npos) ++headers;
+    }
+    CHECK(headers == 1);
 }
 
 }  // namespace promotebot::e2e_process

@@ -66,24 +66,7 @@ struct crash_run {
         return r ? r->state : std::string{};
     }
 
-    // Every post is in the channel once: no outbox ID twice, one top-level post per header.
-    void posted_once(const std::string& header) {
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (st->outbox_pending() != 0 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(20ms);
-        CHECK(st->outbox_pending() == 0);
-        std::set<std::string> ids;
-        int headers = 0;
-        for (const auto& m : fake.channel_history("C0RELEASE01")) {
-            if (m.contains("metadata")) {
-                const auto id = m["metadata"]["event_payload"]["outbox_id"].dump();
-                INFO("outbox ID " << id << " posted twice");
-                CHECK(ids.insert(id).second);
-            }
-            if (!m.contains("thread_ts") && m.dump().find(header) != std::string::npos) ++headers;
-        }
-        CHECK(headers == 1);
-    }
+    void posted_once(const std::string& header) { check_posted_once(*st, fake, header); }
 };
 
 void kill_now(child& c) {
@@ -94,15 +77,6 @@ void kill_now(child& c) {
 void stop(child& c) {
     kill(c.pid, SIGTERM);
     CHECK(c.wait_exit(10s));
-}
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
-        std::this_thread::sleep_for(20ms);
-    }
-    return true;
 }
 
 // /rollback, Roll back, a kill within `window`, a restart; Roll back again if the confirm was lost.

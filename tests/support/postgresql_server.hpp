@@ -71,6 +71,17 @@ public:
         }
     }
 
+    // The same as a postgresql:// URI, as the bot's `store:` key takes it.
+    [[nodiscard]] std::string uri(const std::string& database) const {
+        return "postgresql:///" + database + "?host=" + socket_dir_.string() + "&port=" + std::to_string(port) +
+               "&user=postgres";
+    }
+    // A new empty database's URI.
+    std::string create_database_uri() {
+        const auto c = create_database();
+        return uri(c.substr(c.rfind("dbname=") + 7));
+    }
+
     [[nodiscard]] std::string connection(const std::string& database) const {
         return "host=" + socket_dir_.string() + " port=" + std::to_string(port) + " user=postgres dbname=" + database;
     }

@@ -207,6 +207,19 @@ constexpr std::array migrations{
         CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
             FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
     )sql"},
+    // Several replicas on one store: who handles an inbox entry and until
+    // when, and the leases of work running in one replica's process.
+    migration{3, R"sql(
+        ALTER TABLE inbox ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+        ALTER TABLE inbox ADD COLUMN claim_until BIGINT NOT NULL DEFAULT 0;  -- Unix milliseconds
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+        CREATE TABLE leases (
+            name   TEXT   PRIMARY KEY,
+            holder TEXT   NOT NULL,
+            until  BIGINT NOT NULL  -- Unix milliseconds
+        );
+        CREATE INDEX leases_by_holder ON leases(holder);
+    )sql"},
 };
 
 constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds{{
@@ -292,6 +305,7 @@ using param = std::optional<std::string>;
 param to_param(std::int64_t v) { return std::to_string(v); }
 param to_param(int v) { return std::to_string(v); }
 param to_param(sys_seconds t) { return std::to_string(to_unix(t)); }
+param to_param(sys_millis t) { return std::to_string(t.time_since_epoch().count()); }
 param to_param(const std::string& v) { return safe_text(v); }
 param to_param(const char* v) { return safe_text(v); }
 param to_param(const std::optional<std::string>& v) { return v ? param{safe_text(*v)} : std::nullopt; }
@@ -426,10 +440,41 @@ public:
     bool journal_inbound(const inbox_entry& e) override {
         require_non_empty(e.key, "inbox key");
         std::lock_guard lock(mutex_);
-        return query("INSERT INTO inbox (key, type, payload, received_at) VALUES ($1, $2, $3, $4) "
-                     "ON CONFLICT (key) DO NOTHING",
-                     e.key, word_of(inbound_kinds, e.kind), json_text(e.payload), e.received_at)
+        return query("INSERT INTO inbox (key, type, payload, received_at, holder, claim_until) "
+                     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+                     e.key, word_of(inbound_kinds, e.kind), json_text(e.payload), e.received_at, e.holder,
+                     e.claim_until)
                    .affected() == 1;
+    }
+
+    std::vector<inbox_entry> claim_unfinished_inbound(const std::string& holder, const std::string& earlier_runs,
+                                                      sys_millis now, sys_millis until, int limit) override {
+        require_non_empty(holder, "inbox holder");
+        std::lock_guard lock(mutex_);
+        std::vector<inbox_entry> out;
+        in_transaction([&] {
+            out.clear();
+            // SKIP LOCKED: two replicas sweeping at once split the entries instead of waiting on each other.
+            const auto r = query(
+                "UPDATE inbox SET holder = $1, claim_until = $2 WHERE key IN (SELECT key FROM inbox WHERE "
+                "done_at IS NULL AND (claim_until <= $3 OR ($4 <> '' AND left(holder, length($4)) = $4 AND "
+                "holder <> $1)) ORDER BY received_at, ord LIMIT $5 FOR UPDATE SKIP LOCKED) "
+                "RETURNING key, type, payload, received_at, ord",
+                holder, until, now, earlier_runs, limit);
+            for (int i = 0; i < r.rows(); ++i) {
+                auto payload = json::parse(r.text(i, 2), nullptr, false);
+                auto kind = enum_of(inbound_kinds, r.text(i, 1));
+                if (!kind)
+                    throw std::runtime_error("store: inbox entry " + r.text(i, 0) + " has unknown type " +
+                                             r.text(i, 1));
+                out.push_back({r.text(i, 0), *kind, payload.is_discarded() ? json::object() : payload,
+                               from_unix(r.integer(i, 3)), holder, until});
+            }
+            // RETURNING keeps no order: oldest first, as journaled.
+            std::stable_sort(out.begin(), out.end(),
+                             [](const inbox_entry& a, const inbox_entry& b) { return a.received_at < b.received_at; });
+        });
+        return out;
     }
 
     void mark_inbound_done(const std::string& key, sys_seconds now) override {
@@ -596,13 +641,26 @@ public:
         return sys_millis{std::chrono::milliseconds{q.integer(0, 0)}};
     }
 
-    void outbox_attempt(std::int64_t id, bool in_doubt, sys_seconds now) override {
+    bool outbox_attempt(std::int64_t id, bool in_doubt, sys_millis now, sys_millis claim_until,
+                        const std::string& holder) override {
         std::lock_guard lock(mutex_);
-        require_outbox_change(
-            query("UPDATE outbox SET attempts = attempts + 1, in_doubt = GREATEST(in_doubt, $1::integer) "
-                  "WHERE id = $2 AND state = 'pending'",
-                  in_doubt ? 1 : 0, id),
-            id);
+        // Under READ COMMITTED a second replica's UPDATE waits for the first
+        // one's commit and then finds the row no longer due: one claim wins.
+        return query("UPDATE outbox SET attempts = attempts + 1, in_doubt = GREATEST(in_doubt, $1::integer), "
+                     "next_attempt_at = $2, claimed_by = $3 WHERE id = $4 AND state = 'pending' AND "
+                     "next_attempt_at <= $5",
+                     in_doubt ? 1 : 0, claim_until, holder, id, now)
+                   .affected() == 1;
+    }
+
+    std::int64_t release_outbox_claims(const std::string& earlier_runs, const std::string& holder,
+                                       sys_millis now) override {
+        if (earlier_runs.empty()) return 0;
+        std::lock_guard lock(mutex_);
+        return query("UPDATE outbox SET next_attempt_at = $1 WHERE state = 'pending' AND next_attempt_at > $1 AND "
+                     "left(claimed_by, length($2)) = $2 AND claimed_by <> $3",
+                     now, earlier_runs, holder)
+            .affected();
     }
 
     void outbox_delivered(std::int64_t id, const std::string& ts, sys_seconds now) override {
@@ -953,6 +1011,56 @@ public:
     }
 
     // ---- metrics ----
+
+    // ---- leases ----
+
+    void hold_lease(const std::string& name, const std::string& holder, sys_millis until) override {
+        require_non_empty(name, "lease name");
+        require_non_empty(holder, "lease holder");
+        std::lock_guard lock(mutex_);
+        query("INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) "
+              "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until",
+              name, holder, until);
+    }
+
+    bool take_lease(const std::string& name, const std::string& holder, const std::string& earlier_runs,
+                    sys_millis now, sys_millis until) override {
+        require_non_empty(name, "lease name");
+        require_non_empty(holder, "lease holder");
+        std::lock_guard lock(mutex_);
+        // The conflicting row is locked and its condition checked again after
+        // a concurrent taker commits: of two replicas taking at once, one wins.
+        return query("INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) "
+                     "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+                     "WHERE leases.until <= $4 OR ($5 <> '' AND left(leases.holder, length($5)) = $5 AND "
+                     "leases.holder <> excluded.holder)",
+                     name, holder, until, now, earlier_runs)
+                   .affected() == 1;
+    }
+
+    std::vector<std::string> renew_leases(const std::string& holder, sys_millis until) override {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        in_transaction([&] {
+            out.clear();
+            const auto r = query("UPDATE leases SET until = $1 WHERE holder = $2 RETURNING name", until, holder);
+            for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+            std::sort(out.begin(), out.end());
+        });
+        return out;
+    }
+
+    void release_lease(const std::string& name) override {
+        std::lock_guard lock(mutex_);
+        query("DELETE FROM leases WHERE name = $1", name);
+    }
+
+    std::optional<work_lease> lease(const std::string& name) const override {
+        std::lock_guard lock(mutex_);
+        const auto r = query("SELECT name, holder, until FROM leases WHERE name = $1", name);
+        if (r.empty()) return std::nullopt;
+        return work_lease{r.text(0, 0), r.text(0, 1), sys_millis{std::chrono::milliseconds{r.integer(0, 2)}}};
+    }
 
     outbox_summary outbox_summary_now() const override {
         std::lock_guard lock(mutex_);

@@ -275,6 +275,19 @@ constexpr std::array migrations{
         );
         CREATE INDEX bad_versions_by_environment ON bad_versions(environment, marked_at);
     )sql"},
+    // Several replicas on one store: who handles an inbox entry and until
+    // when, and the leases of work running in one replica's process.
+    migration{9, R"sql(
+        ALTER TABLE inbox ADD COLUMN holder TEXT NOT NULL DEFAULT '';
+        ALTER TABLE inbox ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;  -- Unix milliseconds
+        ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+        CREATE TABLE leases (
+            name   TEXT    PRIMARY KEY,
+            holder TEXT    NOT NULL,
+            until  INTEGER NOT NULL  -- Unix milliseconds
+        );
+        CREATE INDEX leases_by_holder ON leases(holder);
+    )sql"},
 };
 
 constexpr std::array<std::pair<inbound_kind, std::string_view>, 3> inbound_kinds{{
@@ -312,6 +325,7 @@ std::string_view to_text(inbound_kind k) { return word_of(inbound_kinds, k); }
 std::optional<inbound_kind> inbound_kind_from(std::string_view w) { return enum_of(inbound_kinds, w); }
 
 std::int64_t to_unix(sys_seconds t) { return t.time_since_epoch().count(); }
+std::int64_t millis_of(sys_millis t) { return t.time_since_epoch().count(); }
 sys_seconds from_unix(std::int64_t s) { return sys_seconds{std::chrono::seconds{s}}; }
 
 struct db_closer {
@@ -515,8 +529,10 @@ public:
     bool journal_inbound(const inbox_entry& e) override {
         require_non_empty(e.key, "inbox key");
         std::lock_guard lock(mutex_);
-        prepare("INSERT OR IGNORE INTO inbox (key, type, payload, received_at) VALUES (?, ?, ?, ?)")
-            .bind(e.key, std::string{to_text(e.kind)}, e.payload.dump(-1, ' ', false, json::error_handler_t::replace), e.received_at)
+        prepare("INSERT OR IGNORE INTO inbox (key, type, payload, received_at, holder, claim_until) "
+                "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(e.key, std::string{to_text(e.kind)}, e.payload.dump(-1, ' ', false, json::error_handler_t::replace),
+                  e.received_at, e.holder, millis_of(e.claim_until))
             .run();
         return sqlite3_changes(db()) == 1;
     }
@@ -528,16 +544,41 @@ public:
 
     std::vector<inbox_entry> unfinished_inbound() const override {
         std::lock_guard lock(mutex_);
-        auto q = prepare("SELECT key, type, payload, received_at FROM inbox WHERE done_at IS NULL "
-                         "ORDER BY received_at, rowid");
+        auto q = prepare("SELECT key, type, payload, received_at, holder, claim_until FROM inbox "
+                         "WHERE done_at IS NULL ORDER BY received_at, rowid");
+        std::vector<inbox_entry> out;
+        while (q.step()) out.push_back(read_inbox_entry(q));
+        return out;
+    }
+
+    static inbox_entry read_inbox_entry(statement& q) {
+        auto payload = json::parse(q.text(2), nullptr, false);
+        auto kind = inbound_kind_from(q.text(1));
+        if (!kind) throw std::runtime_error("store: inbox entry " + q.text(0) + " has unknown type " + q.text(1));
+        return {q.text(0), *kind, payload.is_discarded() ? json::object() : payload, from_unix(q.integer(3)),
+                q.text(4), sys_millis{std::chrono::milliseconds{q.integer(5)}}};
+    }
+
+    std::vector<inbox_entry> claim_unfinished_inbound(const std::string& holder, const std::string& earlier_runs,
+                                                      sys_millis now, sys_millis until, int limit) override {
+        require_non_empty(holder, "inbox holder");
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        auto q = prepare("SELECT key, type, payload, received_at, holder, claim_until FROM inbox WHERE "
+                         "done_at IS NULL AND (claim_until <= ? OR (? <> '' AND substr(holder, 1, length(?)) = ? "
+                         "AND holder <> ?)) ORDER BY received_at, rowid LIMIT ?");
+        q.bind(millis_of(now), earlier_runs, earlier_runs, earlier_runs, holder, limit);
         std::vector<inbox_entry> out;
         while (q.step()) {
-            auto payload = json::parse(q.text(2), nullptr, false);
-            auto kind = inbound_kind_from(q.text(1));
-            if (!kind) throw std::runtime_error("store: inbox entry " + q.text(0) + " has unknown type " + q.text(1));
-            out.push_back({q.text(0), *kind, payload.is_discarded() ? json::object() : payload,
-                           from_unix(q.integer(3))});
+            out.push_back(read_inbox_entry(q));
+            out.back().holder = holder;
+            out.back().claim_until = until;
         }
+        for (const auto& e : out)
+            prepare("UPDATE inbox SET holder = ?, claim_until = ? WHERE key = ?")
+                .bind(holder, millis_of(until), e.key)
+                .run();
+        tx.commit();
         return out;
     }
 
@@ -637,13 +678,25 @@ public:
         return sys_millis{std::chrono::milliseconds{q.integer(0)}};
     }
 
-    void outbox_attempt(std::int64_t id, bool in_doubt, sys_seconds now) override {
+    bool outbox_attempt(std::int64_t id, bool in_doubt, sys_millis now, sys_millis claim_until,
+                        const std::string& holder) override {
         std::lock_guard lock(mutex_);
-        prepare("UPDATE outbox SET attempts = attempts + 1, in_doubt = MAX(in_doubt, ?) WHERE id = ? AND "
-                "state = 'pending'")
-            .bind(in_doubt ? 1 : 0, id)
+        prepare("UPDATE outbox SET attempts = attempts + 1, in_doubt = MAX(in_doubt, ?), next_attempt_at = ?, "
+                "claimed_by = ? WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?")
+            .bind(in_doubt ? 1 : 0, millis_of(claim_until), holder, id, millis_of(now))
             .run();
-        require_outbox_change(id);
+        return sqlite3_changes(db()) == 1;
+    }
+
+    std::int64_t release_outbox_claims(const std::string& earlier_runs, const std::string& holder,
+                                       sys_millis now) override {
+        if (earlier_runs.empty()) return 0;
+        std::lock_guard lock(mutex_);
+        prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ? AND "
+                "substr(claimed_by, 1, length(?)) = ? AND claimed_by <> ?")
+            .bind(millis_of(now), millis_of(now), earlier_runs, earlier_runs, holder)
+            .run();
+        return sqlite3_changes(db());
     }
 
     void outbox_delivered(std::int64_t id, const std::string& ts, sys_seconds now) override {
@@ -835,6 +888,57 @@ public:
     }
 
     // ---- metrics ----
+
+    // ---- leases ----
+
+    void hold_lease(const std::string& name, const std::string& holder, sys_millis until) override {
+        require_non_empty(name, "lease name");
+        require_non_empty(holder, "lease holder");
+        std::lock_guard lock(mutex_);
+        prepare("INSERT INTO leases (name, holder, until) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until")
+            .bind(name, holder, millis_of(until))
+            .run();
+    }
+
+    bool take_lease(const std::string& name, const std::string& holder, const std::string& earlier_runs,
+                    sys_millis now, sys_millis until) override {
+        require_non_empty(name, "lease name");
+        require_non_empty(holder, "lease holder");
+        std::lock_guard lock(mutex_);
+        prepare("INSERT INTO leases (name, holder, until) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+                "WHERE leases.until <= ? OR (? <> '' AND substr(leases.holder, 1, length(?)) = ? AND "
+                "leases.holder <> excluded.holder)")
+            .bind(name, holder, millis_of(until), millis_of(now), earlier_runs, earlier_runs, earlier_runs)
+            .run();
+        return sqlite3_changes(db()) == 1;
+    }
+
+    std::vector<std::string> renew_leases(const std::string& holder, sys_millis until) override {
+        std::lock_guard lock(mutex_);
+        write_transaction tx(db());
+        prepare("UPDATE leases SET until = ? WHERE holder = ?").bind(millis_of(until), holder).run();
+        auto q = prepare("SELECT name FROM leases WHERE holder = ? ORDER BY name");
+        q.bind(holder);
+        std::vector<std::string> out;
+        while (q.step()) out.push_back(q.text(0));
+        tx.commit();
+        return out;
+    }
+
+    void release_lease(const std::string& name) override {
+        std::lock_guard lock(mutex_);
+        prepare("DELETE FROM leases WHERE name = ?").bind(name).run();
+    }
+
+    std::optional<work_lease> lease(const std::string& name) const override {
+        std::lock_guard lock(mutex_);
+        auto q = prepare("SELECT name, holder, until FROM leases WHERE name = ?");
+        q.bind(name);
+        if (!q.step()) return std::nullopt;
+        return work_lease{q.text(0), q.text(1), sys_millis{std::chrono::milliseconds{q.integer(2)}}};
+    }
 
     outbox_summary outbox_summary_now() const override {
         std::lock_guard lock(mutex_);
