@@ -1,5 +1,7 @@
 // Bank holiday sources: gov.uk's bank-holidays.json and iCalendar files
-// (read with libical), and regulatory windows from iCalendar files.
+// (read with libical), and regulatory windows from iCalendar files. libical
+// is called through the table libical_library.hpp loads at the first
+// calendar read, so a configuration without .ics files never loads it.
 #include "commands/freeze/holiday_sources.hpp"
 
 #include <algorithm>
@@ -15,13 +17,15 @@
 #include <string_view>
 #include <vector>
 
-#include <libical/ical.h>
 #include <nlohmann/json.hpp>
 
 #include "commands/freeze/freeze_calendar.hpp"
+#include "commands/freeze/libical_library.hpp"
 
 namespace promotebot::commands {
 namespace {
+
+using ical::libical;
 
 // Longest multi-day event accepted; a longer one is a broken file, not a holiday.
 constexpr int max_event_days = 31;
@@ -59,12 +63,12 @@ std::string quote(std::string_view s) { return "\"" + std::string{s} + "\""; }
 
 // libical's C handles, freed on every path.
 struct component_deleter {
-    void operator()(icalcomponent* c) const { icalcomponent_free(c); }
+    void operator()(icalcomponent* c) const { libical().icalcomponent_free(c); }
 };
 using component_ptr = std::unique_ptr<icalcomponent, component_deleter>;
 
 struct iterator_deleter {
-    void operator()(icalrecur_iterator* i) const { icalrecur_iterator_free(i); }
+    void operator()(icalrecur_iterator* i) const { libical().icalrecur_iterator_free(i); }
 };
 
 // Steps of one recurrence rule before an error: bounds the work on a rule
@@ -100,8 +104,8 @@ struct ical_time {
 
 ical_time time_of(icalproperty* p, icaltimetype value) {
     ical_time t{value, {}};
-    if (icalparameter* tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER))
-        if (const char* id = icalparameter_get_tzid(tz)) t.tzid = id;
+    if (icalparameter* tz = libical().icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER))
+        if (const char* id = libical().icalparameter_get_tzid(tz)) t.tzid = id;
     return t;
 }
 
@@ -125,14 +129,14 @@ struct event_reader {
         const date::year_month_day d{date::year{t.year}, date::month{static_cast<unsigned>(t.month)},
                                      date::day{static_cast<unsigned>(t.day)}};
         if (t.month < 1 || t.day < 1 || !d.ok())
-            fail(std::string{what} + " " + quote(icaltime_as_ical_string(t)) + " is not a valid date");
+            fail(std::string{what} + " " + quote(libical().icaltime_as_ical_string(t)) + " is not a valid date");
         return d;
     }
 
     // The wall clock of a timed value as local seconds (zone not applied).
     date::local_seconds wall_clock(const icaltimetype& t, const char* what) const {
         if (t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 60)
-            fail(std::string{what} + " " + quote(icaltime_as_ical_string(t)) + " is not a valid time");
+            fail(std::string{what} + " " + quote(libical().icaltime_as_ical_string(t)) + " is not a valid time");
         return date::local_days{day_of(t, what)} + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} +
                std::chrono::seconds{t.second};
     }
@@ -141,7 +145,7 @@ struct event_reader {
     // the file's VTIMEZONE), or floating in the calendar's zone.
     sys_seconds instant(const ical_time& t, const char* what) const {
         const auto local = wall_clock(t.value, what);
-        if (icaltime_is_utc(t.value)) return sys_seconds{local.time_since_epoch()};
+        if (libical().icaltime_is_utc(t.value)) return sys_seconds{local.time_since_epoch()};
         if (!t.tzid.empty()) {
             const date::time_zone* zone = nullptr;
             try {
@@ -149,28 +153,28 @@ struct event_reader {
             } catch (const std::exception&) {
             }
             if (zone) return zone->to_sys(local, date::choose::earliest);
-            if (icaltimezone* own = icalcomponent_get_timezone(calendar, t.tzid.c_str())) {
+            if (icaltimezone* own = libical().icalcomponent_get_timezone(calendar, t.tzid.c_str())) {
                 icaltimetype floating = t.value;
                 floating.zone = nullptr;
-                return sys_seconds{std::chrono::seconds{icaltime_as_timet_with_zone(floating, own)}};
+                return sys_seconds{std::chrono::seconds{libical().icaltime_as_timet_with_zone(floating, own)}};
             }
             fail(std::string{what} + " has TZID " + quote(t.tzid) +
                  ", which is neither a tz database zone nor a VTIMEZONE in the file");
         }
         if (!floating_zone)
-            fail(std::string{what} + " " + quote(icaltime_as_ical_string(t.value)) + " has no time zone");
+            fail(std::string{what} + " " + quote(libical().icaltime_as_ical_string(t.value)) + " has no time zone");
         return floating_zone->to_sys(local, date::choose::earliest);
     }
 
     // Occurrences compare by day (whole-day events) or by instant.
     std::int64_t key_of(const ical_time& t, bool all_day, const char* what) const {
         if (all_day) {
-            if (!t.value.is_date) fail(std::string{what} + " " + quote(icaltime_as_ical_string(t.value)) +
+            if (!t.value.is_date) fail(std::string{what} + " " + quote(libical().icaltime_as_ical_string(t.value)) +
                                        " is a date-time but the event lasts whole days");
             return date::sys_days{day_of(t.value, what)}.time_since_epoch().count();
         }
         if (t.value.is_date)
-            fail(std::string{what} + " " + quote(icaltime_as_ical_string(t.value)) +
+            fail(std::string{what} + " " + quote(libical().icaltime_as_ical_string(t.value)) +
                  " is a date but the event is timed");
         return instant(t, what).time_since_epoch().count();
     }
@@ -189,45 +193,45 @@ struct event_parts {
 
 event_parts read_parts(event_reader& r) {
     event_parts parts;
-    for (icalproperty* p = icalcomponent_get_first_property(r.event, ICAL_ANY_PROPERTY); p;
-         p = icalcomponent_get_next_property(r.event, ICAL_ANY_PROPERTY)) {
-        switch (icalproperty_isa(p)) {
+    for (icalproperty* p = libical().icalcomponent_get_first_property(r.event, ICAL_ANY_PROPERTY); p;
+         p = libical().icalcomponent_get_next_property(r.event, ICAL_ANY_PROPERTY)) {
+        switch (libical().icalproperty_isa(p)) {
         case ICAL_XLICERROR_PROPERTY:
-            r.fail(std::string{"cannot be read: "} + icalproperty_get_xlicerror(p));
+            r.fail(std::string{"cannot be read: "} + libical().icalproperty_get_xlicerror(p));
         case ICAL_DTSTART_PROPERTY:
             if (parts.dtstart) r.fail("has more than one DTSTART");
-            parts.dtstart = time_of(p, icalproperty_get_dtstart(p));
+            parts.dtstart = time_of(p, libical().icalproperty_get_dtstart(p));
             break;
         case ICAL_DTEND_PROPERTY:
             if (parts.dtend) r.fail("has more than one DTEND");
-            parts.dtend = time_of(p, icalproperty_get_dtend(p));
+            parts.dtend = time_of(p, libical().icalproperty_get_dtend(p));
             break;
         case ICAL_DURATION_PROPERTY:
-            parts.duration = icalproperty_get_duration(p);
+            parts.duration = libical().icalproperty_get_duration(p);
             break;
         case ICAL_RRULE_PROPERTY:
-            parts.rules.push_back(icalproperty_get_rrule(p));
+            parts.rules.push_back(libical().icalproperty_get_rrule(p));
             break;
         case ICAL_EXRULE_PROPERTY:
             r.fail("has an EXRULE, which is not supported (use EXDATE)");
         case ICAL_RDATE_PROPERTY: {
-            const auto rdate = icalproperty_get_rdate(p);
-            if (!icalperiodtype_is_null_period(rdate.period))
+            const auto rdate = libical().icalproperty_get_rdate(p);
+            if (!libical().icalperiodtype_is_null_period(rdate.period))
                 r.fail("has an RDATE period, which is not supported (use dates or date-times)");
             parts.rdates.push_back(time_of(p, rdate.time));
             break;
         }
         case ICAL_EXDATE_PROPERTY:
-            parts.exdates.push_back(time_of(p, icalproperty_get_exdate(p)));
+            parts.exdates.push_back(time_of(p, libical().icalproperty_get_exdate(p)));
             break;
         case ICAL_RECURRENCEID_PROPERTY: {
-            if (icalproperty_get_first_parameter(p, ICAL_RANGE_PARAMETER))
+            if (libical().icalproperty_get_first_parameter(p, ICAL_RANGE_PARAMETER))
                 r.fail("has RECURRENCE-ID with RANGE, which is not supported");
-            parts.recurrence_id = time_of(p, icalproperty_get_recurrenceid(p));
+            parts.recurrence_id = time_of(p, libical().icalproperty_get_recurrenceid(p));
             break;
         }
         case ICAL_STATUS_PROPERTY:
-            parts.cancelled = icalproperty_get_status(p) == ICAL_STATUS_CANCELLED;
+            parts.cancelled = libical().icalproperty_get_status(p) == ICAL_STATUS_CANCELLED;
             break;
         default:
             break;
@@ -246,13 +250,14 @@ std::int64_t length_of(const event_reader& r, const event_parts& parts, bool all
         const auto start = r.key_of(*parts.dtstart, all_day, "DTSTART");
         const auto end = r.key_of(*parts.dtend, all_day, "DTEND");
         if (end <= start)
-            r.fail("DTEND " + quote(icaltime_as_ical_string(parts.dtend->value)) + " is not after DTSTART " +
-                   quote(icaltime_as_ical_string(parts.dtstart->value)) + " (DTEND is exclusive)");
+            r.fail("DTEND " + quote(libical().icaltime_as_ical_string(parts.dtend->value)) +
+                   " is not after DTSTART " + quote(libical().icaltime_as_ical_string(parts.dtstart->value)) +
+                   " (DTEND is exclusive)");
         length = end - start;  // days or seconds, as the keys
     } else if (parts.duration) {
-        const int seconds = icaldurationtype_as_int(*parts.duration);
+        const int seconds = libical().icaldurationtype_as_int(*parts.duration);
         if (seconds <= 0 || seconds % unit != 0)
-            r.fail("DURATION " + quote(icaldurationtype_as_ical_string(*parts.duration)) +
+            r.fail("DURATION " + quote(libical().icaldurationtype_as_ical_string(*parts.duration)) +
                    (all_day ? " is not a positive number of whole days" : " is not positive"));
         length = seconds / unit;
     } else if (!all_day) {
@@ -280,12 +285,14 @@ std::set<std::int64_t> occurrence_keys(const event_reader& r, const event_parts&
     add(r.key_of(*parts.dtstart, all_day, "DTSTART"));
     for (const auto& rule : parts.rules) {
         icaltimetype first = parts.dtstart->value;
-        const std::unique_ptr<icalrecur_iterator, iterator_deleter> it{icalrecur_iterator_new(rule, first)};
+        const std::unique_ptr<icalrecur_iterator, iterator_deleter> it{libical().icalrecur_iterator_new(rule, first)};
         icalrecurrencetype copy = rule;
-        if (!it) r.fail(std::string{"has an RRULE that cannot be expanded: "} + icalrecurrencetype_as_string(&copy));
+        if (!it)
+            r.fail(std::string{"has an RRULE that cannot be expanded: "} +
+                   libical().icalrecurrencetype_as_string(&copy));
         int steps = 0;
-        for (icaltimetype t = icalrecur_iterator_next(it.get()); !icaltime_is_null_time(t);
-             t = icalrecur_iterator_next(it.get())) {
+        for (icaltimetype t = libical().icalrecur_iterator_next(it.get()); !libical().icaltime_is_null_time(t);
+             t = libical().icalrecur_iterator_next(it.get())) {
             if (++steps > max_rule_steps)
                 r.fail("has an RRULE that needs more than " + std::to_string(max_rule_steps) + " steps to expand");
             const auto key = r.key_of(ical_time{t, parts.dtstart->tzid}, all_day, "an occurrence");
@@ -299,9 +306,10 @@ std::set<std::int64_t> occurrence_keys(const event_reader& r, const event_parts&
 }
 
 std::string text_property(icalcomponent* c, icalproperty_kind kind) {
-    icalproperty* p = icalcomponent_get_first_property(c, kind);
+    icalproperty* p = libical().icalcomponent_get_first_property(c, kind);
     if (!p) return {};
-    const char* v = kind == ICAL_SUMMARY_PROPERTY ? icalproperty_get_summary(p) : icalproperty_get_uid(p);
+    const char* v =
+        kind == ICAL_SUMMARY_PROPERTY ? libical().icalproperty_get_summary(p) : libical().icalproperty_get_uid(p);
     return v ? std::string{v} : std::string{};
 }
 }  // namespace
@@ -358,17 +366,18 @@ std::vector<ics_occurrence> read_ics_calendar(std::string_view ics_text, const d
     if (!ends_as_calendar(ics_text))
         throw std::invalid_argument("iCalendar file has no END:VCALENDAR (truncated?)");
     const std::string text{ics_text};  // libical wants a terminated string
-    const component_ptr root{icalparser_parse_string(text.c_str())};
-    if (!root || icalcomponent_isa(root.get()) != ICAL_VCALENDAR_COMPONENT)
+    const component_ptr root{libical().icalparser_parse_string(text.c_str())};
+    if (!root || libical().icalcomponent_isa(root.get()) != ICAL_VCALENDAR_COMPONENT)
         throw std::invalid_argument("not an iCalendar file: it holds no VCALENDAR");
     icalcomponent* calendar = root.get();
-    for (icalproperty* p = icalcomponent_get_first_property(calendar, ICAL_XLICERROR_PROPERTY); p;
-         p = icalcomponent_get_next_property(calendar, ICAL_XLICERROR_PROPERTY))
-        throw std::invalid_argument(std::string{"iCalendar file cannot be read: "} + icalproperty_get_xlicerror(p));
+    for (icalproperty* p = libical().icalcomponent_get_first_property(calendar, ICAL_XLICERROR_PROPERTY); p;
+         p = libical().icalcomponent_get_next_property(calendar, ICAL_XLICERROR_PROPERTY))
+        throw std::invalid_argument(std::string{"iCalendar file cannot be read: "} +
+                                    libical().icalproperty_get_xlicerror(p));
 
     std::vector<icalcomponent*> events;
-    for (icalcomponent* e = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT); e;
-         e = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT))
+    for (icalcomponent* e = libical().icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT); e;
+         e = libical().icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT))
         events.push_back(e);
 
     // Moved or cancelled occurrences (RECURRENCE-ID) replace their original
@@ -398,7 +407,7 @@ std::vector<ics_occurrence> read_ics_calendar(std::string_view ics_text, const d
         const auto& r = e.reader;
         const bool all_day = e.parts.dtstart->value.is_date != 0;
         if (limits.whole_days_only && !all_day)
-            r.fail("DTSTART " + quote(icaltime_as_ical_string(e.parts.dtstart->value)) +
+            r.fail("DTSTART " + quote(libical().icaltime_as_ical_string(e.parts.dtstart->value)) +
                    " is a date-time; only whole-day events (YYYYMMDD) are supported");
         const auto length = length_of(r, e.parts, all_day);
         auto keys = occurrence_keys(r, e.parts, all_day);

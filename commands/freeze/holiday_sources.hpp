@@ -36,7 +36,9 @@ struct ics_occurrence {
     sys_seconds end{};
 };
 
-// Throws std::invalid_argument naming the event and what is wrong.
+// Throws std::invalid_argument naming the event and what is wrong, or
+// naming libical.so.3 and its Debian package when libical cannot be loaded
+// (libical_library.hpp; only a text that looks like a calendar loads it).
 // `floating_zone` is the zone of timed events without TZID or Z (the
 // calendar's zone); nullptr refuses them. TZIDs are looked up in the tz
 // database, then in the file's VTIMEZONE blocks.

@@ -6,7 +6,8 @@
 //
 // holiday_sources.cpp is compiled into this target with the fuzzer's
 // instrumentation (PROMOTEBOT_FUZZ_SOURCES_holiday_fuzz in
-// tests/CMakeLists.txt); the library gives the calendar and libical.
+// tests/CMakeLists.txt); the library gives the calendar and the libical
+// loader (libical itself is loaded with dlopen at the first calendar).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
