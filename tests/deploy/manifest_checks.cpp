@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -16,13 +17,19 @@ namespace {
 const std::string markets = "markets";
 
 // Environment variables the code reads as secrets (getenv in bot/ and
-// integrations/): each must come from a Secret, never a literal value.
-// `true`: the bot cannot serve without it.
+// integrations/, and libpq's PGPASSWORD for the store): each must come from a
+// Secret, never a literal value. `true`: the bot cannot serve without it.
 const std::map<std::string, bool> secret_variables{
     {"SLACK_APP_TOKEN", true},      {"SLACK_BOT_TOKEN", true},     {"SERVICENOW_USERNAME", false},
     {"SERVICENOW_PASSWORD", false}, {"SERVICENOW_TOKEN", false},   {"DYNATRACE_API_TOKEN", false},
-    {"PROMOTEBOT_AUDIT_KEY", false},
+    {"PROMOTEBOT_AUDIT_KEY", false}, {"PGPASSWORD", true},
 };
+
+// Where the image's ENTRYPOINT reads the configuration.
+const std::string config_file = "/etc/promotebot/promotebot.yaml";
+
+// The sslmodes under which libpq never falls back to an unencrypted connection.
+const std::set<std::string> encrypted_sslmodes{"require", "verify-ca", "verify-full"};
 
 // One grant: API group, resource, resource name ("*": any), verb.
 using grant = std::tuple<std::string, std::string, std::string, std::string>;
@@ -68,6 +75,53 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+// A small non-negative integer scalar (replicas, budgets); nothing for
+// anything else, percentages included.
+std::optional<int> count_of(const YAML::Node& node) {
+    const auto t = text(node);
+    if (t.empty() || t.size() > 6 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    return std::stoi(t);
+}
+
+// What is wrong with the store setting for several replicas; empty: a
+// PostgreSQL URI with no password and an encrypted connection. The value is
+// never quoted back: it may hold the very password it must not.
+std::vector<std::string> store_uri_problems(const std::string& store) {
+    std::vector<std::string> out;
+    std::string rest;
+    for (const std::string scheme : {"postgresql://", "postgres://"})
+        if (store.rfind(scheme, 0) == 0) rest = store.substr(scheme.size());
+    if (rest.empty()) {
+        out.push_back("store must be a postgresql:// URI: the replicas share one database, and a SQLite file "
+                      "cannot be shared between pods");
+        return out;
+    }
+    const auto query_at = rest.find('?');
+    const auto authority = rest.substr(0, std::min(rest.find('/'), query_at));
+    const auto at = authority.rfind('@');
+    bool password = at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+    std::optional<std::string> sslmode;
+    if (query_at != std::string::npos) {
+        std::istringstream query(rest.substr(query_at + 1, rest.find('#') - query_at - 1));
+        for (std::string item; std::getline(query, item, '&');) {
+            const auto eq = item.find('=');
+            const auto key = item.substr(0, eq);
+            if (key == "password") password = true;
+            if (key == "sslmode") sslmode = eq == std::string::npos ? std::string{} : item.substr(eq + 1);
+        }
+    }
+    if (password)
+        out.push_back("the store's URI carries a password: leave it out and give PGPASSWORD from the Secret");
+    if (!sslmode)
+        out.push_back("the store's URI sets no sslmode: add sslmode=verify-full (or verify-ca, require) so the "
+                      "connection is always encrypted");
+    else if (!encrypted_sslmodes.count(*sslmode))
+        out.push_back("the store's URI has sslmode=" + *sslmode +
+                      ", which may connect unencrypted: use verify-full (or verify-ca, require)");
+    return out;
+}
+
 class checker {
 public:
     explicit checker(const std::vector<YAML::Node>& documents) : docs_(documents) {}
@@ -75,6 +129,7 @@ public:
     std::vector<std::string> run() {
         for (std::size_t i = 0; i < docs_.size(); ++i) check_identity(docs_[i], i);
         check_deployment();
+        check_disruption_budget();
         check_rbac();
         check_service();
         check_namespaces();
@@ -118,10 +173,14 @@ private:
         const auto& d = deployments.front();
         const std::string where = id_of(d);
         const auto spec = child(d, "spec");
-        // One writer of the SQLite store: see deploy/k8s/deployment.yaml.
-        if (text(child(spec, "replicas")) != "1") problem(where, "spec.replicas must be 1 (one writer of the store)");
-        if (text(path(spec, {"strategy", "type"})) != "Recreate")
-            problem(where, "spec.strategy.type must be Recreate (the old pod stops before the new one opens the store)");
+        // Several replicas on the shared store: see deploy/k8s/deployment.yaml.
+        if (const auto replicas = count_of(child(spec, "replicas")); !replicas || *replicas < 2)
+            problem(where, "spec.replicas must be at least 2 (one pod serves while the other is lost, drained or "
+                           "replaced)");
+        if (text(path(spec, {"strategy", "type"})) != "RollingUpdate" ||
+            text(path(spec, {"strategy", "rollingUpdate", "maxUnavailable"})) != "0")
+            problem(where, "spec.strategy must be a RollingUpdate with rollingUpdate.maxUnavailable 0 (a rollout "
+                           "starts a new pod before it stops an old one)");
 
         const auto pod = path(spec, {"template", "spec"});
         const auto pod_labels = path(spec, {"template", "metadata", "labels"});
@@ -131,6 +190,7 @@ private:
             for (const auto& kv : selector)
                 if (text(child(pod_labels, text(kv.first))) != text(kv.second))
                     problem(where, "the pod template lacks the selector's label " + text(kv.first));
+        check_anti_affinity(where, pod, pod_labels);
 
         const auto sa = text(child(pod, "serviceAccountName"));
         if (sa.empty()) problem(where, "spec.template.spec.serviceAccountName is not set");
@@ -151,8 +211,43 @@ private:
             problem(where, "has no containers");
             return;
         }
+        // Init containers (the Terraform checkout) run the same image with
+        // the same confinement, but serve nothing: no probes, no bot secrets.
+        for (const auto& c : child(pod, "initContainers")) {
+            const auto cwhere = where + " init container " + text(child(c, "name"));
+            check_confinement(cwhere, c, pod_non_root);
+            check_mounts(cwhere, c, volumes);
+            check_config_map_refs(cwhere, c);
+        }
         for (const auto& c : containers) check_container(where + " container " + text(child(c, "name")), c, volumes,
                                                          pod_non_root);
+    }
+
+    // True when `selector` (a LabelSelector) names labels, all carried by the pods.
+    static bool selects(const YAML::Node& selector, const YAML::Node& pod_labels) {
+        const auto labels = child(selector, "matchLabels");
+        if (!labels.IsMap() || labels.size() == 0 || child(selector, "matchExpressions").IsDefined()) return false;
+        for (const auto& kv : labels)
+            if (text(child(pod_labels, text(kv.first))) != text(kv.second)) return false;
+        return true;
+    }
+
+    // Replicas on one node all go when it does: the pods must repel each other
+    // by host name (preferred is enough; required would also do).
+    void check_anti_affinity(const std::string& where, const YAML::Node& pod, const YAML::Node& pod_labels) {
+        const auto anti = path(pod, {"affinity", "podAntiAffinity"});
+        const auto spreads = [&](const YAML::Node& term) {
+            return text(child(term, "topologyKey")) == "kubernetes.io/hostname" &&
+                   selects(child(term, "labelSelector"), pod_labels);
+        };
+        bool spread = false;
+        for (const auto& term : child(anti, "requiredDuringSchedulingIgnoredDuringExecution"))
+            if (spreads(term)) spread = true;
+        for (const auto& weighted : child(anti, "preferredDuringSchedulingIgnoredDuringExecution"))
+            if (spreads(child(weighted, "podAffinityTerm"))) spread = true;
+        if (!spread)
+            problem(where, "has no podAntiAffinity term with topologyKey kubernetes.io/hostname selecting its own pods "
+                           "(the replicas may share a node, and go down with it)");
     }
 
     void check_volume_sources(const std::string& where, const std::map<std::string, YAML::Node>& volumes) {
@@ -160,11 +255,45 @@ private:
             if (const auto cm = text(path(v, {"configMap", "name"})); !cm.empty() &&
                                                                        !find_object(docs_, "ConfigMap", cm).IsDefined())
                 problem(where, "volume " + name + " names ConfigMap " + cm + ", which is not among the manifests");
-            if (const auto pvc = text(path(v, {"persistentVolumeClaim", "claimName"}));
-                !pvc.empty() && !find_object(docs_, "PersistentVolumeClaim", pvc).IsDefined())
-                problem(where, "volume " + name + " names PersistentVolumeClaim " + pvc +
-                                   ", which is not among the manifests");
+            // A ReadWriteOnce claim keeps the second replica off every other
+            // node, and nothing needs one: the store is PostgreSQL.
+            if (child(v, "persistentVolumeClaim").IsDefined())
+                problem(where, "volume " + name +
+                                   " is a PersistentVolumeClaim: the replicas keep nothing on disk beyond the pod's "
+                                   "life (the store is PostgreSQL)");
         }
+    }
+
+    void check_disruption_budget() {
+        const auto budgets = all_of_kind("PodDisruptionBudget");
+        if (budgets.size() != 1) {
+            problem("PodDisruptionBudget", "expected exactly one, found " + std::to_string(budgets.size()) +
+                                               " (a node drain could stop every replica at once)");
+            return;
+        }
+        const auto& b = budgets.front();
+        const auto where = id_of(b);
+        const auto deployments = all_of_kind("Deployment");
+        if (deployments.size() != 1) return;  // reported by check_deployment
+        const auto spec = child(deployments.front(), "spec");
+        if (!selects(path(b, {"spec", "selector"}), path(spec, {"template", "metadata", "labels"})))
+            problem(where, "spec.selector.matchLabels must select the Deployment's pods");
+        const auto replicas = count_of(child(spec, "replicas"));
+        if (!replicas) return;
+        // At least one pod kept through a drain, and at least one allowed to
+        // go (else no drain of its node ever finishes).
+        const auto min_available = path(b, {"spec", "minAvailable"});
+        const auto max_unavailable = path(b, {"spec", "maxUnavailable"});
+        const auto in_range = [&](const YAML::Node& n) {
+            const auto v = count_of(n);
+            return v && *v >= 1 && *v < *replicas;
+        };
+        if (min_available.IsDefined() ? !in_range(min_available)
+                                       : !max_unavailable.IsDefined() || !in_range(max_unavailable))
+            problem(where, "spec.minAvailable (or maxUnavailable) must be a number from 1 to " +
+                               std::to_string(*replicas - 1) + ", below the Deployment's " +
+                               std::to_string(*replicas) + " replicas (0 protects nothing, all of them blocks every "
+                               "drain)");
     }
 
     void check_probe(const std::string& where, const YAML::Node& c, const std::string& probe,
@@ -183,6 +312,22 @@ private:
             if (text(child(p, "name")) == "http" && text(child(p, "containerPort")) == "8080") http_port = true;
         if (!http_port) problem(where, "has no port named http on 8080");
 
+        check_confinement(where, c, pod_non_root);
+        const auto mounts = check_mounts(where, c, volumes);
+        // A read-only root needs somewhere to write: /tmp in memory or on the
+        // node. Nothing else outlives the pod: see check_volume_sources.
+        const auto tmp = mounts.find("/tmp");
+        if (tmp == mounts.end() || !volumes.count(tmp->second) ||
+            !child(volumes.at(tmp->second), "emptyDir").IsDefined())
+            problem(where, "/tmp is not an emptyDir volume");
+
+        check_environment(where, c);
+        check_config_map_refs(where, c);
+        check_store(where, c, volumes);
+    }
+
+    // The security context and the resource bounds, for every container, init containers included.
+    void check_confinement(const std::string& where, const YAML::Node& c, bool pod_non_root) {
         const auto sc = child(c, "securityContext");
         // The container's own setting, when given, wins over the pod's.
         const auto non_root = text(child(sc, "runAsNonRoot"));
@@ -199,8 +344,12 @@ private:
             for (const auto* resource : {"cpu", "memory"})
                 if (text(path(c, {"resources", key, resource})).empty())
                     problem(where, std::string{"resources."} + key + "." + resource + " is not set");
+    }
 
-        std::map<std::string, std::string> mounts;  // mountPath -> volume
+    // mountPath -> volume name, each checked against the pod's volumes.
+    std::map<std::string, std::string> check_mounts(const std::string& where, const YAML::Node& c,
+                                                    const std::map<std::string, YAML::Node>& volumes) {
+        std::map<std::string, std::string> mounts;
         for (const auto& m : child(c, "volumeMounts")) {
             const auto volume = text(child(m, "name"));
             if (!volumes.count(volume)) problem(where, "mounts volume " + volume + ", which the pod does not declare");
@@ -213,24 +362,66 @@ private:
                     problem(where, "mounts " + sub_path + " of ConfigMap " + cm + ", which has no such key");
             }
         }
-        // A read-only root needs somewhere to write: /tmp in memory or on the
-        // node, the store on a claim that outlives the pod.
-        const auto tmp = mounts.find("/tmp");
-        if (tmp == mounts.end() || !volumes.count(tmp->second) ||
-            !child(volumes.at(tmp->second), "emptyDir").IsDefined())
-            problem(where, "/tmp is not an emptyDir volume");
-        bool store = false;
-        for (const auto& [mount_path, volume] : mounts)
-            if (volumes.count(volume) && child(volumes.at(volume), "persistentVolumeClaim").IsDefined()) store = true;
-        if (!store) problem(where, "mounts no PersistentVolumeClaim for the store");
+        return mounts;
+    }
 
-        check_environment(where, c);
+    // The configuration mounted at config_file: its `store` must be a
+    // PostgreSQL database the replicas can share, reached without a password
+    // in the ConfigMap and never in clear.
+    void check_store(const std::string& where, const YAML::Node& c, const std::map<std::string, YAML::Node>& volumes) {
+        YAML::Node mount(YAML::NodeType::Undefined);
+        for (const auto& m : child(c, "volumeMounts"))
+            if (text(child(m, "mountPath")) == config_file) mount.reset(m);
+        const auto volume = text(child(mount, "name"));
+        const auto cm_name = volumes.count(volume) ? text(path(volumes.at(volume), {"configMap", "name"})) : "";
+        if (cm_name.empty()) {
+            problem(where, "mounts no ConfigMap at " + config_file);
+            return;
+        }
+        const auto cm = find_object(docs_, "ConfigMap", cm_name);
+        const auto key = text(child(mount, "subPath"));
+        if (!cm.IsDefined() || key.empty()) return;  // reported with the volumes and mounts
+        const auto cwhere = id_of(cm) + " " + key;
+        YAML::Node config;
+        try {
+            config = YAML::Load(text(child(child(cm, "data"), key)));
+        } catch (const YAML::Exception& e) {
+            problem(cwhere, "is not YAML: " + e.msg);
+            return;
+        }
+        for (const auto& p : store_uri_problems(text(child(config, "store")))) problem(cwhere, p);
+    }
+
+    // Every configMapKeyRef resolves, so no pod waits on a missing key.
+    void check_config_map_refs(const std::string& where, const YAML::Node& c) {
+        for (const auto& e : child(c, "env")) {
+            const auto ref = path(e, {"valueFrom", "configMapKeyRef"});
+            if (!ref.IsDefined() || text(child(ref, "optional")) == "true") continue;
+            const auto cm = text(child(ref, "name"));
+            const auto key = text(child(ref, "key"));
+            const auto map = find_object(docs_, "ConfigMap", cm);
+            if (!map.IsDefined())
+                problem(where, text(child(e, "name")) + " names ConfigMap " + cm + ", which is not among the manifests");
+            else if (!child(child(map, "data"), key).IsDefined())
+                problem(where, text(child(e, "name")) + " names key " + key + " of ConfigMap " + cm +
+                                   ", which has no such key");
+        }
     }
 
     void check_environment(const std::string& where, const YAML::Node& c) {
         std::set<std::string> seen;
+        bool replica_id = false;
         for (const auto& e : child(c, "env")) {
             const auto name = text(child(e, "name"));
+            // The replica's name in the store: distinct per pod, and the same
+            // when its container restarts (it then resumes what it held).
+            if (name == "PROMOTEBOT_REPLICA_ID") {
+                replica_id = true;
+                if (child(e, "value").IsDefined() ||
+                    text(path(e, {"valueFrom", "fieldRef", "fieldPath"})) != "metadata.name")
+                    problem(where, "PROMOTEBOT_REPLICA_ID must come from the downward API, valueFrom.fieldRef.fieldPath "
+                                   "metadata.name (one name per pod, kept across its restarts)");
+            }
             const auto it = secret_variables.find(name);
             if (it == secret_variables.end()) continue;
             seen.insert(name);
@@ -244,6 +435,9 @@ private:
         }
         for (const auto& [name, required] : secret_variables)
             if (!seen.count(name)) problem(where, name + " is not taken from the Secret");
+        if (!replica_id)
+            problem(where, "PROMOTEBOT_REPLICA_ID is not set: take it from the downward API, metadata.name, rather "
+                           "than rely on the host name");
     }
 
     void check_rbac() {
@@ -400,6 +594,12 @@ std::vector<YAML::Node> kustomization_documents(const std::filesystem::path& dir
         cm["metadata"]["name"] = text(child(generator, "name"));
         for (const auto& file : texts(child(generator, "files")))
             cm["data"][std::filesystem::path(file).filename().string()] = read_text(dir / file);
+        for (const auto& literal : texts(child(generator, "literals"))) {
+            const auto eq = literal.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw std::runtime_error((dir / "kustomization.yaml").string() + ": literal without KEY=: " + literal);
+            cm["data"][literal.substr(0, eq)] = literal.substr(eq + 1);
+        }
         out.push_back(cm);
     }
     return out;

@@ -17,9 +17,9 @@ std::vector<std::string> manifest_problems(const std::vector<YAML::Node>& docume
 
 // The documents of the kustomization in `dir` without kustomize: every file
 // under `resources` (each may hold several documents), then one ConfigMap per
-// `configMapGenerator` entry with its `files` as data. Names keep no hash
-// suffix and objects no namespace; throws std::runtime_error naming the file
-// that cannot be read or parsed.
+// `configMapGenerator` entry with its `files` and `literals` (KEY=value) as
+// data. Names keep no hash suffix and objects no namespace; throws
+// std::runtime_error naming the file that cannot be read or parsed.
 std::vector<YAML::Node> kustomization_documents(const std::filesystem::path& dir);
 
 // The child `key` of a map, or an undefined node (also when `node` is no map).
