@@ -23,8 +23,14 @@ std::string default_replica_name() {
 
 replica_identity make_replica_identity(std::string replica) {
     if (replica.empty()) replica = default_replica_name();
-    // A holder name is compared by prefix up to the '/': keep the replica's own part free of it.
-    std::replace(replica.begin(), replica.end(), '/', '_');
+    // It comes from the environment and goes into logs and the store: letters,
+    // digits, '.', '-' and '_' only (a pod's name is made of those), and no
+    // '/', which separates it from the run in a holder's name.
+    for (auto& c : replica) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                           c == '-' || c == '_';
+        if (!plain) c = '_';
+    }
     if (replica.size() > 128) replica.resize(128);
     std::random_device rd;
     std::uniform_int_distribution<unsigned> hex(0, 15);
