@@ -199,26 +199,61 @@ struct slack_app::impl {
             }
             inbox_entry entry{slack::envelope_identity(e), *kind, e.payload, wall_now(), leases.identity().holder(),
                               now_ms() + cfg.replicas.lease};
-            asio::co_spawn(
-                io,
-                [this, entry = std::move(entry)]() -> asio::awaitable<bool> {
-                    co_return co_await write(*st, [&](store_session& s) { return s.journal_inbound(entry); });
-                },
-                [done = std::move(done), id = e.envelope_id](std::exception_ptr x, bool fresh) {
-                    if (x) {
-                        // Handling it unjournaled beats dropping it.
-                        try {
-                            std::rethrow_exception(x);
-                        } catch (const std::exception& what) {
-                            spdlog::error("inbox: could not journal envelope {}: {}", id, what.what());
-                        }
-                        done(true);
-                        return;
-                    }
-                    done(fresh);
-                });
+            journal_queue.push_back({std::move(entry), std::move(done), e.envelope_id});
+            if (!journal_in_flight) flush_journal();
         };
         return h;
+    }
+
+    // Group commit: the envelopes that arrive while one journal transaction
+    // runs are written together in the next, so a burst costs a few
+    // transactions instead of one an envelope, and each ack waits for at most
+    // the transaction in flight and its own.
+    struct pending_journal {
+        inbox_entry entry;
+        std::function<void(bool)> done;
+        std::string envelope_id;
+    };
+    std::vector<pending_journal> journal_queue;
+    bool journal_in_flight = false;
+    static constexpr int max_handlers_ahead = 256;
+
+    void flush_journal() {
+        journal_in_flight = true;
+        auto batch = std::make_shared<std::vector<pending_journal>>(std::move(journal_queue));
+        journal_queue.clear();
+        asio::co_spawn(
+            io,
+            [this, batch]() -> asio::awaitable<std::vector<bool>> {
+                std::vector<bool> fresh;
+                auto unit = [&](store_session& s) {
+                    fresh.clear();  // a retried unit starts afresh
+                    for (const auto& p : *batch) fresh.push_back(s.journal_inbound(p.entry));
+                };
+                std::function<void(store_session&)> work = unit;
+                // Acks wait for the journal: it goes ahead of the handlers and the
+                // outbox, until so many handlers wait that acking faster would only
+                // pile up work; then it queues with them, and Slack's in-flight
+                // limit holds the rest back.
+                if (in_flight < max_handlers_ahead) co_await st->write_first(work);
+                else co_await st->write(work);
+                co_return fresh;
+            },
+            [this, batch](std::exception_ptr x, std::vector<bool> fresh) {
+                journal_in_flight = false;
+                if (x) {
+                    // Handling them unjournaled beats dropping them.
+                    try {
+                        std::rethrow_exception(x);
+                    } catch (const std::exception& what) {
+                        spdlog::error("inbox: could not journal {} envelopes (first {}): {}", batch->size(),
+                                      batch->front().envelope_id, what.what());
+                    }
+                }
+                for (std::size_t i = 0; i < batch->size(); ++i)
+                    (*batch)[i].done(x || i >= fresh.size() ? true : static_cast<bool>(fresh[i]));
+                if (!journal_queue.empty()) flush_journal();
+            });
     }
 
     // Runs a handler; its own transaction marks its inbox entry done.

@@ -702,8 +702,9 @@ result run_one(generator& g, const bot_spec& bot, const workload& w, int run_id,
             const auto expected = w.rate > 0 ? std::chrono::milliseconds(1000LL * w.count / w.rate) : 0ms;
             wait_until([&] { return r.acked.load(std::memory_order_acquire) >= out.count || c.poll_exit(); },
                        expected + 60s);
-            // Follow-up work (answers through response_url) counts towards CPU: wait until the API is quiet.
-            wait_until([&] { return clock_type::now() - g.last_api_call() > 300ms; }, 10s);
+            // Follow-up work (answers through response_url) counts towards CPU:
+            // wait until the API has been quiet for 2 s (idle time costs no CPU).
+            wait_until([&] { return clock_type::now() - g.last_api_call() > 2s; }, 60s);
             out.cpu_s = c.exited ? 0 : cpu_seconds(c.pid) - cpu0;
             out.peak_rss_kib = c.exited ? 0 : status_kib(c.pid, "VmHWM");
             if (memory_map && !c.exited) {

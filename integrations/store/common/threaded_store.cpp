@@ -36,9 +36,9 @@ public:
     // Not a coroutine: the awaitable runs the job on the worker and resumes
     // the awaiting coroutine on its own executor, rethrowing what the job threw.
     template <typename Job>
-    auto run(Job job) {
+    auto run(Job job, bool first = false) {
         return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-            [this](auto handler, Job job) {
+            [this, first](auto handler, Job job) {
                 // Keeps the caller's executor alive while the job is on the worker.
                 auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
                 enqueue([job, handler = std::move(handler), guard = std::move(guard)]() mutable {
@@ -52,7 +52,7 @@ public:
                     asio::post(target, [handler = std::move(handler), error, guard = std::move(guard)]() mutable {
                         handler(error);
                     });
-                });
+                }, first);
             },
             asio::use_awaitable, job);
     }
@@ -63,6 +63,12 @@ public:
     asio::awaitable<void> write(std::function<void(bot::store_session&)> work) override {
         const auto* w = &work;
         co_await run([this, w] { db_.transaction(*w); });
+        if (on_commit) on_commit();
+    }
+
+    asio::awaitable<void> write_first(std::function<void(bot::store_session&)> work) override {
+        const auto* w = &work;
+        co_await run([this, w] { db_.transaction(*w); }, true);
         if (on_commit) on_commit();
     }
 
@@ -85,10 +91,11 @@ private:
     };
 
     template <typename F>
-    void enqueue(F job) {
+    void enqueue(F job, bool first) {
         {
             std::lock_guard lock(mutex_);
-            jobs_.push_back(std::make_unique<job_of<F>>(std::move(job)));
+            auto j = std::make_unique<job_of<F>>(std::move(job));
+            (first ? first_ : jobs_).push_back(std::move(j));
         }
         wake_.notify_one();
     }
@@ -98,10 +105,15 @@ private:
             std::unique_ptr<job_base> job;
             {
                 std::unique_lock lock(mutex_);
-                wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-                if (jobs_.empty()) return;
-                job = std::move(jobs_.front());
-                jobs_.pop_front();
+                wake_.wait(lock, [this] { return stopping_ || !jobs_.empty() || !first_.empty(); });
+                if (jobs_.empty() && first_.empty()) return;
+                // The first lane goes ahead, but takes turns with the other:
+                // under a flood of first-lane jobs the rest still gets half the worker.
+                const bool take_first = !first_.empty() && (jobs_.empty() || !last_was_first_);
+                auto& lane = take_first ? first_ : jobs_;
+                last_was_first_ = take_first;
+                job = std::move(lane.front());
+                lane.pop_front();
             }
             (*job)();
         }
@@ -111,6 +123,8 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::unique_ptr<job_base>> jobs_;
+    std::deque<std::unique_ptr<job_base>> first_;  // write_first's lane
+    bool last_was_first_ = false;
     bool stopping_ = false;
     std::thread worker_;
 };
