@@ -10,9 +10,15 @@
 // (never before Slack's Retry-After) until `give_up_after`; a refusal that
 // cannot change (unknown channel, invalid payload) fails the row at once.
 // Pending rows of an earlier run are delivered after a restart.
+// chat.update calls are paced at least `update_interval` apart (Slack allows
+// about 50 a minute per workspace): an update due sooner is rescheduled to its
+// turn (not an attempt) while other rows go out, and meanwhile newer updates
+// of its message replace it, so a message updated every second shows its
+// newest state within about one interval and its last state always arrives.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +34,8 @@ struct outbox_options {
     std::function<std::chrono::milliseconds(int attempts)> backoff;
     std::chrono::seconds give_up_after{std::chrono::hours(24)};
     int batch = 32;  // rows read per store round trip
+    // The least time between two chat.update calls: Slack's Tier 3, 50 a minute. 0: not paced.
+    std::chrono::milliseconds update_interval{1200};
 };
 
 class outbox_dispatcher {
@@ -63,6 +71,9 @@ private:
     boost::asio::steady_timer wake_;
     bool stopping_ = false;
     bool notified_ = false;
+    std::optional<millis> last_update_;  // when the last chat.update was sent
+    std::optional<millis> update_turn_;
+    bool batch_full_ = false;  // the last deliver_due read a whole batch: more rows may be due  // set by deliver_due when an update waits for its turn
     std::uint64_t delivered_ = 0;
     std::uint64_t failed_ = 0;
     std::uint64_t reconciled_ = 0;

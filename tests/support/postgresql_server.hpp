@@ -71,6 +71,14 @@ public:
         }
     }
 
+    // The database of a connection string create_database() gave, as the
+    // postgresql:// URI the bot's `store` setting takes.
+    [[nodiscard]] std::string uri(const std::string& connection_string) const {
+        const auto at = connection_string.find("dbname=");
+        const std::string name = at == std::string::npos ? "postgres" : connection_string.substr(at + 7);
+        return "postgresql://postgres@/" + name + "?host=" + socket_dir_.string() + "&port=" + std::to_string(port);
+    }
+
     [[nodiscard]] std::string connection(const std::string& database) const {
         return "host=" + socket_dir_.string() + " port=" + std::to_string(port) + " user=postgres dbname=" + database;
     }
