@@ -117,6 +117,17 @@ asio::awaitable<bool> outbox_dispatcher::claim(const outbox_row& row, bool in_do
 asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
     const auto& m = row.message;
     const auto id = row.id;
+    if (m.kind == outbox_kind::update && options_.update_interval.count() > 0 && last_update_) {
+        const auto turn = *last_update_ + options_.update_interval;
+        if (now_ms() < turn) {
+            // Rescheduled, not attempted: rows behind it go out meanwhile, and newer updates
+            // of the message replace it before its turn.
+            co_await write(store_, [&](store_session& s) {
+                s.outbox_retry(id, turn, "waiting for its turn under chat.update's rate limit", false);
+            });
+            co_return;
+        }
+    }
     // Written before anything leaves: a post is in doubt from here until its
     // answer is recorded, and no other replica sends the row meanwhile.
     if (!co_await claim(row, m.kind == outbox_kind::post)) co_return;
@@ -159,6 +170,7 @@ asio::awaitable<void> outbox_dispatcher::deliver(const outbox_row& row) {
                            [&](store_session& s) { s.outbox_failed(id, "the message it updates was never posted", now); });
             co_return;
         }
+        last_update_ = now_ms();
         const auto result = co_await chat_.update(m.channel, *row.post_ts, m.body);
         co_await settle(row, result, false);
         co_return;

@@ -13,9 +13,16 @@
 // replicas may share one store: each attempt first claims its row (see
 // outbox_repository::outbox_attempt), so a row goes out from one replica,
 // and a replica that dies mid-attempt leaves the row to the others.
+// chat.update calls are paced at least `update_interval` apart (Slack allows
+// about 50 a minute per workspace): an update due sooner is rescheduled to its
+// turn (not an attempt) while other rows go out, and meanwhile newer updates
+// of its message replace it, so a message updated every second shows its
+// newest state within about one interval and its last state always arrives.
+// The pacing is per process: replicas sharing a store each keep to it.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -42,6 +49,8 @@ struct outbox_options {
     // does not wait for its own dead run's claims to end.
     std::string holder = "promotebot/run";
     std::string earlier_runs{};
+    // The least time between two chat.update calls: Slack's Tier 3, 50 a minute. 0: not paced.
+    std::chrono::milliseconds update_interval{1200};
 };
 
 class outbox_dispatcher {
@@ -79,6 +88,9 @@ private:
     boost::asio::steady_timer wake_;
     bool stopping_ = false;
     bool notified_ = false;
+    std::optional<millis> last_update_;  // when the last chat.update was sent
+    std::optional<millis> update_turn_;
+    bool batch_full_ = false;  // the last deliver_due read a whole batch: more rows may be due  // set by deliver_due when an update waits for its turn
     std::uint64_t delivered_ = 0;
     std::uint64_t failed_ = 0;
     std::uint64_t reconciled_ = 0;

@@ -8,6 +8,10 @@
 //      with every gate (1,000 child processes in all) and with the HTTP gates only;
 //   3. the store: 200 concurrent request transactions (promotion row, audit
 //      record, outbox message) on the store thread, latency per write.
+// Each on SQLite (a file in a temp dir) and on PostgreSQL (a private server
+// of this process, tests/support/postgresql_server.hpp, selected as the bot
+// selects it: `store: postgresql://...`); an argument "sqlite" or
+// "postgresql" runs one of them only.
 // Prints numbers; it asserts nothing and is not part of ctest.
 #include <algorithm>
 #include <chrono>
@@ -27,11 +31,13 @@
 
 #include "bot/config/config.hpp"
 #include "bot/main/slack_app.hpp"
+#include "bot/main/store_selection.hpp"
 #include "bot/ports/store.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
 #include "tests/fake_services/fake_dynatrace.hpp"
 #include "tests/fake_services/fake_servicenow.hpp"
 #include "tests/fake_slack/fake_slack.hpp"
+#include "tests/support/postgresql_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
@@ -60,6 +66,29 @@ void report(const char* name, std::vector<double> ms) {
                 at(0.9), at(0.99), ms.back());
 }
 
+// Where a run's store lives: a SQLite file, or a fresh database on the private
+// PostgreSQL server (as a postgresql:// URI, the form the config's `store` takes).
+struct store_location {
+    bool postgresql = false;
+    testing::temp_dir dir;
+    std::string connection;
+    std::string store;
+
+    explicit store_location(bool pg) : postgresql(pg) {
+        if (!pg) {
+            store = dir.file();
+            return;
+        }
+        connection = testing::postgresql_server::instance().create_database();
+        store = testing::postgresql_server::instance().uri(connection);
+    }
+    ~store_location() {
+        if (postgresql) testing::postgresql_server::instance().drop_database(connection);
+    }
+    store_location(const store_location&) = delete;
+    store_location& operator=(const store_location&) = delete;
+};
+
 double since(steady::time_point t) { return std::chrono::duration<double, std::milli>(steady::now() - t).count(); }
 
 struct bench_world {
@@ -67,20 +96,21 @@ struct bench_world {
     testing::fake_servicenow servicenow;
     testing::fake_dynatrace dynatrace;
     testing::temp_dir dir;
+    store_location where;
     bot::config cfg;
-    std::unique_ptr<sqlite::sqlite_store> st;
+    std::unique_ptr<storage::synchronous_store> st;
     std::unique_ptr<bot::slack_app> app;
     std::thread thread;
     int views = 0;
 
-    explicit bench_world(std::vector<std::string> gates = {}) {
+    explicit bench_world(bool postgresql, std::vector<std::string> gates = {}) : where(postgresql) {
         const auto stubs = dir.path / "stubs";
         std::filesystem::create_directories(stubs);
         ::setenv("PROMOTEBOT_STUB_DIR", stubs.c_str(), 1);
         ::setenv("SERVICENOW_TOKEN", servicenow.options().token.c_str(), 1);
         ::setenv("DYNATRACE_API_TOKEN", dynatrace.options().api_token.c_str(), 1);
         cfg = bot::embedded_default_config();
-        cfg.store = dir.file();
+        cfg.store = where.store;
         cfg.slack.connections = 1;
         cfg.http.port = 0;
         cfg.servicenow.url = servicenow.url();
@@ -101,7 +131,7 @@ struct bench_world {
         env.bot_token = fake.options().bot_token;
         env.api_url = fake.api_url();
         env.ca_file = bundle.string();
-        st = sqlite::open_sqlite_store(cfg.store);
+        st = bot::open_store_for_bot(cfg.store, std::nullopt);
         app = std::make_unique<bot::slack_app>(cfg, *st, env);
         thread = std::thread([this] { app->run(false); });
         fake.wait_for_connections(1, 10s);
@@ -143,8 +173,8 @@ std::string view_id(int n) {
     return id;
 }
 
-void one_slow_gate() {
-    bench_world w;
+void one_slow_gate(bool postgresql) {
+    bench_world w(postgresql);
     std::ofstream{w.dir.path / "stubs" / "bq_sleep"} << "10";
     std::vector<double> to_form, to_message;
     for (int i = 0; i < 5; ++i) {
@@ -165,8 +195,8 @@ void one_slow_gate() {
     report("form submitted -> request message posted", to_message);
 }
 
-void two_hundred_at_once(std::vector<std::string> gates, const char* what) {
-    bench_world w(gates);
+void two_hundred_at_once(bool postgresql, std::vector<std::string> gates, const char* what) {
+    bench_world w(postgresql, gates);
     constexpr int n = 200;
     std::map<std::string, steady::time_point> typed;
     for (int i = 0; i < n; ++i) {
@@ -217,10 +247,10 @@ void two_hundred_at_once(std::vector<std::string> gates, const char* what) {
     std::printf("%-44s %zu\n", "requests in the store", all);
 }
 
-void store_writes() {
-    testing::temp_dir dir;
-    auto db = sqlite::open_sqlite_store(dir.file());
-    auto st = sqlite::threaded_store(*db);
+void store_writes(bool postgresql) {
+    store_location where(postgresql);
+    auto db = bot::open_store_for_bot(where.store, std::nullopt);
+    auto st = storage::threaded_store(*db);
     boost::asio::io_context io;
     constexpr int n = 200;
     std::vector<double> latency;
@@ -265,13 +295,23 @@ void store_writes() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    const std::string only = argc > 1 ? argv[1] : "";
+    if (argc > 2 || (!only.empty() && only != "sqlite" && only != "postgresql")) {
+        std::fprintf(stderr, "usage: %s [sqlite|postgresql]\n", argv[0]);
+        return 2;
+    }
     try {
-        one_slow_gate();
-        two_hundred_at_once({}, "every gate of the example config: 4 run stand-in tools, 3 ask the fakes");
-        two_hundred_at_once({"freeze", "incidents", "change_record", "performance"},
-                            "the calendar and the three HTTP gates only: no child processes");
-        store_writes();
+        for (const bool postgresql : {false, true}) {
+            if (!only.empty() && (only == "postgresql") != postgresql) continue;
+            std::printf("==== store: %s\n", postgresql ? "PostgreSQL (postgresql://, a private server on a unix socket)"
+                                                        : "SQLite (a file, WAL)");
+            one_slow_gate(postgresql);
+            two_hundred_at_once(postgresql, {}, "every gate of the example config: 4 run stand-in tools, 3 ask the fakes");
+            two_hundred_at_once(postgresql, {"freeze", "incidents", "change_record", "performance"},
+                                "the calendar and the three HTTP gates only: no child processes");
+            store_writes(postgresql);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "promotion_bench: %s\n", e.what());
         return EXIT_FAILURE;

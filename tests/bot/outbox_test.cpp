@@ -150,6 +150,7 @@ struct manual_clock {
     outbox_dispatcher::clock fn() {
         return [this] { return now; };
     }
+    [[nodiscard]] sys_seconds now_s() const { return std::chrono::time_point_cast<std::chrono::seconds>(now); }
 };
 
 // One bot process's view of a store: the store thread, the dispatcher.
@@ -468,5 +469,60 @@ TEMPLATE_TEST_CASE("a thread reply waits for its post, goes into that post's thr
     CHECK(replies[0].text == "Deploy pressed");
     CHECK(replies[0].ts == chat.history.begin()->second);  // the thread of the post
     CHECK(chat.of("update").size() == 1);
+    CHECK(h.db->outbox_pending() == 0);
+}
+
+TEMPLATE_TEST_CASE("updates of a message are paced to chat.update's rate and its newest state goes out", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    scripted_chat chat;
+    manual_clock clock;
+    harness h(dir.open(), chat, clock);  // update_interval: 1.2 s, Slack's 50 a minute
+    h.db->enqueue_outbox(post_to("C0RELEASE", "Deploying", "promotion:1"), t0);
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "step 1 of 3"), t0);
+    CHECK(h.deliver() == 1);  // the post
+    CHECK(h.deliver() == 1);  // the first update: nothing was sent before it
+    REQUIRE(chat.of("update").size() == 1);
+
+    // One a second for two seconds: the next turn is at 1.2 s.
+    clock.now += 1s;
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "step 2 of 3"), clock.now_s());
+    CHECK(h.deliver() == 1);  // rescheduled to its turn: not sent, not an attempt
+    CHECK(chat.of("update").size() == 1);
+    REQUIRE(h.db->next_outbox_due());
+    CHECK(*h.db->next_outbox_due() == ms(t0) + 1200ms);
+    h.db->enqueue_outbox(post_to("C0RELEASE", "another request"), clock.now_s());
+    CHECK(h.deliver() == 1);  // a post does not wait for the update's turn
+    CHECK(chat.of("post").size() == 2);
+    clock.now += 1s;
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "step 3 of 3"), clock.now_s());
+    CHECK(h.deliver() == 1);  // 2 s after the last call: the newest state stands for the one that waited
+    const auto updates = chat.of("update");
+    REQUIRE(updates.size() == 2);
+    CHECK(updates[1].text == "step 3 of 3");
+    CHECK(h.db->outbox_pending() == 0);
+}
+
+TEMPLATE_TEST_CASE("a message waiting out a Retry-After is next due then, not when a newer update of it was written", "[store]", sqlite_backend, postgresql_backend) {
+    TestType dir;
+    scripted_chat chat;
+    manual_clock clock;
+    harness h(dir.open(), chat, clock);
+    h.db->enqueue_outbox(post_to("C0RELEASE", "Deploying", "promotion:1"), t0);
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "step 1 of 3"), t0);
+    CHECK(h.deliver() == 1);
+    chat.plan.push_back({outcome::not_sent, {}, "ratelimited", std::chrono::seconds(30)});
+    CHECK(h.deliver() == 1);  // refused for 30 s
+    clock.now += 5s;
+    h.db->enqueue_outbox(update_of("C0RELEASE", "promotion:1", "step 2 of 3"), clock.now_s());
+    // Before, the newer row's own time (now) was "next due": the dispatcher woke at once, found
+    // nothing due and looked again, in a loop, for the whole 30 s.
+    REQUIRE(h.db->next_outbox_due());
+    CHECK(*h.db->next_outbox_due() == ms(t0) + 30s);
+    CHECK(h.deliver() == 0);
+    clock.now += 25s;
+    CHECK(h.deliver() == 1);
+    const auto updates = chat.of("update");
+    REQUIRE(updates.size() == 2);
+    CHECK(updates[1].text == "step 2 of 3");
     CHECK(h.db->outbox_pending() == 0);
 }

@@ -147,7 +147,7 @@ void make_version_6_store(const std::string& path) {
     raw.exec("DROP TABLE rollbacks; DROP TABLE bad_versions");  // migration 8's
     // Migration 9's.
     raw.exec("DROP TABLE leases; ALTER TABLE inbox DROP COLUMN holder; ALTER TABLE inbox DROP COLUMN claim_until; "
-             "ALTER TABLE outbox DROP COLUMN claimed_by");
+             "ALTER TABLE outbox DROP COLUMN claimed_by; DROP INDEX outbox_pending_by_key");
     raw.exec(version_6_request_tables);
     raw.exec("DELETE FROM schema_migrations WHERE version >= 7");
     raw.exec("COMMIT");

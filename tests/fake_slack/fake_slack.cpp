@@ -131,6 +131,12 @@ struct fake_slack::impl {
         std::optional<std::chrono::steady_clock::time_point> until;  // set by the first call
     };
     std::map<std::string, outage> outages;
+    struct limit {
+        int calls = 0;
+        std::chrono::milliseconds window{0};
+        std::deque<std::chrono::steady_clock::time_point> accepted;  // within the window, oldest first
+    };
+    std::map<std::string, limit> limits;
     std::vector<json> sent_envelopes;  // by send_envelope, oldest first
     std::map<std::string, std::vector<json>> history;  // channel -> posted messages, oldest first
     std::map<std::string, std::vector<std::string>> usergroups;
@@ -222,6 +228,7 @@ struct fake_slack::impl {
         }
 
         recorded_call call;
+        call.at = std::chrono::steady_clock::now();
         call.path = target;
         call.authorization = std::string(req[http::field::authorization]);
         call.content_type = std::string(req[http::field::content_type]);
@@ -253,6 +260,12 @@ struct fake_slack::impl {
         std::string method = target.substr(5);
         if (const auto q = method.find('?'); q != std::string::npos) method.resize(q);
         call.method = method;
+        if (const auto wait = rate_limited(method, call.at)) {
+            call.status = 429;
+            record(std::move(call));
+            return respond(429, {{"ok", false}, {"error", "ratelimited"}}, version, keep_alive,
+                           {{"Retry-After", std::to_string(*wait)}});
+        }
         const std::string authorization = call.authorization;
         const json args = call.body.is_object() ? call.body : json::object();
         record(std::move(call));
@@ -272,6 +285,22 @@ struct fake_slack::impl {
             return respond(200, {{"ok", false}, {"error", "invalid_auth"}}, version, keep_alive);
         }
         return respond(200, default_response(method, args), version, keep_alive);
+    }
+
+    // Seconds to wait when `method` is over its limit at `now`; nullopt when the call is accepted (and counted).
+    std::optional<long> rate_limited(const std::string& method, std::chrono::steady_clock::time_point now) {
+        std::lock_guard lock(mutex);
+        auto it = limits.find(method);
+        if (it == limits.end()) return std::nullopt;
+        auto& l = it->second;
+        while (!l.accepted.empty() && now - l.accepted.front() >= l.window) l.accepted.pop_front();
+        if (static_cast<int>(l.accepted.size()) < l.calls) {
+            l.accepted.push_back(now);
+            return std::nullopt;
+        }
+        const auto left = l.accepted.front() + l.window - now;
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
+        return std::max<long>(1, static_cast<long>((us + 999'999) / 1'000'000));
     }
 
     std::optional<canned_response> take_canned(const std::string& method) {
@@ -358,6 +387,15 @@ struct fake_slack::impl {
             const std::string ts = string_arg(args, "ts");
             if (channel.empty()) return {{"ok", false}, {"error", "channel_not_found"}};
             if (ts.empty()) return {{"ok", false}, {"error", "message_not_found"}};
+            if (auto found = history.find(channel); found != history.end()) {
+                for (auto& m : found->second) {
+                    if (m.value("ts", "") != ts) continue;
+                    m["text"] = string_arg(args, "text");
+                    if (args.contains("blocks")) m["blocks"] = args["blocks"];
+                    else m.erase("blocks");
+                    m["edited"] = {{"user", "UBOT00001"}, {"ts", new_ts()}};
+                }
+            }
             return {{"ok", true}, {"channel", channel}, {"ts", ts}, {"text", string_arg(args, "text")}};
         }
         if (method == "chat.postEphemeral") {
@@ -985,6 +1023,11 @@ std::string fake_slack::open_app_home(const std::string& user, const std::string
 void fake_slack::fail_for(const std::string& method, std::chrono::milliseconds duration, canned_response r) {
     std::lock_guard lock(impl_->mutex);
     impl_->outages[method] = impl::outage{duration, std::move(r), std::nullopt};
+}
+
+void fake_slack::rate_limit(const std::string& method, int calls, std::chrono::milliseconds window) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->limits[method] = impl::limit{calls, window, {}};
 }
 
 void fake_slack::queue_response(const std::string& method, canned_response r) {

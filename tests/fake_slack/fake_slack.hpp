@@ -34,6 +34,8 @@ struct recorded_call {
     std::string authorization;  // the Authorization header as sent
     std::string content_type;
     nlohmann::json body;        // parsed JSON body (form bodies are converted to an object)
+    unsigned status = 200;      // 429 when the method's rate limit refused it (see rate_limit())
+    std::chrono::steady_clock::time_point at{};  // when the request arrived
 };
 
 struct canned_response {
@@ -147,12 +149,22 @@ public:
     // for `duration` gets `r` (before any queued response); later calls are
     // answered as usual again.
     void fail_for(const std::string& method, std::chrono::milliseconds duration, canned_response r);
+    // Slack's per-method rate limit (its tiers: chat.update is Tier 3, about
+    // 50 calls a minute per workspace): a call of `method` is accepted while
+    // fewer than `calls` calls of it were accepted in the sliding `window`
+    // before it; beyond that it is answered HTTP 429 with Retry-After (whole
+    // seconds, as Slack sends it: rounded up, at least 1) until the oldest
+    // accepted call leaves the window. A refused call is recorded with status
+    // 429 and does not count toward the limit. Checked before queued
+    // responses and outages.
+    void rate_limit(const std::string& method, int calls, std::chrono::milliseconds window);
     void set_usergroup(const std::string& group_id, std::vector<std::string> users);
     // A response_url on this fake; POSTs to it are recorded as method "response_url".
     [[nodiscard]] std::string make_response_url();
 
     // Messages chat.postMessage put in `channel`, oldest first, as
-    // conversations.history returns them (with their metadata).
+    // conversations.history returns them (with their metadata); chat.update
+    // replaces the text and blocks of the message with its ts, as Slack does.
     [[nodiscard]] std::vector<nlohmann::json> channel_history(const std::string& channel) const;
 
     [[nodiscard]] std::vector<recorded_call> calls(const std::string& method = {}) const;

@@ -71,16 +71,15 @@ public:
         }
     }
 
-    // The same as a postgresql:// URI, as the bot's `store:` key takes it.
-    [[nodiscard]] std::string uri(const std::string& database) const {
-        return "postgresql:///" + database + "?host=" + socket_dir_.string() + "&port=" + std::to_string(port) +
-               "&user=postgres";
+    // The database of a connection string create_database() gave, as the
+    // postgresql:// URI the bot's `store` setting takes.
+    [[nodiscard]] std::string uri(const std::string& connection_string) const {
+        const auto at = connection_string.find("dbname=");
+        const std::string name = at == std::string::npos ? "postgres" : connection_string.substr(at + 7);
+        return "postgresql://postgres@/" + name + "?host=" + socket_dir_.string() + "&port=" + std::to_string(port);
     }
     // A new empty database's URI.
-    std::string create_database_uri() {
-        const auto c = create_database();
-        return uri(c.substr(c.rfind("dbname=") + 7));
-    }
+    std::string create_database_uri() { return uri(create_database()); }
 
     [[nodiscard]] std::string connection(const std::string& database) const {
         return "host=" + socket_dir_.string() + " port=" + std::to_string(port) + " user=postgres dbname=" + database;
