@@ -88,9 +88,11 @@ int run_console(const config& cfg, storage::synchronous_store& db, std::istream&
     router.serve_promotions(promotions, chat);
     router.serve_rollbacks(rollbacks);
     home_service home(cfg, *st, chat, std::chrono::system_clock::now);
-    // The terminal takes every message at once; a retry waits a second.
-    outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now,
-                                 {[](int) { return std::chrono::milliseconds(1000); }});
+    // The terminal takes every message at once (no pacing of updates); a retry waits a second.
+    outbox_options delivery;
+    delivery.backoff = [](int) { return std::chrono::milliseconds(1000); };
+    delivery.update_interval = std::chrono::milliseconds(0);
+    outbox_dispatcher dispatcher(io.get_executor(), *st, chat, std::chrono::system_clock::now, std::move(delivery));
     const auto directory = roles.directory();
 
     std::string user = options.user;
