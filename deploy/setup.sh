@@ -15,9 +15,10 @@ packages=(
   libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev
   libssl-dev nlohmann-json3-dev libspdlog-dev catch2 libyaml-cpp-dev
   libhowardhinnant-date-dev libsqlite3-dev sqlite3 libpq-dev libcli11-dev libical-dev
-  # libical's runtime: the bot loads it with dlopen at the first .ics file
-  # it reads instead of linking it, so it is named here for itself.
-  libical3
+  # The runtimes of libical and libpq: the bot loads them with dlopen (at the
+  # first .ics file it reads, at the first PostgreSQL store it opens) instead
+  # of linking them, so they are named here for themselves.
+  libical3 libpq5
 )
 # Only the tests need these: promtool (from prometheus) checks the /metrics output;
 # clang and its compiler-rt (libFuzzer, AddressSanitizer) build the fuzz targets;

@@ -208,6 +208,13 @@ date::local_days to_day(const std::string& text) {
 int check_config(const arguments& a, std::ostream& out, std::ostream& err) {
     try {
         const auto cfg = load_config_file(a.config);
+        try {
+            require_store_library(cfg.store);
+        } catch (const std::runtime_error& e) {
+            err << "promotebot: " << a.config << ": store \"" << store_for_log(cfg.store) << "\": " << redact(e.what())
+                << "\n";
+            return exit_usage;
+        }
         out << "configuration OK: " << a.config << " (time zone " << cfg.timezone << ", store " << store_for_log(cfg.store) << ", "
             << cfg.freeze.rules.bank_holidays.size() << " bank holidays)\n";
         return exit_ok;

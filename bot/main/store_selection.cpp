@@ -7,6 +7,10 @@ namespace promotebot::bot {
 
 bool is_postgresql_store(const std::string& store) { return postgresql::is_postgresql_uri(store); }
 
+void require_store_library(const std::string& store) {
+    if (is_postgresql_store(store)) postgresql::require_libpq();
+}
+
 std::unique_ptr<storage::synchronous_store> open_store_for_bot(const std::string& store,
                                                                std::optional<commands::audit_key> key) {
     if (is_postgresql_store(store)) return postgresql::open_postgresql_store_for_bot(store, std::move(key));

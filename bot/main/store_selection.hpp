@@ -19,6 +19,10 @@ std::unique_ptr<storage::synchronous_store> open_store_for_bot(const std::string
 std::unique_ptr<storage::synchronous_store> open_store_read_only(const std::string& store,
                                                                  std::optional<commands::audit_key> key);
 bool is_postgresql_store(const std::string& store);
+// Loads the library the store's backend needs and the binary does not link
+// (libpq for PostgreSQL; nothing for SQLite), so that a missing one shows
+// before start-up; throws std::runtime_error naming it and its package.
+void require_store_library(const std::string& store);
 // The store as logs and messages may name it: a URI's password is "***".
 std::string store_for_log(const std::string& store);
 

@@ -21,11 +21,17 @@ set(allowed_integrations_http "integrations/http/;commands/;bot/ports/")
 set(allowed_integrations_dynatrace "integrations/dynatrace/;integrations/net/;commands/;bot/ports/")
 # The pure domain uses no I/O library.
 set(forbidden_system_commands "boost/asio;boost/beast;spdlog/;sqlite3.h;yaml-cpp/;openssl/ssl.h;dlfcn.h")
-# Bent on purpose, for one file: libical is loaded with dlopen at the first
-# calendar read, so that a bot without .ics files never maps it or ICU. That
-# is linking done late, not the domain doing I/O; no other domain file may
-# load libraries.
-set(dlfcn_allowed_in "commands/freeze/libical_library.cpp")
+# Loading a library with dlopen is allowed in these files and no others, in
+# any layer the check reads: each one is linking done late, on purpose.
+# - commands/freeze/libical_library.cpp, bent for the pure domain: libical is
+#   loaded at the first calendar read, so that a bot without .ics files never
+#   maps it or ICU. That is not the domain doing I/O; no other domain file
+#   may load libraries.
+# - integrations/store/postgresql/libpq_library.cpp: libpq is loaded when the
+#   first PostgreSQL store opens, so that a bot on SQLite never maps it or
+#   the libldap, GSSAPI and GnuTLS stack it links. Other adapters link their
+#   libraries.
+set(dlfcn_allowed_in "commands/freeze/libical_library.cpp;integrations/store/postgresql/libpq_library.cpp")
 
 file(GLOB_RECURSE sources RELATIVE ${ROOT} ${ROOT}/commands/*.?pp ${ROOT}/bot/*.?pp ${ROOT}/integrations/*.?pp)
 set(violations "")
@@ -46,6 +52,12 @@ foreach(file ${sources})
   endif()
   file(STRINGS ${ROOT}/${file} lines REGEX "^[ \t]*#[ \t]*include")
   foreach(line ${lines})
+    if(line MATCHES "#[ \t]*include[ \t]+<dlfcn\\.h>" AND NOT key STREQUAL "commands")
+      list(FIND dlfcn_allowed_in "${file}" loader)
+      if(loader EQUAL -1)
+        list(APPEND violations "${file}: includes <dlfcn.h>: only the libical and libpq loaders load libraries")
+      endif()
+    endif()
     if(line MATCHES "#[ \t]*include[ \t]+\"([^\"]+)\"")
       set(target "${CMAKE_MATCH_1}")
       set(ok FALSE)
@@ -62,7 +74,8 @@ foreach(file ${sources})
       set(target "${CMAKE_MATCH_1}")
       foreach(prefix ${forbidden_system_commands})
         string(FIND "${target}" "${prefix}" at)
-        if(at EQUAL 0 AND NOT (prefix STREQUAL "dlfcn.h" AND file STREQUAL dlfcn_allowed_in))
+        list(FIND dlfcn_allowed_in "${file}" loader)
+        if(at EQUAL 0 AND NOT (prefix STREQUAL "dlfcn.h" AND NOT loader EQUAL -1))
           list(APPEND violations "${file}: the pure domain includes <${target}>")
         endif()
       endforeach()

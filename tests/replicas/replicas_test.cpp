@@ -4,8 +4,12 @@
 // replica is clicked on the other; duplicate clicks and redeliveries across
 // replicas run a deploy once; the replica holding a deploy is killed with
 // SIGKILL and the other reports it interrupted once its lease ended; inbox
-// entries and outbox rows a dead replica held are taken over.
+// entries and outbox rows a dead replica held are taken over. And a replica
+// maps libpq where a bot on SQLite does not (it is loaded only for a
+// PostgreSQL store).
+#include <fstream>
 #include <set>
+#include <string>
 
 #include "commands/promotion/promotion_json.hpp"
 #include "integrations/store/postgresql/postgresql_store.hpp"
@@ -128,7 +132,43 @@ struct replica_world {
     }
 };
 
+// The files of libpq and of the libraries it brings that process `pid` maps, one a line.
+std::string mapped_libpq_stack(pid_t pid) {
+    std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
+    std::set<std::string> files;
+    for (std::string line; std::getline(maps, line);) {
+        const auto slash = line.find('/');
+        if (slash == std::string::npos) continue;
+        const auto path = line.substr(slash);
+        const auto name = path.substr(path.rfind('/') + 1);
+        for (const char* prefix : {"libpq.so", "libldap", "libgssapi_krb5", "libgnutls"})
+            if (name.rfind(prefix, 0) == 0) files.insert(path);
+    }
+    std::string out;
+    for (const auto& f : files) out += f + "\n";
+    return out;
+}
+
 }  // namespace
+
+TEST_CASE("a replica on a PostgreSQL store maps libpq and a bot on a SQLite store does not", "[replicas]") {
+    replica_world w;
+    w.start("pod-a");
+    CHECK_THAT(mapped_libpq_stack(w.bots.at("pod-a").pid),
+               Catch::Contains("/libpq.so.5") && Catch::Contains("/libldap") && Catch::Contains("/libgnutls.so"));
+
+    // The same configuration with its SQLite store, linked to the same fake
+    // Slack: its link is opened after its store.
+    temp_dir sqlite_dir;
+    const auto config = write_promotion_config(sqlite_dir);
+    const int before = w.fake.connections_opened();
+    child sqlite_bot = spawn_bot({"--config", config}, w.env, sqlite_dir.path / "bot.log");
+    REQUIRE(eventually([&] { return w.fake.connections_opened() > before; }, 20s));
+    const auto mapped = mapped_libpq_stack(sqlite_bot.pid);
+    kill(sqlite_bot.pid, SIGTERM);
+    CHECK(sqlite_bot.wait_exit(10s));
+    CHECK(mapped.empty());
+}
 
 TEST_CASE("a request opened on one replica is signed off and deployed through the other and duplicate clicks on both deploy once", "[replicas]") {
     replica_world w;

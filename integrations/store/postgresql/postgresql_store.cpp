@@ -9,10 +9,9 @@
 #include <string_view>
 #include <utility>
 
-#include <libpq-fe.h>
-
 #include "commands/audit/audit_chain.hpp"
 #include "commands/message/message_json.hpp"
+#include "integrations/store/postgresql/libpq_library.hpp"
 
 namespace promotebot::postgresql {
 
@@ -20,6 +19,9 @@ using namespace bot;
 
 namespace {
 
+// Every libpq call goes through the table loaded by the first store opened
+// (libpq_library.hpp): a bot on SQLite never maps libpq.
+using pq::libpq;
 using json = nlohmann::json;
 using storage::bounded_output_line;
 using storage::json_text;
@@ -318,23 +320,23 @@ param to_param(const std::optional<std::string>& v) { return v ? param{safe_text
 param to_param(const std::optional<std::int64_t>& v) { return v ? param{std::to_string(*v)} : std::nullopt; }
 
 struct result_clear {
-    void operator()(PGresult* r) const { PQclear(r); }
+    void operator()(PGresult* r) const { libpq().PQclear(r); }
 };
 
 // The rows of one statement; columns are read as text and converted.
 class result {
 public:
     explicit result(PGresult* r) : r_(r) {}
-    [[nodiscard]] int rows() const { return PQntuples(r_.get()); }
+    [[nodiscard]] int rows() const { return libpq().PQntuples(r_.get()); }
     [[nodiscard]] bool empty() const { return rows() == 0; }
-    [[nodiscard]] bool is_null(int row, int column) const { return PQgetisnull(r_.get(), row, column) != 0; }
+    [[nodiscard]] bool is_null(int row, int column) const { return libpq().PQgetisnull(r_.get(), row, column) != 0; }
     [[nodiscard]] std::string text(int row, int column) const {
-        return std::string(PQgetvalue(r_.get(), row, column),
-                           static_cast<std::size_t>(PQgetlength(r_.get(), row, column)));
+        return std::string(libpq().PQgetvalue(r_.get(), row, column),
+                           static_cast<std::size_t>(libpq().PQgetlength(r_.get(), row, column)));
     }
     [[nodiscard]] std::int64_t integer(int row, int column) const {
-        const char* p = PQgetvalue(r_.get(), row, column);
-        const char* end = p + PQgetlength(r_.get(), row, column);
+        const char* p = libpq().PQgetvalue(r_.get(), row, column);
+        const char* end = p + libpq().PQgetlength(r_.get(), row, column);
         std::int64_t v = 0;
         const auto [at, ec] = std::from_chars(p, end, v);
         if (ec != std::errc() || at != end) throw std::runtime_error("store: a stored number does not parse");
@@ -342,17 +344,17 @@ public:
     }
     // Rows changed by an INSERT, UPDATE or DELETE.
     [[nodiscard]] std::int64_t affected() const {
-        const std::string n = PQcmdTuples(r_.get());
+        const std::string n = libpq().PQcmdTuples(r_.get());
         return n.empty() ? 0 : std::stoll(n);
     }
-    [[nodiscard]] std::string command() const { return PQcmdStatus(r_.get()); }
+    [[nodiscard]] std::string command() const { return libpq().PQcmdStatus(r_.get()); }
 
 private:
     std::unique_ptr<PGresult, result_clear> r_;
 };
 
 struct connection_finish {
-    void operator()(PGconn* c) const { PQfinish(c); }
+    void operator()(PGconn* c) const { libpq().PQfinish(c); }
 };
 
 // Notices ("relation already exists, skipping") are not errors; they are dropped
@@ -1158,10 +1160,10 @@ private:
         // The connection string (or URI) is expanded first; what follows overrides it.
         const char* keywords[] = {"dbname", "client_encoding", "fallback_application_name", nullptr};
         const char* values[] = {connection.c_str(), "UTF8", "promotebot", nullptr};
-        conn_.reset(PQconnectdbParams(keywords, values, 1));
+        conn_.reset(libpq().PQconnectdbParams(keywords, values, 1));
         if (!conn_) throw std::runtime_error("out of memory connecting to the database");
-        if (PQstatus(conn_.get()) != CONNECTION_OK) throw std::runtime_error(connection_problem());
-        PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+        if (libpq().PQstatus(conn_.get()) != CONNECTION_OK) throw std::runtime_error(connection_problem());
+        libpq().PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
         set_up_session();
     }
 
@@ -1175,7 +1177,7 @@ private:
     }
 
     std::string connection_problem() const {
-        std::string message = PQerrorMessage(conn_.get());
+        std::string message = libpq().PQerrorMessage(conn_.get());
         while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
         return message.empty() ? "the database connection failed" : message;
     }
@@ -1183,9 +1185,9 @@ private:
     // A connection the server or the network dropped is opened again before
     // the next unit of work; a unit of work cut by it fails.
     void reconnect_if_broken() const {
-        if (PQstatus(conn_.get()) == CONNECTION_OK) return;
-        PQreset(conn_.get());
-        if (PQstatus(conn_.get()) != CONNECTION_OK)
+        if (libpq().PQstatus(conn_.get()) == CONNECTION_OK) return;
+        libpq().PQreset(conn_.get());
+        if (libpq().PQstatus(conn_.get()) != CONNECTION_OK)
             throw std::runtime_error("store: the database connection is lost: " + connection_problem());
         set_up_session();
     }
@@ -1193,11 +1195,11 @@ private:
     result checked(PGresult* raw, const std::string& sql) const {
         result r(raw);
         if (raw == nullptr) throw pg_error("store: running \"" + sql + "\" failed: " + connection_problem(), "08006");
-        const auto status = PQresultStatus(raw);
+        const auto status = libpq().PQresultStatus(raw);
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-        const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+        const char* state = libpq().PQresultErrorField(raw, PG_DIAG_SQLSTATE);
         // The primary message only: the detail may quote the values of a row.
-        const char* primary = PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
+        const char* primary = libpq().PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY);
         throw pg_error("store: running \"" + sql + "\" failed: " + (primary ? primary : connection_problem()),
                        state ? state : "");
     }
@@ -1205,7 +1207,7 @@ private:
     // Statements without parameters: transaction control and migrations.
     result run_script(const char* sql, const std::string& doing) const {
         try {
-            return checked(PQexec(conn_.get(), sql), sql);
+            return checked(libpq().PQexec(conn_.get(), sql), sql);
         } catch (const pg_error& e) {
             std::string reason = e.what();
             const auto at = reason.find("failed: ");
@@ -1220,7 +1222,7 @@ private:
         const std::array<param, sizeof...(Values)> params{to_param(values)...};
         std::array<const char*, sizeof...(Values)> texts{};
         for (std::size_t i = 0; i < params.size(); ++i) texts[i] = params[i] ? params[i]->c_str() : nullptr;
-        return checked(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
+        return checked(libpq().PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(params.size()), nullptr,
                                     texts.data(), nullptr, nullptr, 0),
                        sql);
     }
@@ -1236,8 +1238,8 @@ private:
                 work();
             } catch (...) {
                 --depth_;
-                PQclear(PQexec(conn_.get(), "ROLLBACK TO SAVEPOINT nested"));
-                PQclear(PQexec(conn_.get(), "RELEASE SAVEPOINT nested"));
+                libpq().PQclear(libpq().PQexec(conn_.get(), "ROLLBACK TO SAVEPOINT nested"));
+                libpq().PQclear(libpq().PQexec(conn_.get(), "RELEASE SAVEPOINT nested"));
                 throw;
             }
             --depth_;
@@ -1268,7 +1270,8 @@ private:
     }
 
     void roll_back() const {
-        if (depth_ > 0 && PQstatus(conn_.get()) == CONNECTION_OK) PQclear(PQexec(conn_.get(), "ROLLBACK"));
+        if (depth_ > 0 && libpq().PQstatus(conn_.get()) == CONNECTION_OK)
+            libpq().PQclear(libpq().PQexec(conn_.get(), "ROLLBACK"));
         depth_ = 0;
     }
 
@@ -1549,6 +1552,8 @@ std::unique_ptr<postgresql_store> open_postgresql_store_for_bot(const std::strin
                "`promotebot audit verify`";
     throw std::runtime_error(message);
 }
+
+void require_libpq() { libpq(); }
 
 bool is_postgresql_uri(std::string_view store) {
     return store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;

@@ -44,8 +44,9 @@ enum class open_mode {
 // Opens the store at `connection` (a libpq connection string or a
 // postgresql:// URI; libpq's environment variables such as PGPASSWORD fill in
 // what it leaves out). Throws std::runtime_error naming the redacted
-// connection when it cannot connect, or when the schema is newer than this
-// binary knows. With `key`, new audit records are HMAC-SHA256 under it.
+// connection when it cannot connect, when libpq cannot be loaded (the first
+// store opened loads it: libpq_library.hpp), or when the schema is newer than
+// this binary knows. With `key`, new audit records are HMAC-SHA256 under it.
 std::unique_ptr<postgresql_store> open_postgresql_store(const std::string& connection,
                                                         std::optional<commands::audit_key> key = std::nullopt,
                                                         open_mode mode = open_mode::read_write);
@@ -55,6 +56,11 @@ int postgresql_schema_version_known();
 // table or append-only triggers are gone.
 std::unique_ptr<postgresql_store> open_postgresql_store_for_bot(const std::string& connection,
                                                                 std::optional<commands::audit_key> key = std::nullopt);
+
+// Loads libpq now rather than at the first store opened, for a check before
+// start-up; throws std::runtime_error naming libpq.so.5 and the Debian
+// package libpq5 when it cannot be loaded.
+void require_libpq();
 
 // true for "postgresql://…" and "postgres://…": the config's `store` names a
 // PostgreSQL database rather than a SQLite file.
