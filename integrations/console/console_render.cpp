@@ -83,7 +83,13 @@ std::string render_text(const commands::message& msg, int first_button_number, b
     add_block(out, sanitize(msg.header, false));
     add_block(out, sanitize_rich(msg.text, true));
     add_block(out, sanitize(msg.preformatted, true));
-    for (const auto& f : msg.fields) add_block(out, sanitize(f.label, false) + ": " + sanitize_rich(f.value, false));
+    for (const auto& f : msg.fields) {
+        // A value of several lines (a list of rules) keeps them, indented under its label.
+        std::string value = sanitize_rich(f.value, true);
+        for (auto at = value.find('\n'); at != std::string::npos; at = value.find('\n', at + 3))
+            value.replace(at, 1, "\n  ");
+        add_block(out, sanitize(f.label, false) + ": " + value);
+    }
     for (const auto& line : msg.checklist) {
         std::string text(state_marker(line.state));
         text += ' ';

@@ -75,7 +75,7 @@ TEST_CASE("terminal control sequences in message text never reach the console") 
         CHECK(u != 0x7F);
     }
     CHECK(out.find("\xc2\x9b") == std::string::npos);
-    CHECK(out == "evil[2Jheader\nbody with bell\nsecond ? line\nReason: a b\n[ok] c]0;title (31m)\n");
+    CHECK(out == "evil[2Jheader\nbody with bell\nsecond ? line\nReason: a\n  b\n[ok] c]0;title (31m)\n");
 }
 
 TEST_CASE("every checklist state has its console marker") {
