@@ -11,6 +11,7 @@
 #include "bot/services/lease_keeper.hpp"
 #include "integrations/store/common/synchronous_store.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
@@ -30,23 +31,7 @@ struct keeper_world {
 
     template <typename T>
     T run(asio::awaitable<T> task) {
-        std::optional<T> out;
-        std::exception_ptr error;
-        asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T v) {
-            error = e;
-            out.emplace(std::move(v));
-        });
-        io.restart();
-        io.run();
-        if (error) std::rethrow_exception(error);
-        return std::move(*out);
-    }
-    void run(asio::awaitable<void> task) {
-        std::exception_ptr error;
-        asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { error = e; });
-        io.restart();
-        io.run();
-        if (error) std::rethrow_exception(error);
+        return testing::run_awaitable(io, std::move(task));
     }
     sys_millis ms() const { return std::chrono::time_point_cast<std::chrono::milliseconds>(now); }
 };

@@ -17,6 +17,7 @@
 #include "bot/services/effects.hpp"
 #include "bot/services/outbox_dispatcher.hpp"
 #include "integrations/store/sqlite/sqlite_store.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace promotebot;
@@ -164,23 +165,7 @@ struct harness {
 
     template <typename T>
     T run(asio::awaitable<T> task) {
-        std::optional<T> out;
-        std::exception_ptr error;
-        asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T v) {
-            error = e;
-            out.emplace(std::move(v));
-        });
-        io.restart();
-        io.run();
-        if (error) std::rethrow_exception(error);
-        return std::move(*out);
-    }
-    void run(asio::awaitable<void> task) {
-        std::exception_ptr error;
-        asio::co_spawn(io, std::move(task), [&](std::exception_ptr e) { error = e; });
-        io.restart();
-        io.run();
-        if (error) std::rethrow_exception(error);
+        return testing::run_awaitable(io, std::move(task));
     }
     int deliver() { return run(dispatcher.deliver_due()); }
 
